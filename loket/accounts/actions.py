@@ -1,0 +1,60 @@
+"""State changes for people and rights. Each one is checked and audited."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from loket.accounts.models import AuditEntry, Organisation, Role, Team, User
+
+
+def organisation_for_email(email: str) -> Organisation | None:
+    domain = email.rsplit("@", 1)[-1].lower()
+    for org in Organisation.objects.exclude(domains=""):
+        if domain in {d.strip().lower() for d in org.domains.split(",") if d.strip()}:
+            return org
+    return None
+
+
+def register_customer(email: str, *, display_name: str = "", language: str = "") -> User:
+    """Find or create a customer by address; new ones join their domain's organisation."""
+    email = User.objects.normalize_email(email).lower()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        return existing
+    return User.objects.create_user(
+        email,
+        display_name=display_name,
+        role=Role.CUSTOMER,
+        organisation=organisation_for_email(email),
+        language=language,
+    )
+
+
+@transaction.atomic
+def set_role(user: User, role: Role, *, by: User) -> None:
+    """Only admins change roles, never their own (an admin cannot lock the desk out)."""
+    if not by.is_admin:
+        raise PermissionDenied("only an admin can change roles")
+    if user.pk == by.pk:
+        raise PermissionDenied("nobody changes their own role")
+    before = user.role
+    user.role = role
+    user.save(update_fields=["role"])
+    AuditEntry.objects.create(
+        actor=by, subject=user, action="role_changed", data={"before": before, "after": role}
+    )
+
+
+@transaction.atomic
+def set_teams(user: User, teams: list[Team], *, by: User) -> None:
+    if not by.is_admin:
+        raise PermissionDenied("only an admin can change team membership")
+    before = sorted(user.teams.values_list("name", flat=True))
+    user.teams.set(teams)
+    AuditEntry.objects.create(
+        actor=by,
+        subject=user,
+        action="teams_changed",
+        data={"before": before, "after": sorted(t.name for t in teams)},
+    )

@@ -1,0 +1,30 @@
+"""allauth hooks: people who sign up are customers, placed in their domain's organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+from django.utils import translation
+
+from loket.accounts.actions import organisation_for_email
+from loket.accounts.models import Role, User
+
+
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
+    def save_user(self, request: HttpRequest, user: User, form: Any, commit: bool = True) -> User:
+        user = super().save_user(request, user, form, commit=False)
+        user.role = Role.CUSTOMER
+        user.email = user.email.lower()
+        user.organisation = organisation_for_email(user.email)
+        user.language = translation.get_language() or ""
+        if commit:
+            user.save()
+        return user
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        user = request.user
+        if getattr(user, "is_agent", False):
+            return "/desk/"
+        return "/portal/"

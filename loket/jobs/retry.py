@@ -1,0 +1,47 @@
+"""Retry with backoff for tasks, which django-tasks does not do on its own.
+
+A wrapped task that raises is enqueued again with a growing delay, up to ``attempts`` times;
+the last failure is raised so the task result records it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, ParamSpec, TypeVar
+
+from django.utils import timezone
+
+P = ParamSpec("P")
+R = TypeVar("R")
+log = logging.getLogger(__name__)
+
+
+def backoff_seconds(attempt: int, base: float = 30.0, cap: float = 3600.0) -> float:
+    return float(min(cap, base * (2**attempt)))
+
+
+def retrying(attempts: int = 6, base: float = 30.0) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            attempt = int(kwargs.pop("attempt", 0))  # type: ignore[call-overload]
+            try:
+                return fn(*args, **kwargs)
+            except Exception:
+                if attempt + 1 >= attempts:
+                    raise
+                task: Any = getattr(sys.modules[fn.__module__], fn.__name__)
+                delay = backoff_seconds(attempt, base)
+                log.warning("%s failed (attempt %d); retrying in %ss", fn.__name__, attempt + 1, delay, exc_info=True)
+                task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+                    *args, attempt=attempt + 1, **kwargs
+                )
+                return None  # type: ignore[return-value]
+
+        return wrapper
+
+    return decorate

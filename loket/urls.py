@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from loket import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("desk/", include("loket.tickets.urls")),
+    path("portal/", include("loket.portal.urls")),
+    path("contact/", include("loket.portal.contact_urls")),
+    path("api/", include("loket.api.urls")),
+    path("attachments/", include("loket.tickets.attachment_urls")),
+]

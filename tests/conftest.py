@@ -1,0 +1,88 @@
+"""Shared fixtures: a small desk with two organisations, agents in each tier and customers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from loket.accounts.models import Organisation, OrganisationTier, Role, Team, Tier, User
+from loket.tickets import actions
+from loket.tickets.models import Channel, Ticket
+
+PASSWORD = "correct-horse-battery-9"
+
+
+@dataclass
+class Desk:
+    first_line: Team
+    second_line: Team
+    management: Team
+    acme: Organisation
+    globex: Organisation
+    admin: User
+    manager: User
+    agent: User  # first line
+    tech: User  # second line
+    acme_alice: User
+    acme_bob: User
+    globex_carol: User
+    loner: User  # a customer without organisation
+
+
+def _user(email: str, role: Role, name: str, org: Organisation | None = None) -> User:
+    return User.objects.create_user(
+        email, PASSWORD, role=role, display_name=name, organisation=org, language="en"
+    )
+
+
+@pytest.fixture
+def desk(db: None) -> Desk:
+    first = Team.objects.get(tier=Tier.FIRST_LINE, is_default_for_tier=True)
+    second = Team.objects.get(tier=Tier.SECOND_LINE, is_default_for_tier=True)
+    mgmt = Team.objects.get(tier=Tier.MANAGEMENT, is_default_for_tier=True)
+    acme = Organisation.objects.create(name="Acme", tier=OrganisationTier.PARTNER, domains="acme.test")
+    globex = Organisation.objects.create(name="Globex", tier=OrganisationTier.VIP)
+    d = Desk(
+        first_line=first,
+        second_line=second,
+        management=mgmt,
+        acme=acme,
+        globex=globex,
+        admin=_user("admin@loket.test", Role.ADMIN, "Eva Smit"),
+        manager=_user("manager@loket.test", Role.MANAGER, "Pieter Visser"),
+        agent=_user("agent@loket.test", Role.AGENT, "Anna de Vries"),
+        tech=_user("tech@loket.test", Role.AGENT, "Sanne Jansen"),
+        acme_alice=_user("alice@acme.test", Role.CUSTOMER, "Alice", acme),
+        acme_bob=_user("bob@acme.test", Role.CUSTOMER, "Bob", acme),
+        globex_carol=_user("carol@globex.test", Role.CUSTOMER, "Carol", globex),
+        loner=_user("loner@example.test", Role.CUSTOMER, "Lone Ranger"),
+    )
+    first.members.add(d.agent)
+    second.members.add(d.tech)
+    mgmt.members.add(d.manager)
+    mgmt.manager = d.manager
+    mgmt.save()
+    return d
+
+
+@pytest.fixture
+def acme_ticket(desk: Desk) -> Ticket:
+    return actions.create_ticket(
+        subject="Banner does not show",
+        body="Our banner on the homepage is gone since this morning.",
+        customer=desk.acme_alice,
+        channel=Channel.WEB,
+        by=desk.acme_alice,
+    )
+
+
+@pytest.fixture
+def globex_ticket(desk: Desk) -> Ticket:
+    return actions.create_ticket(
+        subject="Payout is late",
+        body="Our payout for October has not arrived.",
+        customer=desk.globex_carol,
+        channel=Channel.EMAIL,
+        by=None,
+    )
