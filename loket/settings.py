@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,13 @@ def env_int(name: str, default: int) -> int:
     except ValueError:
         raise ImproperlyConfigured(f"LOKET_{name} must be a whole number, got {raw!r}") from None
 
+
+# Under pytest the suite gets its own data directory and, when LOKET_TEST_DATABASE_URL is set,
+# runs on that database (PostgreSQL in CI); otherwise on SQLite.
+TESTING = "PYTEST_VERSION" in os.environ
+if TESTING:
+    os.environ["LOKET_DATABASE_URL"] = os.environ.get("LOKET_TEST_DATABASE_URL", "")
+    os.environ.setdefault("LOKET_DATA_DIR", tempfile.mkdtemp(prefix="loket-test-"))
 
 DATA_DIR = Path(env("DATA_DIR", str(Path.cwd() / "loket-data"))).resolve()
 PRODUCTION = env_bool("PRODUCTION", False)
@@ -99,6 +107,7 @@ INSTALLED_APPS = [
     "loket.jobs",
     "loket.portal",
     "loket.api",
+    "ninja",  # serves the API docs' scripts from our origin (the CSP allows no CDN)
 ]
 
 MIDDLEWARE = [
@@ -158,6 +167,9 @@ def _database() -> dict[str, Any]:
                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
             ),
         }
+    if env("TEST_DB_NAME"):
+        # Lets parallel test runs on one PostgreSQL server use separate test databases.
+        config["TEST"] = {"NAME": env("TEST_DB_NAME")}
     return config
 
 
@@ -176,6 +188,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if TESTING:  # fast hashing keeps fixtures cheap; production keeps Django's default
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -206,6 +220,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "attachments"
 STORAGES = {
     # Attachments live outside every served directory under generated names; they are only

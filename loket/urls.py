@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from loket import views
+from loket.tickets import downloads
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,4 +15,5 @@ urlpatterns = [
     path("contact/", include("loket.portal.contact_urls")),
     path("api/", include("loket.api.urls")),
     path("attachments/", include("loket.tickets.attachment_urls")),
+    path("avatars/<int:pk>/", downloads.avatar, name="avatar"),
 ]

@@ -41,7 +41,9 @@ def desk(db: None) -> Desk:
     first = Team.objects.get(tier=Tier.FIRST_LINE, is_default_for_tier=True)
     second = Team.objects.get(tier=Tier.SECOND_LINE, is_default_for_tier=True)
     mgmt = Team.objects.get(tier=Tier.MANAGEMENT, is_default_for_tier=True)
-    acme = Organisation.objects.create(name="Acme", tier=OrganisationTier.PARTNER, domains="acme.test")
+    acme = Organisation.objects.create(
+        name="Acme", tier=OrganisationTier.PARTNER, domains="acme.test"
+    )
     globex = Organisation.objects.create(name="Globex", tier=OrganisationTier.VIP)
     d = Desk(
         first_line=first,

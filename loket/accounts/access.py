@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
 
 from loket.accounts.models import Organisation, Role, User
 
 
-def customers_visible_to(user: User) -> QuerySet[User]:
+def _signed_in(user: User | AnonymousUser) -> TypeGuard[User]:
+    """Anonymous visitors and deactivated people see nobody."""
+    return bool(user.is_authenticated and user.is_active)
+
+
+def customers_visible_to(user: User | AnonymousUser) -> QuerySet[User]:
     qs = User.objects.filter(role=Role.CUSTOMER)
+    if not _signed_in(user):
+        return qs.none()
     if user.is_agent:
         return qs
     if user.organisation_id is not None:
@@ -17,9 +27,13 @@ def customers_visible_to(user: User) -> QuerySet[User]:
     return qs.filter(pk=user.pk)
 
 
-def organisations_visible_to(user: User) -> QuerySet[Organisation]:
+def organisations_visible_to(user: User | AnonymousUser) -> QuerySet[Organisation]:
+    if not _signed_in(user):
+        return Organisation.objects.none()
     if user.is_agent:
         return Organisation.objects.all()
+    if user.organisation_id is None:
+        return Organisation.objects.none()
     return Organisation.objects.filter(pk=user.organisation_id)
 
 
@@ -28,20 +42,31 @@ def agents_visible_to(user: User) -> QuerySet[User]:
     return User.objects.filter(role__in=[Role.AGENT, Role.MANAGER, Role.ADMIN], is_active=True)
 
 
-def get_customer_for(user: User, pk: int, *, write: bool = False) -> User:
+def _key(pk: int | str) -> int:
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def get_customer_for(user: User | AnonymousUser, pk: int | str, *, write: bool = False) -> User:
+    if not _signed_in(user):
+        raise Http404
     qs = customers_visible_to(user)
     if write and not user.is_agent:
         qs = qs.filter(pk=user.pk)
-    found = qs.filter(pk=pk).first()
+    found = qs.filter(pk=_key(pk)).first()
     if found is None:
         raise Http404
     return found
 
 
-def get_organisation_for(user: User, pk: int, *, write: bool = False) -> Organisation:
-    if write and not user.is_manager:
+def get_organisation_for(
+    user: User | AnonymousUser, pk: int | str, *, write: bool = False
+) -> Organisation:
+    if write and not (_signed_in(user) and user.is_manager):
         raise Http404
-    found = organisations_visible_to(user).filter(pk=pk).first()
+    found = organisations_visible_to(user).filter(pk=_key(pk)).first()
     if found is None:
         raise Http404
     return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from loket.accounts.models import AuditEntry, Organisation, Role, Team, User
 
@@ -31,13 +32,21 @@ def register_customer(email: str, *, display_name: str = "", language: str = "")
     )
 
 
+def _require_admin(by: User) -> None:
+    if not (by.is_active and by.is_admin):
+        raise PermissionDenied(_("Only an admin can change roles and teams."))
+
+
 @transaction.atomic
-def set_role(user: User, role: Role, *, by: User) -> None:
+def set_role(user: User, role: Role | str, *, by: User) -> None:
     """Only admins change roles, never their own (an admin cannot lock the desk out)."""
-    if not by.is_admin:
-        raise PermissionDenied("only an admin can change roles")
+    _require_admin(by)
     if user.pk == by.pk:
-        raise PermissionDenied("nobody changes their own role")
+        raise PermissionDenied(_("Nobody changes their own role."))
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValueError(_("Unknown role: %(role)s") % {"role": role}) from None
     before = user.role
     user.role = role
     user.save(update_fields=["role"])
@@ -48,8 +57,7 @@ def set_role(user: User, role: Role, *, by: User) -> None:
 
 @transaction.atomic
 def set_teams(user: User, teams: list[Team], *, by: User) -> None:
-    if not by.is_admin:
-        raise PermissionDenied("only an admin can change team membership")
+    _require_admin(by)
     before = sorted(user.teams.values_list("name", flat=True))
     user.teams.set(teams)
     AuditEntry.objects.create(

@@ -71,9 +71,7 @@ class Organisation(models.Model):
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(
-        self, email: str, password: str | None = None, **extra: Any
-    ) -> User:
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:
             raise ValueError("an e-mail address is required")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -119,7 +117,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -158,7 +156,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         parts = [p for p in self.name.replace(".", " ").split() if p]
         return "".join(p[0] for p in parts[:2]).upper() or "?"
 
-    def has_perm(self, perm: str, obj: object = None) -> bool:
+    def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:
         if self.is_active and self.role == Role.ADMIN:
             return True
         return super().has_perm(perm, obj)
@@ -173,7 +171,9 @@ class Team(models.Model):
     """A group of agents at one tier: first line, second line, management."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, default=Tier.FIRST_LINE)
+    tier = models.PositiveSmallIntegerField(
+        _("tier"), choices=Tier.choices, default=Tier.FIRST_LINE
+    )
     is_default_for_tier = models.BooleanField(
         _("default for its tier"),
         default=False,
@@ -237,9 +237,7 @@ class ApiToken(models.Model):
 
     @classmethod
     def lookup(cls, raw: str) -> ApiToken | None:
-        token = (
-            cls.objects.select_related("user").filter(key_hash=_hash_token(raw)).first()
-        )
+        token = cls.objects.select_related("user").filter(key_hash=_hash_token(raw)).first()
         if token is None or not token.user.is_active:
             return None
         if token.expires_at is not None and token.expires_at <= timezone.now():

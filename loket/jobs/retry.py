@@ -36,7 +36,13 @@ def retrying(attempts: int = 6, base: float = 30.0) -> Callable[[Callable[P, R]]
                     raise
                 task: Any = getattr(sys.modules[fn.__module__], fn.__name__)
                 delay = backoff_seconds(attempt, base)
-                log.warning("%s failed (attempt %d); retrying in %ss", fn.__name__, attempt + 1, delay, exc_info=True)
+                log.warning(
+                    "%s failed (attempt %d); retrying in %ss",
+                    fn.__name__,
+                    attempt + 1,
+                    delay,
+                    exc_info=True,
+                )
                 task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
                     *args, attempt=attempt + 1, **kwargs
                 )

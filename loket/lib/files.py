@@ -8,6 +8,7 @@ import unicodedata
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 # Only these are ever shown inline, and only when the bytes agree with the type.
@@ -27,8 +28,8 @@ def check_size(size: int) -> None:
     limit = settings.MAX_ATTACHMENT_BYTES
     if size > limit:
         raise AttachmentRejected(
-            _("The file is %(size)s MB; the limit is %(limit)s MB.")
-            % {"size": round(size / 1048576, 1), "limit": limit // 1048576}
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
         )
 
 
@@ -55,7 +56,7 @@ def sniff_type(head: bytes) -> str:
     return "application/octet-stream"
 
 
-def read_checked(upload: UploadedFile) -> tuple[bytes, str, str]:
+def read_checked(upload: UploadedFile[bytes]) -> tuple[bytes, str, str]:
     """Returns the bytes, their detected type and SHA-256, or raises AttachmentRejected."""
     check_size(upload.size or 0)
     data = b"".join(upload.chunks())

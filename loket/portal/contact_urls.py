@@ -1,4 +1,6 @@
-from django.urls import URLPattern
+from django.urls import path
 
-app_name = "portal"
-urlpatterns: list[URLPattern] = []
+from loket.portal import views
+
+app_name = "contact"
+urlpatterns = [path("", views.contact, name="form")]

@@ -6,6 +6,9 @@ simply not found (404), so ids leak nothing.
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -13,9 +16,18 @@ from loket.accounts.models import User
 from loket.tickets.models import Attachment, Message, MessageKind, Ticket
 
 
-def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+def _signed_in(user: User | AnonymousUser) -> TypeGuard[User]:
+    """An active person with an account (anonymous visitors and deactivated people see nothing)."""
+    return bool(user.is_authenticated and user.is_active)
+
+
+def _is_agent(user: User | AnonymousUser) -> bool:
+    return _signed_in(user) and user.is_agent
+
+
+def tickets_visible_to(user: User | AnonymousUser) -> QuerySet[Ticket]:
     qs = Ticket.objects.all()
-    if not user.is_authenticated or not user.is_active:
+    if not _signed_in(user):
         return qs.none()
     if user.is_admin:
         return qs
@@ -28,7 +40,7 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     return qs.filter(customer=user)
 
 
-def get_ticket_for(user: User, pk: int | str, *, write: bool = False) -> Ticket:
+def get_ticket_for(user: User | AnonymousUser, pk: int | str, *, write: bool = False) -> Ticket:
     """The ticket if ``user`` may see it (and, with ``write``, change it); otherwise 404.
 
     Customers "write" only by replying, which they may do on every ticket they can see.
@@ -40,31 +52,55 @@ def get_ticket_for(user: User, pk: int | str, *, write: bool = False) -> Ticket:
     ticket = tickets_visible_to(user).filter(pk=key).first()
     if ticket is None:
         raise Http404
-    if write and not user.is_agent and ticket.merged_into_id is not None:
+    if write and not _is_agent(user) and ticket.merged_into_id is not None:
         raise Http404
     return ticket
 
 
-def messages_visible_to(user: User, ticket: Ticket) -> QuerySet[Message]:
+def messages_visible_to(user: User | AnonymousUser, ticket: Ticket) -> QuerySet[Message]:
+    """The messages of ``ticket`` that ``user`` may read: none if the ticket is not theirs to
+    see (a second check, should a caller have fetched the ticket some other way), and never
+    internal notes for customers."""
     qs = ticket.messages.all()
-    if not user.is_agent:
+    if not tickets_visible_to(user).filter(pk=ticket.pk).exists():
+        return qs.none()
+    if not _is_agent(user):
         qs = qs.exclude(kind=MessageKind.NOTE)
     return qs
 
 
-def get_attachment_for(user: User, pk: int | str) -> Attachment:
+def get_message_for(user: User | AnonymousUser, pk: int | str, *, write: bool = False) -> Message:
+    """One message by id; with ``write`` (changing a message, e.g. marking it as needing no
+    reply) only for agents who can see its ticket."""
+    key = _key(pk)
+    message = Message.objects.select_related("ticket").filter(pk=key).first()
+    if message is None or (write and not _is_agent(user)):
+        raise Http404
+    if not messages_visible_to(user, message.ticket).filter(pk=message.pk).exists():
+        raise Http404
+    return message
+
+
+def _key(pk: int | str) -> int:
     try:
-        key = int(pk)
+        return int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
-    attachment = (
-        Attachment.objects.select_related("message__ticket").filter(pk=key).first()
-    )
+
+
+def get_attachment_for(
+    user: User | AnonymousUser, pk: int | str, *, write: bool = False
+) -> Attachment:
+    """An attachment by id; with ``write`` (removing it) only for agents."""
+    key = _key(pk)
+    if write and not _is_agent(user):
+        raise Http404
+    attachment = Attachment.objects.select_related("message__ticket").filter(pk=key).first()
     if attachment is None:
         raise Http404
     ticket = attachment.message.ticket
     if not tickets_visible_to(user).filter(pk=ticket.pk).exists():
         raise Http404
-    if attachment.message.kind == MessageKind.NOTE and not user.is_agent:
+    if attachment.message.kind == MessageKind.NOTE and not _is_agent(user):
         raise Http404
     return attachment

@@ -91,8 +91,11 @@ def default_team(tier: int) -> Team:
 
 
 def _store_attachments(message: Message, attachments: Sequence[NewAttachment]) -> None:
+    # Every size is checked before the first file is written: a refused upload leaves no file
+    # behind (the rows roll back with the transaction, files on disk would not).
     for item in attachments:
         check_size(len(item.data))
+    for item in attachments:
         attachment = Attachment(
             message=message,
             filename=display_name(item.filename),
@@ -119,15 +122,36 @@ def _body_fields(body: str, body_html: str) -> tuple[str, str]:
     return text, clean_html
 
 
+def _refuse_if_closed(ticket: Ticket) -> None:
+    """Closed is final: a closed ticket is only read (and linked to its follow-ups)."""
+    if ticket.state == State.CLOSED:
+        raise ActionError(_("This ticket is closed; open a follow-up ticket instead."))
+
+
 def _set_state(ticket: Ticket, target: State, by: User | None, reason: str = "") -> None:
     before = ticket.state
     if before == target:
         return
-    states.check_transition(before, target)
+    try:
+        states.check_transition(before, target)
+    except states.TransitionError as exc:
+        raise ActionError(str(exc)) from exc
+    if target == State.CLOSED and ticket.messages.filter(needs_reply=True).exists():
+        # A closed ticket can no longer be answered, so closing it would ignore the message.
+        raise ActionError(
+            _(
+                "A customer message still waits for an answer: reply or mark it as needing no "
+                "reply before closing."
+            )
+        )
     ticket.state = target
     fields = ["state"]
     if target == State.RESOLVED:
         ticket.resolved_at = timezone.now()
+        fields.append("resolved_at")
+    elif before == State.RESOLVED and target != State.CLOSED:
+        # Reopened: it is no longer resolved (reports and metrics read this field).
+        ticket.resolved_at = None
         fields.append("resolved_at")
     _save(ticket, *fields)
     _event(ticket, by, EventKind.STATE, before=before, after=str(target), reason=reason)
@@ -210,7 +234,7 @@ def add_customer_message(
     ticket = _lock(ticket)
     if by is not None and not by.is_agent and (author is None or author.pk != by.pk):
         raise PermissionDenied(_("Customers write only as themselves."))
-    if ticket.merged_into_id is not None:
+    while ticket.merged_into_id is not None:  # merged tickets can be merged again
         ticket = _lock(Ticket.objects.get(pk=ticket.merged_into_id))
     if ticket.state == State.CLOSED:
         follow_up = create_ticket(
@@ -300,6 +324,7 @@ def add_note(
     """An internal note: agents only, never shown or sent to the customer."""
     _require_agent(by)
     ticket = _lock(ticket)
+    _refuse_if_closed(ticket)
     text, _html = _body_fields(body, "")
     message = Message.objects.create(
         ticket=ticket, kind=MessageKind.NOTE, author=by, channel=ticket.channel, body=text
@@ -333,21 +358,27 @@ def mark_no_reply_needed(ticket: Ticket, *, by: User, reason: str) -> int:
 @transaction.atomic
 def change_state(ticket: Ticket, target: State, *, by: User, reason: str = "") -> Ticket:
     _require_agent(by)
-    ticket = _lock(ticket)
     try:
-        _set_state(ticket, State(target), by, reason)
-    except states.TransitionError as exc:
-        raise ActionError(str(exc)) from exc
+        goal = State(target)
+    except ValueError:
+        raise ActionError(_("Unknown state: %(state)s") % {"state": target}) from None
+    ticket = _lock(ticket)
+    _set_state(ticket, goal, by, reason)
     return ticket
 
 
 @transaction.atomic
 def set_priority(ticket: Ticket, priority: Priority, *, by: User) -> Ticket:
     _require_agent(by)
+    try:
+        priority = Priority(priority)
+    except ValueError:
+        raise ActionError(_("Unknown priority: %(priority)s") % {"priority": priority}) from None
     ticket = _lock(ticket)
     before = ticket.priority
     if before != priority:
-        ticket.priority = Priority(priority)
+        _refuse_if_closed(ticket)
+        ticket.priority = priority
         _save(ticket, "priority")
         _event(ticket, by, EventKind.PRIORITY, before=before, after=int(priority))
     return ticket
@@ -362,6 +393,7 @@ def set_subject(ticket: Ticket, subject: str, *, by: User) -> Ticket:
     ticket = _lock(ticket)
     before = ticket.subject
     if before != subject:
+        _refuse_if_closed(ticket)
         ticket.subject = subject
         _save(ticket, "subject")
         _event(ticket, by, EventKind.SUBJECT, before=before, after=subject)
@@ -371,12 +403,13 @@ def set_subject(ticket: Ticket, subject: str, *, by: User) -> Ticket:
 @transaction.atomic
 def assign(ticket: Ticket, assignee: User | None, *, by: User) -> Ticket:
     _require_agent(by)
-    if assignee is not None and not assignee.is_agent:
-        raise ActionError(_("Only agents can be assigned."))
+    if assignee is not None and not (assignee.is_agent and assignee.is_active):
+        raise ActionError(_("Only active agents can be assigned."))
     ticket = _lock(ticket)
     before = ticket.assignee_id
     after = assignee.pk if assignee is not None else None
     if before != after:
+        _refuse_if_closed(ticket)
         ticket.assignee = assignee
         _save(ticket, "assignee")
         _event(ticket, by, EventKind.ASSIGNEE, before=before, after=after)
@@ -392,10 +425,13 @@ def move_to_team(ticket: Ticket, team: Team, *, by: User, reason: str = "") -> T
         return escalate(ticket, Tier(team.tier), by=by, reason=reason, team=team)
     before = {"team": ticket.team_id, "tier": ticket.tier}
     if ticket.team_id != team.pk:
+        _refuse_if_closed(ticket)
         ticket.team = team
         ticket.tier = team.tier
         _save(ticket, "team", "tier")
-        _event(ticket, by, EventKind.TEAM, before=before, after={"team": team.pk, "tier": team.tier})
+        _event(
+            ticket, by, EventKind.TEAM, before=before, after={"team": team.pk, "tier": team.tier}
+        )
     return ticket
 
 
@@ -409,16 +445,20 @@ def escalate(
     if not reason:
         raise ActionError(_("An escalation needs a written reason."))
     ticket = _lock(ticket)
+    _refuse_if_closed(ticket)
     if to_tier <= ticket.tier:
         raise ActionError(_("An escalation goes to a higher tier than the ticket's."))
+    if team is not None and team.tier != to_tier:
+        raise ActionError(_("That team does not work at the tier escalated to."))
     target_team = team or default_team(to_tier)
     before = {"tier": ticket.tier, "team": ticket.team_id, "assignee": ticket.assignee_id}
     ticket.tier = to_tier
     ticket.team = target_team
     fields = ["tier", "team"]
-    if ticket.assignee_id is not None and not target_team.members.filter(
-        pk=ticket.assignee_id
-    ).exists():
+    if (
+        ticket.assignee_id is not None
+        and not target_team.members.filter(pk=ticket.assignee_id).exists()
+    ):
         ticket.assignee = None
         fields.append("assignee")
     _save(ticket, *fields)
@@ -438,6 +478,7 @@ def _apply_tags(ticket: Ticket, names: Iterable[str], by: User | None) -> None:
     before = sorted(ticket.tags.values_list("name", flat=True))
     if wanted == before:
         return
+    _refuse_if_closed(ticket)
     tags = [Tag.objects.get_or_create(name=n)[0] for n in wanted]
     ticket.tags.set(tags)
     _event(ticket, by, EventKind.TAGS, before=before, after=wanted)
@@ -456,7 +497,9 @@ def _link(source: Ticket, target: Ticket, by: User | None) -> None:
     if source.pk == target.pk:
         raise ActionError(_("A ticket cannot be linked to itself."))
     a, b = sorted([source, target], key=lambda t: t.pk)
-    _, created = TicketLink.objects.get_or_create(source=a, target=b, defaults={"created_by": by})
+    _row, created = TicketLink.objects.get_or_create(
+        source=a, target=b, defaults={"created_by": by}
+    )
     if created:
         _event(source, by, EventKind.LINKED, after=target.pk)
         _event(target, by, EventKind.LINKED, after=source.pk)
@@ -481,15 +524,25 @@ def merge(source: Ticket, into: Ticket, *, by: User) -> Ticket:
         raise ActionError(_("This ticket was already merged."))
     if into.merged_into_id is not None or into.state == State.CLOSED:
         raise ActionError(_("Merge into an open ticket."))
+    _refuse_if_closed(source)
+    same_requester = source.organisation_id == into.organisation_id and (
+        source.organisation_id is not None or source.customer_id == into.customer_id
+    )
+    if not same_requester:
+        # The merged messages would become readable by the other ticket's customers.
+        raise ActionError(
+            _("Only tickets of the same organisation (or the same customer) can be merged.")
+        )
     moved = source.messages.update(ticket=into)
     source.merged_into = into
     source.state = State.CLOSED
     _save(source, "merged_into", "state")
     _event(source, by, EventKind.MERGED_INTO, before=None, after=into.pk)
     _event(into, by, EventKind.MERGED, after={"ticket": source.pk, "messages": moved})
-    if into.state in (State.RESOLVED, State.WAITING_CUSTOMER) and into.messages.filter(
-        needs_reply=True
-    ).exists():
+    if (
+        into.state in (State.RESOLVED, State.WAITING_CUSTOMER)
+        and into.messages.filter(needs_reply=True).exists()
+    ):
         _set_state(into, State.OPEN, by)
     else:
         _save(into)

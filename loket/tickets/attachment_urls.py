@@ -1,4 +1,6 @@
-from django.urls import URLPattern
+from django.urls import path
 
-app_name = "tickets"
-urlpatterns: list[URLPattern] = []
+from loket.tickets import downloads
+
+app_name = "attachments"
+urlpatterns = [path("<int:pk>/", downloads.attachment, name="download")]

@@ -16,9 +16,9 @@ def unanswered_summary(user: Any) -> dict[str, Any]:
     """How many customer messages wait for an answer, and how long the oldest has waited."""
     from loket.tickets.models import Message
 
-    row = Message.objects.filter(
-        needs_reply=True, ticket__in=tickets_visible_to(user)
-    ).aggregate(n=Count("id"), oldest=Min("created_at"))
+    row = Message.objects.filter(needs_reply=True, ticket__in=tickets_visible_to(user)).aggregate(
+        n=Count("id"), oldest=Min("created_at")
+    )
     oldest = row["oldest"]
     age_minutes = int((timezone.now() - oldest).total_seconds() // 60) if oldest else None
     return {

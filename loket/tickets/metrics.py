@@ -3,6 +3,8 @@
 * first-line resolution: resolved without ever being escalated;
 * first-contact resolution: resolved without escalation, after exactly one public reply, with
   no further customer message between that reply and the resolution.
+
+A reopened ticket is judged at its latest resolution (and is not resolved while it is open).
 """
 
 from __future__ import annotations
@@ -36,11 +38,16 @@ class Resolution:
 
 
 def resolution_from_events(events: Iterable[Event]) -> Resolution:
+    """Reads the events in order, judged at the ticket's latest resolution.
+
+    A ticket that was reopened and is open now is not resolved; one that was reopened and
+    resolved again is judged at that last resolution, so the customer's message that reopened
+    it counts against first contact.
+    """
     escalated = resolved = False
     replies = follow_ups = 0
+    at_resolution = Resolution(False, False, 0, 0)
     for event in events:
-        if resolved:
-            break
         if event.kind == EventKind.ESCALATED:
             escalated = True
         elif event.kind == EventKind.MESSAGE and isinstance(event.after, dict):
@@ -49,9 +56,15 @@ def resolution_from_events(events: Iterable[Event]) -> Resolution:
                 replies += 1
             elif kind == MessageKind.CUSTOMER and replies > 0:
                 follow_ups += 1
-        elif event.kind == EventKind.STATE and event.after == State.RESOLVED:
-            resolved = True
-    return Resolution(resolved, escalated, replies, follow_ups)
+        elif event.kind == EventKind.STATE:
+            if event.after == State.RESOLVED:
+                resolved = True
+                at_resolution = Resolution(True, escalated, replies, follow_ups)
+            elif event.after != State.CLOSED:
+                resolved = False
+    if resolved:
+        return at_resolution
+    return Resolution(False, escalated, replies, follow_ups)
 
 
 def resolution_of(ticket: Ticket) -> Resolution:

@@ -76,7 +76,9 @@ class Ticket(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
-    tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, default=Tier.FIRST_LINE)
+    tier = models.PositiveSmallIntegerField(
+        _("tier"), choices=Tier.choices, default=Tier.FIRST_LINE
+    )
     team = models.ForeignKey(
         Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="tickets"
     )
@@ -189,6 +191,12 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on #{self.ticket_id}"
+
+    @property
+    def call_minutes(self) -> float | None:
+        if self.call_duration_seconds is None:
+            return None
+        return round(self.call_duration_seconds / 60, 1)
 
     @property
     def is_public(self) -> bool:

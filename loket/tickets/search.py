@@ -2,13 +2,15 @@
 
 SQLite: FTS5 external-content tables kept in step by triggers (same transaction as the row).
 PostgreSQL: GIN expression indexes on ``to_tsvector('simple', …)``, queried with
-``websearch_to_tsquery``. User input never reaches the query language unquoted.
+``plainto_tsquery`` (and ``to_tsquery`` for a last-word prefix). User input never reaches the
+query language unquoted.
 """
 
 from __future__ import annotations
 
 import re
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 from loket.accounts.models import User
@@ -29,8 +31,36 @@ def fts5_query(text: str) -> str:
     return " ".join(quoted)
 
 
-def _candidate_ids(text: str, include_notes: bool) -> list[int]:
-    note_filter = "" if include_notes else "AND m.kind <> 'note'"
+def pg_query(text: str) -> tuple[str, list[str]]:
+    """A tsquery expression and its parameters: the words as PostgreSQL's parser reads them
+    (so ``alice@acme.test`` stays one lexeme, as in the index), and a last plain word as a
+    prefix, like the SQLite side. Nothing the person typed is read as query syntax."""
+    chunks = text.split()
+    last = chunks[-1] if chunks else ""
+    if not _WORD.fullmatch(last):
+        return "plainto_tsquery('simple', %s)", [text]
+    prefix = f"'{last}':*"  # only word characters: nothing to quote
+    head = text[: text.rstrip().rfind(last)]
+    if not _WORD.search(head):
+        return "to_tsquery('simple', %s)", [prefix]
+    return "(plainto_tsquery('simple', %s) && to_tsquery('simple', %s))", [head, prefix]
+
+
+def _candidate_ids(user: User, text: str) -> list[int]:
+    """Ids of tickets whose subject or messages match. Only tickets ``user`` may see are
+    candidates (checked inside the query, so another organisation's many newer matches can
+    never crowd out a person's own tickets); internal notes only count for agents."""
+    note_filter = "" if user.is_agent else "AND m.kind <> 'note'"
+    inner, visible_params = "", ()
+    if not user.is_admin:
+        try:
+            inner, visible_params = tickets_visible_to(user).values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return []
+
+    def visible(column: str) -> str:
+        return f"AND {column} IN ({inner})" if inner else ""
+
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             query = fts5_query(text)
@@ -42,38 +72,44 @@ def _candidate_ids(text: str, include_notes: bool) -> list[int]:
                   SELECT m.ticket_id AS ticket_id, m.id AS sort_id
                   FROM tickets_message_fts f JOIN tickets_message m ON m.id = f.rowid
                   WHERE tickets_message_fts MATCH %s {note_filter}
+                  {visible("m.ticket_id")}
                   ORDER BY f.rowid DESC LIMIT {MAX_CANDIDATES}
                 )
                 UNION
                 SELECT rowid FROM (
                   SELECT rowid FROM tickets_ticket_fts WHERE tickets_ticket_fts MATCH %s
+                  {visible("rowid")}
                   ORDER BY rowid DESC LIMIT {MAX_CANDIDATES}
                 )
-                """,  # noqa: S608 - only constants are formatted in
-                [query, query],
+                """,  # noqa: S608 - only constants and Django-compiled SQL are formatted in
+                [query, *visible_params, query, *visible_params],
             )
         else:
             if not _WORD.search(text):
                 return []
+            tsquery, params = pg_query(text)
             cursor.execute(
                 f"""
                 (SELECT m.ticket_id FROM tickets_message m
-                 WHERE to_tsvector('simple', m.body) @@ websearch_to_tsquery('simple', %s)
-                 {note_filter}
+                 WHERE to_tsvector('simple', m.body) @@ {tsquery}
+                 {note_filter} {visible("m.ticket_id")}
                  ORDER BY m.id DESC LIMIT {MAX_CANDIDATES})
                 UNION
                 (SELECT t.id FROM tickets_ticket t
-                 WHERE to_tsvector('simple', t.subject) @@ websearch_to_tsquery('simple', %s)
+                 WHERE to_tsvector('simple', t.subject) @@ {tsquery}
+                 {visible("t.id")}
                  ORDER BY t.id DESC LIMIT {MAX_CANDIDATES})
-                """,  # noqa: S608 - only constants are formatted in
-                [text, text],
+                """,  # noqa: S608 - only constants and Django-compiled SQL are formatted in
+                [*params, *visible_params, *params, *visible_params],
             )
         return [row[0] for row in cursor.fetchall()]
 
 
 def search_tickets(user: User, text: str, limit: int = 50) -> list[Ticket]:
     """Tickets the user may see whose subject or visible messages match, newest first."""
-    ids = _candidate_ids(text, include_notes=user.is_agent)
+    if not (user.is_authenticated and user.is_active):
+        return []
+    ids = _candidate_ids(user, text)
     if not ids:
         return []
     return list(

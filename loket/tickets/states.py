@@ -26,7 +26,8 @@ def check_transition(current: str, target: str) -> None:
     try:
         source, goal = State(current), State(target)
     except ValueError:
-        raise TransitionError(_("Unknown state: %(state)s") % {"state": target}) from None
+        bad = target if current in State.values else current
+        raise TransitionError(_("Unknown state: %(state)s") % {"state": bad}) from None
     if source == goal:
         return
     if goal in ALLOWED[source]:

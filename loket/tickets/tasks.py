@@ -36,6 +36,8 @@ def notify_customer_of_reply(message_id: int) -> None:
         EmailMessage(
             subject=f"[#{ticket.pk}] {ticket.subject}",
             body=body,
-            from_email=formataddr((f"{author} via {settings.SITE_NAME}", settings.DEFAULT_FROM_EMAIL)),
+            from_email=formataddr(
+                (f"{author} via {settings.SITE_NAME}", settings.DEFAULT_FROM_EMAIL)
+            ),
             to=[customer.email],
         ).send()

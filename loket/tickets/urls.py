@@ -1,4 +1,19 @@
-from django.urls import URLPattern
+from django.urls import path
 
-app_name = "tickets"
-urlpatterns: list[URLPattern] = []
+from loket.tickets import views
+
+app_name = "desk"
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("filters/", views.save_filter, name="save_filter"),
+    path("new/", views.new_ticket, name="new_ticket"),
+    path("call/", views.log_call, name="log_call"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/reply/", views.ticket_reply, name="reply"),
+    path("tickets/<int:pk>/note/", views.ticket_note, name="note"),
+    path("tickets/<int:pk>/update/", views.ticket_update, name="update"),
+    path("tickets/<int:pk>/escalate/", views.ticket_escalate, name="escalate"),
+    path("tickets/<int:pk>/no-reply/", views.ticket_no_reply, name="no_reply"),
+    path("tickets/<int:pk>/merge/", views.ticket_merge, name="merge"),
+    path("tickets/<int:pk>/link/", views.ticket_link, name="link"),
+]

@@ -27,7 +27,7 @@ class Command(BaseCommand):
             call_command("createcachetable", verbosity=0)
         worker = None
         if not options["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "loket.cli", "worker"])  # noqa: S603
+            worker = subprocess.Popen([sys.executable, "-m", "loket.cli", "worker"])
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(f"Loket is running at {url}  (Ctrl+C stops it)")
         try:

@@ -1,0 +1,34 @@
+# Loket: `make demo` sets up and runs a demo desk; `make test` runs the whole test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo install test lint bench-quick clean
+
+$(BIN)/loket: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(BIN)/loket
+
+install: $(BIN)/loket
+
+demo: install
+	$(BIN)/loket demo --url http://$(HOST):$(PORT)/
+	$(BIN)/loket run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check loket tests bench
+	$(BIN)/ruff format --check loket tests bench
+	$(BIN)/mypy loket
+
+bench-quick: install
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b --quick | tail -n 1; done
+
+clean:
+	rm -rf $(VENV) loket-data

@@ -1,0 +1,136 @@
+"""The customer portal and the public contact form."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from loket.accounts.actions import register_customer
+from loket.accounts.models import User
+from loket.lib.files import AttachmentRejected
+from loket.lib.ratelimit import hit
+from loket.portal.forms import ContactForm, PortalReplyForm, PortalTicketForm
+from loket.tickets import actions
+from loket.tickets.access import get_ticket_for, messages_visible_to, tickets_visible_to
+from loket.tickets.models import Channel
+
+
+def _customer(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = _customer(request)
+    if user.is_agent:
+        return redirect("desk:inbox")
+    tickets = (
+        tickets_visible_to(user)
+        .filter(merged_into__isnull=True)
+        .select_related("customer")
+        .order_by("-updated_at", "-id")
+    )
+    page = Paginator(tickets, 25).get_page(request.GET.get("page"))
+    return render(request, "portal/home.html", {"page": page})
+
+
+@login_required
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    user = _customer(request)
+    form = PortalTicketForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = actions.create_ticket(
+                subject=data["subject"],
+                body=data["body"],
+                customer=user,
+                channel=Channel.WEB,
+                by=user,
+                attachments=data["attachments"],
+                language=user.language or get_language() or "",
+            )
+        except (actions.ActionError, AttachmentRejected) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("Thank you. We have your question as #%(n)s.") % {"n": ticket.pk}
+            )
+            return redirect("portal:ticket", pk=ticket.pk)
+    return render(request, "portal/new_ticket.html", {"form": form})
+
+
+@login_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _customer(request)
+    if user.is_agent:
+        return redirect("desk:ticket", pk=pk)
+    ticket = get_ticket_for(user, pk)
+    form = PortalReplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        ticket = get_ticket_for(user, pk, write=True)
+        if form.is_valid():
+            try:
+                message = actions.add_customer_message(
+                    ticket,
+                    body=form.cleaned_data["body"],
+                    author=user,
+                    channel=Channel.WEB,
+                    by=user,
+                    attachments=form.cleaned_data["attachments"],
+                )
+            except (actions.ActionError, AttachmentRejected) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Your reply was added."))
+                return redirect("portal:ticket", pk=message.ticket_id)
+    items = (
+        messages_visible_to(user, ticket).select_related("author").prefetch_related("attachments")
+    )
+    return render(request, "portal/ticket.html", {"ticket": ticket, "items": items, "form": form})
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def contact(request: HttpRequest) -> HttpResponse:
+    """For people without an account. No acknowledgement mail goes out: the address is not
+    proven to be theirs, and the form must not become a way to mail-bomb someone else."""
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        rate = settings.CONTACT_FORM_RATE
+        if data["website"]:
+            # A bot filled in the honeypot: look successful, store nothing.
+            return render(request, "portal/contact_done.html", status=200)
+        if not hit("contact-ip", _client_ip(request), rate) or not hit(
+            "contact-email", data["email"].lower(), rate
+        ):
+            form.add_error(None, _("Too many messages in a short time. Please try again later."))
+            return render(request, "portal/contact.html", {"form": form}, status=429)
+        customer = register_customer(
+            data["email"], display_name=data["name"], language=get_language() or ""
+        )
+        try:
+            actions.create_ticket(
+                subject=data["subject"],
+                body=data["body"],
+                customer=customer,
+                channel=Channel.WEB,
+                by=None,
+                language=get_language() or "",
+            )
+        except actions.ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return render(request, "portal/contact_done.html")
+    return render(request, "portal/contact.html", {"form": form})

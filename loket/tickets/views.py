@@ -1,0 +1,439 @@
+"""The agent workspace. Thin views: fetch through access, change through actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from loket.accounts.actions import register_customer
+from loket.accounts.models import Team, Tier, User
+from loket.lib.files import AttachmentRejected
+from loket.tickets import actions, timeline
+from loket.tickets.access import get_ticket_for, tickets_visible_to
+from loket.tickets.forms import (
+    CallForm,
+    EscalateForm,
+    NewTicketForm,
+    NoReplyForm,
+    NoteForm,
+    PropertiesForm,
+    ReplyForm,
+    SavedFilterForm,
+    TicketNumberForm,
+)
+from loket.tickets.metrics import resolution_of
+from loket.tickets.models import Channel, Priority, SavedFilter, State, Ticket
+from loket.tickets.queries import VIEW_LABELS, BadCursor, Cursor, InboxView, page, view_queryset
+from loket.tickets.search import search_tickets
+from loket.tickets.states import TransitionError, allowed_targets
+
+View = Callable[..., HttpResponse]
+FILTER_FIELDS = {"state": State.values, "priority": [str(p) for p in Priority.values]}
+
+
+def agent_required(view: View) -> View:
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not getattr(request.user, "is_agent", False):
+            return redirect("portal:home")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _agent(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _filters_from(params: dict[str, str]) -> dict[str, str]:
+    """Only known fields with known values; anything else is ignored, never passed on."""
+    chosen = {}
+    for field, allowed in FILTER_FIELDS.items():
+        value = params.get(field, "")
+        if value in allowed:
+            chosen[field] = value
+    team = params.get("team", "")
+    if team.isdigit():
+        chosen["team"] = team
+    return chosen
+
+
+@agent_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = _agent(request)
+    params = request.GET.dict()
+    saved = None
+    if params.get("saved", "").isdigit():
+        saved = SavedFilter.objects.filter(owner=user, pk=int(params["saved"])).first()
+        if saved is None:
+            raise Http404
+        params = {**saved.query, **{k: v for k, v in params.items() if k == "after"}}
+    try:
+        view = InboxView(params.get("view", InboxView.UNASSIGNED))
+    except ValueError:
+        view = InboxView.UNASSIGNED
+    query = params.get("q", "").strip()[:200]
+    filters = _filters_from(params)
+    next_cursor = None
+    if query:
+        tickets = search_tickets(user, query)
+    else:
+        qs = view_queryset(user, view)
+        if "state" in filters:
+            qs = qs.filter(state=filters["state"])
+        if "priority" in filters:
+            qs = qs.filter(priority=int(filters["priority"]))
+        if "team" in filters:
+            qs = qs.filter(team_id=int(filters["team"]))
+        try:
+            cursor = Cursor.decode(params["after"]) if params.get("after") else None
+        except BadCursor:
+            return HttpResponseBadRequest(_("This page link is no longer valid."))
+        tickets, next_cursor = page(qs, cursor)
+    base = {"view": view.value, **filters}
+    counts = {
+        v: view_queryset(user, v).count()
+        for v in (InboxView.UNASSIGNED, InboxView.MINE, InboxView.UNANSWERED)
+    }
+    return render(
+        request,
+        "desk/inbox.html",
+        {
+            "tickets": tickets,
+            "view": view,
+            "views": [(v, VIEW_LABELS[v], counts.get(v)) for v in InboxView],
+            "query": query,
+            "filters": filters,
+            "base_query": base,
+            "next_cursor": next_cursor.encode() if next_cursor else None,
+            "saved_filters": SavedFilter.objects.filter(owner=user),
+            "current_saved": saved,
+            "teams": Team.objects.all(),
+            "states": State.choices,
+            "priorities": Priority.choices,
+            "save_form": SavedFilterForm(),
+        },
+    )
+
+
+@agent_required
+@require_POST
+def save_filter(request: HttpRequest) -> HttpResponse:
+    form = SavedFilterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the view a name."))
+        return redirect("desk:inbox")
+    params = request.POST.dict()
+    query = {"view": params.get("view", InboxView.UNASSIGNED), **_filters_from(params)}
+    if query["view"] not in InboxView.__members__.values():
+        query["view"] = InboxView.UNASSIGNED
+    saved, _created = SavedFilter.objects.update_or_create(
+        owner=_agent(request), name=form.cleaned_data["name"], defaults={"query": query}
+    )
+    return redirect(f"{reverse('desk:inbox')}?saved={saved.pk}")
+
+
+def _neighbours(user: User, ticket: Ticket) -> tuple[Ticket | None, Ticket | None]:
+    """The tickets before and after this one in the open queue, for the [ and ] keys."""
+    qs = view_queryset(user, InboxView.OPEN).only("pk", "updated_at")
+    newer = (
+        qs.filter(updated_at__gte=ticket.updated_at)
+        .exclude(pk=ticket.pk)
+        .order_by("updated_at", "id")
+        .first()
+    )
+    older = (
+        qs.filter(updated_at__lte=ticket.updated_at)
+        .exclude(pk=ticket.pk)
+        .order_by("-updated_at", "-id")
+        .first()
+    )
+    return newer, older
+
+
+@agent_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _agent(request)
+    ticket = get_ticket_for(user, pk)
+    messages_qs = ticket.messages.select_related("author", "no_reply_by").prefetch_related(
+        "attachments"
+    )
+    events = ticket.events.select_related("actor")
+    prev_ticket, next_ticket = _neighbours(user, ticket)
+    properties = PropertiesForm(
+        initial={
+            "state": ticket.state,
+            "priority": ticket.priority,
+            "assignee": ticket.assignee_id or "",
+            "team": ticket.team_id,
+            "tags": ", ".join(ticket.tags.values_list("name", flat=True)),
+        }
+    )
+    state_field: Any = properties.fields["state"]
+    state_field.choices = [(ticket.state, State(ticket.state).label)] + [
+        (s.value, s.label) for s in allowed_targets(ticket.state)
+    ]
+    escalate_form = EscalateForm()
+    tier_field: Any = escalate_form.fields["to_tier"]
+    tier_field.choices = [(t.value, t.label) for t in Tier if t > ticket.tier]
+    links = Ticket.objects.filter(
+        pk__in=[
+            *ticket.links_out.values_list("target_id", flat=True),
+            *ticket.links_in.values_list("source_id", flat=True),
+        ]
+    )
+    return render(
+        request,
+        "desk/ticket.html",
+        {
+            "ticket": ticket,
+            "timeline": timeline.build(messages_qs, events),
+            "waiting": ticket.messages.filter(needs_reply=True).count(),
+            "reply_form": ReplyForm(),
+            "note_form": NoteForm(),
+            "properties": properties,
+            "escalate_form": escalate_form if tier_field.choices else None,
+            "no_reply_form": NoReplyForm(),
+            "number_form": TicketNumberForm(),
+            "links": tickets_visible_to(user).filter(pk__in=links),
+            "resolution": resolution_of(ticket),
+            "prev_ticket": prev_ticket,
+            "next_ticket": next_ticket,
+            "closed": ticket.state == State.CLOSED,
+        },
+    )
+
+
+def _back(pk: int) -> HttpResponse:
+    return redirect("desk:ticket", pk=pk)
+
+
+def _run(request: HttpRequest, pk: int, fn: Callable[[], object], done: str) -> HttpResponse:
+    try:
+        fn()
+    except (actions.ActionError, TransitionError, AttachmentRejected) as exc:
+        messages.error(request, str(exc))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do this."))
+    else:
+        messages.success(request, done)
+    return _back(pk)
+
+
+def _form_errors(request: HttpRequest, form: Any, pk: int) -> HttpResponse:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return _back(pk)
+
+
+@agent_required
+@require_POST
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _agent(request)
+    ticket = get_ticket_for(user, pk, write=True)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _form_errors(request, form, ticket.pk)
+    data = form.cleaned_data
+    return _run(
+        request,
+        ticket.pk,
+        lambda: actions.reply(
+            ticket,
+            body=data["body"],
+            by=user,
+            attachments=data["attachments"],
+            then_state=State(data["then_state"]),
+        ),
+        _("Your reply was sent."),
+    )
+
+
+@agent_required
+@require_POST
+def ticket_note(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _agent(request)
+    ticket = get_ticket_for(user, pk, write=True)
+    form = NoteForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _form_errors(request, form, ticket.pk)
+    data = form.cleaned_data
+    return _run(
+        request,
+        ticket.pk,
+        lambda: actions.add_note(
+            ticket, body=data["body"], by=user, attachments=data["attachments"]
+        ),
+        _("Note added."),
+    )
+
+
+@agent_required
+@require_POST
+def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _agent(request)
+    ticket = get_ticket_for(user, pk, write=True)
+    form = PropertiesForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, form, ticket.pk)
+    data = form.cleaned_data
+    assignee = None
+    if data["assignee"]:
+        assignee = User.objects.filter(pk=int(data["assignee"])).first()
+
+    def apply() -> None:
+        with transaction.atomic():
+            actions.set_priority(ticket, Priority(data["priority"]), by=user)
+            actions.assign(ticket, assignee, by=user)
+            actions.set_tags(ticket, data["tags"].split(","), by=user)
+            if data["team"].pk != ticket.team_id:
+                actions.move_to_team(ticket, data["team"], by=user)
+            actions.change_state(ticket, State(data["state"]), by=user)
+
+    return _run(request, ticket.pk, apply, _("Ticket updated."))
+
+
+@agent_required
+@require_POST
+def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _agent(request)
+    ticket = get_ticket_for(user, pk, write=True)
+    form = EscalateForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, form, ticket.pk)
+    to_tier = Tier(form.cleaned_data["to_tier"])
+    response = _run(
+        request,
+        ticket.pk,
+        lambda: actions.escalate(ticket, to_tier, by=user, reason=form.cleaned_data["reason"]),
+        _("Escalated to %(tier)s.") % {"tier": to_tier.label},
+    )
+    if not tickets_visible_to(user).filter(pk=ticket.pk).exists():
+        return redirect("desk:inbox")
+    return response
+
+
+@agent_required
+@require_POST
+def ticket_no_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _agent(request)
+    ticket = get_ticket_for(user, pk, write=True)
+    form = NoReplyForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, form, ticket.pk)
+    return _run(
+        request,
+        ticket.pk,
+        lambda: actions.mark_no_reply_needed(ticket, by=user, reason=form.cleaned_data["reason"]),
+        _("Marked as needing no reply."),
+    )
+
+
+def _other_ticket(request: HttpRequest, user: User) -> Ticket | None:
+    form = TicketNumberForm(request.POST)
+    if not form.is_valid():
+        return None
+    try:
+        return get_ticket_for(user, form.cleaned_data["number"], write=True)
+    except Http404:
+        return None
+
+
+@agent_required
+@require_POST
+def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _agent(request)
+    ticket = get_ticket_for(user, pk, write=True)
+    into = _other_ticket(request, user)
+    if into is None:
+        messages.error(request, _("No ticket with that number."))
+        return _back(ticket.pk)
+    _run(request, into.pk, lambda: actions.merge(ticket, into, by=user), _("Tickets merged."))
+    return _back(into.pk)
+
+
+@agent_required
+@require_POST
+def ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _agent(request)
+    ticket = get_ticket_for(user, pk, write=True)
+    other = _other_ticket(request, user)
+    if other is None:
+        messages.error(request, _("No ticket with that number."))
+        return _back(ticket.pk)
+    return _run(
+        request, ticket.pk, lambda: actions.link(ticket, other, by=user), _("Tickets linked.")
+    )
+
+
+@agent_required
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    user = _agent(request)
+    form = NewTicketForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        customer = register_customer(data["customer_email"], display_name=data["customer_name"])
+        try:
+            ticket = actions.create_ticket(
+                subject=data["subject"],
+                body=data["body"],
+                customer=customer,
+                channel=Channel(data["channel"]),
+                by=user,
+                priority=Priority(data["priority"]),
+                attachments=data["attachments"],
+            )
+        except (actions.ActionError, AttachmentRejected) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Ticket #%(n)s created.") % {"n": ticket.pk})
+            return redirect("desk:ticket", pk=ticket.pk)
+    return render(request, "desk/form.html", {"form": form, "title": _("New ticket")})
+
+
+@agent_required
+def log_call(request: HttpRequest) -> HttpResponse:
+    user = _agent(request)
+    form = CallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        customer = register_customer(data["customer_email"], display_name=data["customer_name"])
+        existing = None
+        if data["ticket_number"]:
+            try:
+                existing = get_ticket_for(user, data["ticket_number"], write=True)
+            except Http404:
+                form.add_error("ticket_number", _("No ticket with that number."))
+        if not form.errors:
+            seconds = int(Decimal(data["minutes"]) * 60)
+            try:
+                message = actions.log_call(
+                    customer=customer,
+                    by=user,
+                    summary=data["summary"],
+                    duration_seconds=seconds,
+                    ticket=existing,
+                    subject=data["subject"],
+                )
+            except actions.ActionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Call logged."))
+                return redirect("desk:ticket", pk=message.ticket_id)
+    return render(request, "desk/form.html", {"form": form, "title": _("Log a phone call")})
