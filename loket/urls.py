@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from loket import views
+from loket.accounts import views as account_views
 from loket.tickets import downloads
 
 urlpatterns = [
@@ -9,6 +10,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("me/", account_views.profile, name="profile"),
+    path("me/tokens/", account_views.create_token, name="create_token"),
+    path("me/tokens/<int:pk>/revoke/", account_views.revoke_token, name="revoke_token"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/", include("loket.tickets.urls")),
     path("portal/", include("loket.portal.urls")),

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class JobsConfig(AppConfig):
     name = "loket.jobs"
     label = "jobs"
+
+    def ready(self) -> None:
+        from loket.lib import checks  # noqa: F401  (registers the configuration checks)

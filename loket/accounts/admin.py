@@ -1,0 +1,87 @@
+"""Django admin for staff configuration. Role changes go through the audited action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from loket.accounts.actions import set_role
+from loket.accounts.models import ApiToken, AuditEntry, Organisation, Role, Team, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
+    ordering = ("email",)
+    list_display = ("email", "display_name", "role", "organisation", "is_active")
+    list_filter = ("role", "is_active", "organisation__tier")
+    search_fields = ("email", "display_name")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (
+            "Profile",
+            {"fields": ("display_name", "avatar", "signature", "language", "formality", "phone")},
+        ),
+        ("Rights", {"fields": ("role", "organisation", "is_active")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "role")}),
+    )
+    filter_horizontal = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Only admins change roles, and nobody their own (SECURITY.md #5)."""
+        user = request.user
+        if not getattr(user, "is_admin", False) or (obj is not None and obj.pk == user.pk):
+            return ("role",)
+        return ()
+
+    def save_model(
+        self, request: HttpRequest, obj: User, form: ModelForm[User], change: bool
+    ) -> None:
+        if change and "role" in form.changed_data:
+            actor = request.user
+            assert isinstance(actor, User)
+            new_role = obj.role
+            obj.role = User.objects.get(pk=obj.pk).role
+            super().save_model(request, obj, form, change)
+            set_role(obj, Role(new_role), by=actor)  # checks the right and writes the audit entry
+            return
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "tier", "domains")
+    list_filter = ("tier",)
+    search_fields = ("name", "domains")
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "tier", "is_default_for_tier", "manager")
+    filter_horizontal = ("members",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "expires_at")
+    readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("created_at", "actor", "action", "subject")
+    list_filter = ("action",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
