@@ -25,9 +25,16 @@ class Command(BaseCommand):
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
             call_command("createcachetable", verbosity=0)
-        worker = None
+        workers: list[subprocess.Popen[bytes]] = []
         if not options["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "loket.cli", "worker"])
+            # Two workers so that mail, notifications and monitor checks never wait behind
+            # long jobs (imports, sweeps) on the default queue; only one runs the scheduler.
+            for queues in (
+                ["--queues", "mail,notify,monitors", "--no-scheduler"],
+                ["--queues", "default"],
+            ):
+                command = [sys.executable, "-m", "loket.cli", "worker", *queues]
+                workers.append(subprocess.Popen(command))  # noqa: S603 - our own executable
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(f"Loket is running at {url}  (Ctrl+C stops it)")
         try:
@@ -39,8 +46,9 @@ class Command(BaseCommand):
                 lifespan="off",
             )
         finally:
-            if worker is not None:
+            for worker in workers:
                 worker.send_signal(signal.SIGTERM)
+            for worker in workers:
                 try:
                     worker.wait(timeout=15)
                 except subprocess.TimeoutExpired:

@@ -1,0 +1,61 @@
+"""The queue around django-tasks: scheduler slots, retries with backoff, stale-task sweep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from loket.jobs import scheduler
+from loket.jobs.models import ScheduledJob
+from loket.jobs.tasks import queue_depths, requeue_stale_tasks
+from tests.jobs import tasks_for_tests
+
+
+@pytest.fixture
+def one_job(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        scheduler,
+        "PERIODIC",
+        [scheduler.Periodic("sweep", "loket.jobs.tasks.requeue_stale_tasks", 60)],
+    )
+    scheduler.ensure_jobs()
+
+
+def test_a_due_job_is_enqueued_once_however_often_workers_tick(one_job: None) -> None:
+    # given a job that is due now, when three workers tick at the same moment
+    runs = scheduler.tick() + scheduler.tick() + scheduler.tick()
+    # then exactly one run is queued, and the next slot is an interval later
+    assert runs == 1
+    assert DBTaskResult.objects.filter(task_path__endswith="requeue_stale_tasks").count() == 1
+    job = ScheduledJob.objects.get(name="sweep")
+    assert job.next_run_at > timezone.now() + timedelta(seconds=50)
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert scheduler.tick() == 1
+
+
+def test_a_failing_task_is_retried_with_backoff_then_fails(db: None) -> None:
+    tasks_for_tests.CALLS.clear()
+    # when the task fails on its first attempt, it is queued again for later, not raised
+    assert tasks_for_tests.flaky.call(7) is None
+    retry = DBTaskResult.objects.get()
+    assert retry.args_kwargs == {"args": [7], "kwargs": {"attempt": 1}}
+    assert retry.run_after > timezone.now() + timedelta(seconds=5)
+    # and on its last attempt the failure is raised so the result records it
+    with pytest.raises(RuntimeError):
+        tasks_for_tests.flaky.call(7, attempt=2)
+    assert tasks_for_tests.CALLS == [7, 7]
+
+
+def test_tasks_left_running_by_a_killed_worker_are_requeued(db: None) -> None:
+    tasks_for_tests.flaky.enqueue(1)
+    DBTaskResult.objects.update(
+        status=TaskResultStatus.RUNNING, started_at=timezone.now() - timedelta(hours=1)
+    )
+    assert requeue_stale_tasks.call() == 1
+    assert DBTaskResult.objects.get().status == TaskResultStatus.READY
+    assert queue_depths()["default"]["ready"] == 1
