@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.actions import set_role
 from loket.accounts.models import ApiToken, AuditEntry, Organisation, Role, Team, User
@@ -22,10 +23,10 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
-            "Profile",
+            _("Profile"),
             {"fields": ("display_name", "avatar", "signature", "language", "formality", "phone")},
         ),
-        ("Rights", {"fields": ("role", "organisation", "is_active")}),
+        (_("Rights"), {"fields": ("role", "organisation", "is_active")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "role")}),

@@ -1,4 +1,67 @@
-from django.urls import URLPattern
+"""Mounts the API under ``/api/``. Whatever the API's own routes do not answer (an unknown
+path, a method a path does not take) still answers in the API's JSON error shape."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, URLResolver, re_path
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from loket.api.api import api
 
 app_name = "api"
-urlpatterns: list[URLPattern] = []
+
+
+def _json_method_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            allowed = response.get("Allow", "")
+            response = JsonResponse(
+                {
+                    "code": "method_not_allowed",
+                    "message": _("Method not allowed; allowed: %(allowed)s.")
+                    % {"allowed": allowed},
+                },
+                status=405,
+            )
+            response["Allow"] = allowed
+        return response
+
+    return wrapped
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    return JsonResponse({"code": "not_found", "message": _("No such API endpoint.")}, status=404)
+
+
+def _api_patterns() -> list[URLPattern | URLResolver]:
+    patterns, _app, _namespace = api.urls
+    wrapped: list[URLPattern | URLResolver] = []
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            # ninja's root view raises a plain (HTML) 404; ours answers in JSON.
+            callback = not_found if pattern.name == "api-root" else pattern.callback
+            pattern = URLPattern(
+                pattern.pattern,
+                _json_method_errors(callback),
+                pattern.default_args,
+                pattern.name,
+            )
+        wrapped.append(pattern)
+    return wrapped
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *_api_patterns(),
+    re_path(r"^(?P<rest>.*)$", not_found, name="not-found"),
+]

@@ -51,7 +51,8 @@ def sanitise_html(html: str) -> str:
 
 
 _LINE_BREAK = re.compile(
-    r"<br\b[^>]*>|</(?:p|div|li|h[1-6]|tr|blockquote|pre|table|ul|ol|dd|dt)\s*>", re.IGNORECASE
+    r"<br\b[^>]*>|</?(?:p|div|li|h[1-6]|tr|blockquote|pre|table|ul|ol|dd|dt)\b[^>]*>",
+    re.IGNORECASE,
 )
 _CELL_END = re.compile(r"</t[dh]\s*>", re.IGNORECASE)
 
@@ -59,7 +60,7 @@ _CELL_END = re.compile(r"</t[dh]\s*>", re.IGNORECASE)
 def html_to_text(html: str) -> str:
     """A plain-text rendering of HTML for search and for agents who want text.
 
-    Block ends become line breaks and table cells are spaced, so words in neighbouring
+    Block starts and ends become line breaks and table cells are spaced, so words in neighbouring
     blocks do not run together.
     """
     spaced = _CELL_END.sub(

@@ -190,7 +190,7 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on #{self.ticket_id}"
+        return _("%(kind)s on #%(n)s") % {"kind": self.get_kind_display(), "n": self.ticket_id}
 
     @property
     def call_minutes(self) -> float | None:
@@ -269,7 +269,7 @@ class Event(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} on #{self.ticket_id}"
+        return _("%(kind)s on #%(n)s") % {"kind": self.get_kind_display(), "n": self.ticket_id}
 
 
 class TicketLink(models.Model):

@@ -37,7 +37,10 @@ def notify_customer_of_reply(message_id: int) -> None:
             subject=f"[#{ticket.pk}] {ticket.subject}",
             body=body,
             from_email=formataddr(
-                (f"{author} via {settings.SITE_NAME}", settings.DEFAULT_FROM_EMAIL)
+                (
+                    _("%(author)s via %(site)s") % {"author": author, "site": settings.SITE_NAME},
+                    settings.DEFAULT_FROM_EMAIL,
+                )
             ),
             to=[customer.email],
         ).send()
