@@ -8,6 +8,7 @@ urlpatterns = [
     path("filters/", views.save_filter, name="save_filter"),
     path("new/", views.new_ticket, name="new_ticket"),
     path("call/", views.log_call, name="log_call"),
+    path("health/", views.health, name="health"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="reply"),
     path("tickets/<int:pk>/note/", views.ticket_note, name="note"),

@@ -437,3 +437,25 @@ def log_call(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Call logged."))
                 return redirect("desk:ticket", pk=message.ticket_id)
     return render(request, "desk/form.html", {"form": form, "title": _("Log a phone call")})
+
+
+@agent_required
+def health(request: HttpRequest) -> HttpResponse:
+    """For managers: is anything stuck? Queue depths and ages, the unanswered backlog, the
+    search index."""
+    from loket.jobs.tasks import queue_depths
+    from loket.tickets.context import unanswered_summary
+    from loket.tickets.search_index import check
+
+    user = _agent(request)
+    if not user.is_manager:
+        raise Http404
+    return render(
+        request,
+        "desk/health.html",
+        {
+            "queues": sorted(queue_depths().items()),
+            "backlog": unanswered_summary(user),
+            "index": check(),
+        },
+    )

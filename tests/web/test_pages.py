@@ -186,3 +186,13 @@ def test_attachment_of_other_organisation_is_404(desk: Desk) -> None:
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
+
+
+def test_health_page_is_for_managers(desk: Desk, acme_ticket: Ticket) -> None:
+    from loket.tickets import actions
+
+    actions.reply(acme_ticket, body="On it", by=desk.agent)  # enqueues the customer mail
+    assert login(Client(), desk.agent.email).get("/desk/health/").status_code == 404
+    page = login(Client(), desk.manager.email).get("/desk/health/")
+    assert page.status_code == 200
+    assert "mail" in page.content.decode()  # the queued reply mail shows in its queue
