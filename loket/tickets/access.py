@@ -36,7 +36,8 @@ def tickets_visible_to(user: User | AnonymousUser) -> QuerySet[Ticket]:
         team_ids += list(user.managed_teams.values_list("pk", flat=True))
         return qs.filter(Q(team_id__in=team_ids) | Q(assignee=user))
     if user.organisation_id is not None:
-        return qs.filter(organisation_id=user.organisation_id)
+        # Their organisation's tickets, and always their own (also from before they joined).
+        return qs.filter(Q(organisation_id=user.organisation_id) | Q(customer=user))
     return qs.filter(customer=user)
 
 

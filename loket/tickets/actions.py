@@ -336,6 +336,25 @@ def add_note(
 
 
 @transaction.atomic
+def add_system_note(ticket: Ticket, *, body: str, then_state: State | None = None) -> Message:
+    """An internal note by Loket itself (a monitor, a sweep), optionally with a state change;
+    the note and the events have no author. There is no person to check, so only background
+    code calls this, never a view or an API route."""
+    ticket = _lock(ticket)
+    _refuse_if_closed(ticket)
+    text, _html = _body_fields(body, "")
+    message = Message.objects.create(
+        ticket=ticket, kind=MessageKind.NOTE, author=None, channel=ticket.channel, body=text
+    )
+    _event(ticket, None, EventKind.MESSAGE, after={"kind": MessageKind.NOTE}, message=message)
+    if then_state is not None and then_state != ticket.state:
+        _set_state(ticket, then_state, None)
+    else:
+        _save(ticket)
+    return message
+
+
+@transaction.atomic
 def mark_no_reply_needed(ticket: Ticket, *, by: User, reason: str) -> int:
     """A person decides that the waiting customer messages need no answer, and says why."""
     _require_agent(by)
@@ -401,8 +420,12 @@ def set_subject(ticket: Ticket, subject: str, *, by: User) -> Ticket:
 
 
 @transaction.atomic
-def assign(ticket: Ticket, assignee: User | None, *, by: User) -> Ticket:
-    _require_agent(by)
+def assign(
+    ticket: Ticket, assignee: User | None, *, by: User | None, system: bool = False
+) -> Ticket:
+    """``system=True``: done by Loket itself (routing), with no person as the actor."""
+    if not system:
+        _require_agent(by)
     if assignee is not None and not (assignee.is_agent and assignee.is_active):
         raise ActionError(_("Only active agents can be assigned."))
     ticket = _lock(ticket)
@@ -417,12 +440,18 @@ def assign(ticket: Ticket, assignee: User | None, *, by: User) -> Ticket:
 
 
 @transaction.atomic
-def move_to_team(ticket: Ticket, team: Team, *, by: User, reason: str = "") -> Ticket:
-    """Moves a ticket sideways or down. Moving up a tier is an escalation and needs a reason."""
-    _require_agent(by)
+def move_to_team(
+    ticket: Ticket, team: Team, *, by: User | None, reason: str = "", system: bool = False
+) -> Ticket:
+    """Moves a ticket sideways or down. Moving up a tier is an escalation and needs a reason.
+
+    ``system=True``: Loket places a new ticket (routing); that is not an escalation.
+    """
     ticket = _lock(ticket)
-    if team.tier > ticket.tier:
-        return escalate(ticket, Tier(team.tier), by=by, reason=reason, team=team)
+    if not system:
+        agent = _require_agent(by)
+        if team.tier > ticket.tier:
+            return escalate(ticket, Tier(team.tier), by=agent, reason=reason, team=team)
     before = {"team": ticket.team_id, "tier": ticket.tier}
     if ticket.team_id != team.pk:
         _refuse_if_closed(ticket)
@@ -430,8 +459,9 @@ def move_to_team(ticket: Ticket, team: Team, *, by: User, reason: str = "") -> T
         ticket.tier = team.tier
         _save(ticket, "team", "tier")
         _event(
-            ticket, by, EventKind.TEAM, before=before, after={"team": team.pk, "tier": team.tier}
-        )
+            ticket, by, EventKind.TEAM, before=before, after={"team": team.pk, "tier": team.tier},
+            reason=reason,
+        )  # fmt: skip
     return ticket
 
 

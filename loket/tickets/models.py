@@ -241,6 +241,9 @@ class EventKind(models.TextChoices):
     LINKED = "linked", _("linked a ticket")
     NO_REPLY_NEEDED = "no_reply_needed", _("marked as needing no reply")
     CUSTOMER = "customer", _("changed the customer")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACH = "sla_breach", _("SLA breached")
+    ALARM = "alarm", _("raised the unanswered-message alarm")
 
 
 class Event(models.Model):

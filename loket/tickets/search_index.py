@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 FTS_TABLES = ("tickets_message_fts", "tickets_ticket_fts")
 
@@ -24,7 +25,9 @@ class IndexReport:
 
 def check() -> list[IndexReport]:
     if connection.vendor != "sqlite":
-        return [IndexReport("postgresql expression indexes", True, "maintained by PostgreSQL")]
+        return [
+            IndexReport(_("postgresql expression indexes"), True, _("maintained by PostgreSQL"))
+        ]
     reports = []
     with connection.cursor() as cursor:
         for table in FTS_TABLES:
@@ -36,7 +39,7 @@ def check() -> list[IndexReport]:
             except Exception as exc:  # SQLite reports corruption as an error on this insert
                 reports.append(IndexReport(table, False, str(exc)))
             else:
-                reports.append(IndexReport(table, True, "consistent with its table"))
+                reports.append(IndexReport(table, True, _("consistent with its table")))
     return reports
 
 

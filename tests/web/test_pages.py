@@ -196,3 +196,16 @@ def test_health_page_is_for_managers(desk: Desk, acme_ticket: Ticket) -> None:
     page = login(Client(), desk.manager.email).get("/desk/health/")
     assert page.status_code == 200
     assert "mail" in page.content.decode()  # the queued reply mail shows in its queue
+
+
+def test_customer_keeps_seeing_own_ticket_after_joining_an_organisation(desk: Desk) -> None:
+    from loket.tickets import actions
+    from loket.tickets.models import Channel
+
+    ticket = actions.create_ticket(
+        subject="Before I joined", body="x", customer=desk.loner, channel=Channel.WEB, by=None
+    )
+    desk.loner.organisation = desk.globex
+    desk.loner.save()
+    client = login(Client(), desk.loner.email)
+    assert client.get(f"/portal/tickets/{ticket.pk}/").status_code == 200
