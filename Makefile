@@ -22,13 +22,15 @@ demo: install
 test: install
 	$(BIN)/pytest
 
+LINT_PATHS := loket tests $(wildcard bench)
+
 lint: install
-	$(BIN)/ruff check loket tests bench
-	$(BIN)/ruff format --check loket tests bench
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy loket
 
 bench-quick: install
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b --quick | tail -n 1; done
+	@set -e; for b in $(wildcard bench/*.py); do echo "== $$b"; $(BIN)/python $$b --quick | tail -n 1; done
 
 clean:
 	rm -rf $(VENV) loket-data
