@@ -30,7 +30,7 @@ lint: install
 	$(BIN)/mypy loket
 
 bench-quick: install
-	@set -e; for b in $(wildcard bench/*.py); do echo "== $$b"; $(BIN)/python $$b --quick | tail -n 1; done
+	@set -e; for b in $(wildcard bench/*.py); do echo "== $$b"; out=$$($(BIN)/python $$b --quick); echo "$$out" | tail -n 1; done
 
 clean:
 	rm -rf $(VENV) loket-data

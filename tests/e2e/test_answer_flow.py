@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -17,7 +18,8 @@ def sign_in(page: Any, base: str, email: str) -> None:
     page.fill("#id_login", email)
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    # The form is boosted by htmx: wait for the page it lands on, not for a load event.
+    page.wait_for_url(re.compile(r"/(desk|portal)/"))
 
 
 def test_agent_answers_and_customer_reads_it(
