@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "loket.portal",
     "loket.api",
     "ninja",  # serves the API docs' scripts from our origin (the CSP allows no CDN)
+    "loket.monitor",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "loket.tickets.context.desk",
+                "loket.monitor.context.incident_banner",
             ],
         },
     }
@@ -256,6 +258,17 @@ TASKS = {
         "QUEUES": ["default", "mail", "monitors", "notify"],
     }
 }
+
+# Outgoing HTTP (monitors, webhooks): see loket/lib/http.py. Private networks stay closed unless
+# listed here; cloud metadata addresses stay closed whatever is listed.
+HTTP_ALLOWED_NETWORKS = [n.strip() for n in env("HTTP_ALLOWED_NETWORKS").split(",") if n.strip()]
+HTTP_CA_BUNDLE = env("HTTP_CA_BUNDLE")
+HTTP_MAX_RESPONSE_BYTES = env_int("HTTP_MAX_RESPONSE_KB", 2048) * 1024
+MONITOR_RAW_DAYS = env_int("MONITOR_RAW_DAYS", 2)
+MONITOR_HOURLY_DAYS = env_int("MONITOR_HOURLY_DAYS", 35)
+MONITOR_DAILY_DAYS = env_int("MONITOR_DAILY_DAYS", 400)
+MONITOR_SETTLE_SECONDS = env_int("MONITOR_SETTLE_SECONDS", 300)
+MONITOR_CONCURRENCY = env_int("MONITOR_CONCURRENCY", 500)
 
 CACHES = {
     "default": {

@@ -20,4 +20,5 @@ urlpatterns = [
     path("api/", include("loket.api.urls")),
     path("attachments/", include("loket.tickets.attachment_urls")),
     path("avatars/<int:pk>/", downloads.avatar, name="avatar"),
+    path("status/", include("loket.monitor.urls")),
 ]

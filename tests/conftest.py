@@ -38,9 +38,16 @@ def _user(email: str, role: Role, name: str, org: Organisation | None = None) ->
 
 @pytest.fixture
 def desk(db: None) -> Desk:
-    first = Team.objects.get(tier=Tier.FIRST_LINE, is_default_for_tier=True)
-    second = Team.objects.get(tier=Tier.SECOND_LINE, is_default_for_tier=True)
-    mgmt = Team.objects.get(tier=Tier.MANAGEMENT, is_default_for_tier=True)
+    # The teams come from a data migration; a transactional test before this one may have
+    # flushed them, so they are made again when missing.
+    def team(tier: Tier, name: str) -> Team:
+        return Team.objects.get_or_create(
+            tier=tier, is_default_for_tier=True, defaults={"name": name}
+        )[0]
+
+    first = team(Tier.FIRST_LINE, "First line")
+    second = team(Tier.SECOND_LINE, "Second line")
+    mgmt = team(Tier.MANAGEMENT, "Management")
     acme = Organisation.objects.create(
         name="Acme", tier=OrganisationTier.PARTNER, domains="acme.test"
     )

@@ -29,11 +29,13 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             # Two workers so that mail, notifications and monitor checks never wait behind
             # long jobs (imports, sweeps) on the default queue; only one runs the scheduler.
-            for queues in (
-                ["--queues", "mail,notify,monitors", "--no-scheduler"],
-                ["--queues", "default"],
+            # The website checker has its own process: its asyncio loop keeps the check slots.
+            for process in (
+                ["worker", "--queues", "mail,notify,monitors", "--no-scheduler"],
+                ["worker", "--queues", "default"],
+                ["monitor", "run"],
             ):
-                command = [sys.executable, "-m", "loket.cli", "worker", *queues]
+                command = [sys.executable, "-m", "loket.cli", *process]
                 workers.append(subprocess.Popen(command))  # noqa: S603 - our own executable
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(f"Loket is running at {url}  (Ctrl+C stops it)")
