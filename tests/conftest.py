@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +37,30 @@ def _user(email: str, role: Role, name: str, org: Organisation | None = None) ->
     return User.objects.create_user(
         email, PASSWORD, role=role, display_name=name, organisation=org, language="en"
     )
+
+
+DEFAULT_TEAMS = [(Tier.FIRST_LINE, "First line"), (Tier.SECOND_LINE, "Second line"),
+                 (Tier.MANAGEMENT, "Management")]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def default_teams(request: pytest.FixtureRequest) -> None:
+    """The teams a data migration makes, for every test with a database.
+
+    A transactional test (browser, concurrency) flushes every table when it ends, migration
+    data included; the tests after it would otherwise find no teams to put tickets in.
+    """
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        names & {"transactional_db", "live_server"}
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    for tier, name in DEFAULT_TEAMS:
+        if not Team.objects.filter(tier=tier).exists():
+            Team.objects.create(tier=tier, name=name, is_default_for_tier=True)
 
 
 @pytest.fixture
@@ -95,3 +122,31 @@ def globex_ticket(desk: Desk) -> Ticket:
         channel=Channel.EMAIL,
         by=None,
     )
+
+
+# Headless Chromium (Debian's package) driven by Playwright; one per test session, shared by
+# every directory's browser tests.
+CHROMIUM = Path(os.environ.get("LOKET_CHROMIUM", "/usr/bin/chromium"))
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    # Playwright's sync API runs an event loop; Django must not mistake it for async code.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield instance
+        instance.close()

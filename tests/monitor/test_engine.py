@@ -89,7 +89,7 @@ def test_monitor_urls_are_checked_when_saved_in_forms(db: None) -> None:
             Monitor(name="m", target=url).full_clean()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_workers_claiming_at_the_same_time_share_the_work() -> None:
     # given 60 due monitors and four workers claiming at the same moment
     now = timezone.now()
@@ -125,7 +125,7 @@ def test_workers_claiming_at_the_same_time_share_the_work() -> None:
     assert sorted(everything) == sorted(Monitor.objects.values_list("pk", flat=True))
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_runner_checks_each_monitor_at_its_slot(site: Loopback) -> None:
     # given 30 monitors due within the next 1.5 seconds
     now = timezone.now()

@@ -12,12 +12,11 @@ from loket.monitor import rollup
 from loket.monitor.models import CheckResult, Incident, Monitor, Outcome, Status
 from loket.tickets import actions
 from loket.tickets.models import Channel
-from tests.e2e.conftest import browser  # noqa: F401  (the shared Chromium fixture)
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_status_page_in_a_real_browser(browser: Any, live_server: Any) -> None:  # noqa: F811
+def test_status_page_in_a_real_browser(browser: Any, live_server: Any) -> None:
     # (a browser test runs after the transactional tests, which may have emptied the teams
     # that a migration made)
     Team.objects.get_or_create(

@@ -18,7 +18,7 @@ from loket.tickets import actions
 from loket.tickets.models import Event, EventKind, Priority, Ticket
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor == "sqlite",
         reason=(
