@@ -150,3 +150,12 @@ def browser() -> Iterator[object]:
         instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture(autouse=True)
+def reset_language() -> Iterator[None]:
+    """A request in Dutch leaves Dutch active in the thread; the next test starts in English."""
+    yield
+    from django.utils import translation
+
+    translation.activate("en")
