@@ -13,6 +13,7 @@ Loket commands (each takes --help):
   worker       run background tasks and the scheduler tick
   createagent  add an agent, manager or admin
   check        check the configuration (database, data directory, production safety)
+  sla          business-hours math on a calendar (add, between) and SLA clock rebuild
   monitor      website monitors: run (the checker), once, rollup, prune
   migrate      bring the database schema up to date
 

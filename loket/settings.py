@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "loket.portal",
     "loket.api",
     "ninja",  # serves the API docs' scripts from our origin (the CSP allows no CDN)
+    "loket.sla",
+    "loket.rota",
     "loket.monitor",
 ]
 

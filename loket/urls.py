@@ -21,4 +21,6 @@ urlpatterns = [
     path("attachments/", include("loket.tickets.attachment_urls")),
     path("avatars/<int:pk>/", downloads.avatar, name="avatar"),
     path("status/", include("loket.monitor.urls")),
+    path("sla/", include("loket.sla.urls")),
+    path("rota/", include("loket.rota.urls")),
 ]

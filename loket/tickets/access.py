@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TypeGuard
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404
 
 from loket.accounts.models import User
@@ -25,6 +25,17 @@ def _is_agent(user: User | AnonymousUser) -> bool:
     return _signed_in(user) and user.is_agent
 
 
+def _as_one_condition(q: Q) -> Case:
+    """The same rows as ``filter(q)``, as one CASE expression that no index can answer.
+
+    SQLite answers ``team IN (...) OR assignee = me`` by collecting every match from two
+    indexes and sorting them all (a whole team's tickets, for one page of 50). As one opaque
+    condition it walks the newest-first index instead and stops after a page; the other
+    conditions of a query (view, customer, state) still pick their indexes.
+    """
+    return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
 def tickets_visible_to(user: User | AnonymousUser) -> QuerySet[Ticket]:
     qs = Ticket.objects.all()
     if not _signed_in(user):
@@ -34,7 +45,7 @@ def tickets_visible_to(user: User | AnonymousUser) -> QuerySet[Ticket]:
     if user.is_agent:
         team_ids = list(user.teams.values_list("pk", flat=True))
         team_ids += list(user.managed_teams.values_list("pk", flat=True))
-        return qs.filter(Q(team_id__in=team_ids) | Q(assignee=user))
+        return qs.filter(_as_one_condition(Q(team_id__in=team_ids) | Q(assignee=user)))
     if user.organisation_id is not None:
         # Their organisation's tickets, and always their own (also from before they joined).
         return qs.filter(Q(organisation_id=user.organisation_id) | Q(customer=user))

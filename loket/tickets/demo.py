@@ -268,4 +268,15 @@ def seed_demo(count: int = 36, seed: int = 7) -> DemoResult:
         _backdate(
             ticket, days_ago=rng.random() * 0.1 if recent else (count - i) * 0.6 + rng.random()
         )
+    _seed_optional_apps()
     return DemoResult(True, Ticket.objects.count())
+
+
+def _seed_optional_apps() -> None:
+    """Calendars, SLA policies and a rota, when those apps are installed."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    if apps.is_installed("loket.sla"):
+        import_module("loket.sla.demo").seed()

@@ -9,9 +9,11 @@ query language unquoted.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from loket.accounts.models import User
 from loket.tickets.access import tickets_visible_to
@@ -51,18 +53,30 @@ def _candidate_ids(user: User, text: str) -> list[int]:
     candidates (checked inside the query, so another organisation's many newer matches can
     never crowd out a person's own tickets); internal notes only count for agents."""
     note_filter = "" if user.is_agent else "AND m.kind <> 'note'"
-    inner, visible_params = "", ()
-    if not user.is_admin:
-        try:
-            inner, visible_params = tickets_visible_to(user).values("pk").query.sql_with_params()
-        except EmptyResultSet:
-            return []
 
-    def visible(column: str) -> str:
-        return f"AND {column} IN ({inner})" if inner else ""
+    def visible(column: str) -> tuple[str, tuple[Any, ...]]:
+        """``AND EXISTS (the ticket in ``column`` is one the user may see)``: checked per match
+        while the matches are read newest first, so it stops at the limit (a list of every
+        visible ticket, built first, costs as much as the desk is large)."""
+        if user.is_admin:
+            return "", ()
+        column_sql = RawSQL(column, ())  # noqa: S611 - a constant column name, no input
+        mine = tickets_visible_to(user).filter(pk=column_sql).order_by().values("pk")
+        sql, params = mine.query.sql_with_params()
+        return f"AND EXISTS ({sql})", tuple(params)
+
+    try:
+        message_visible, message_params = visible("m.ticket_id")
+        ticket_visible, ticket_params = visible(
+            "tickets_ticket_fts.rowid" if connection.vendor == "sqlite" else "t.id"
+        )
+    except EmptyResultSet:
+        return []
 
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
+            # The full-text match drives both halves (CROSS JOIN keeps the FTS table the outer
+            # loop): FTS5 handed a list of rowids re-runs the MATCH once per rowid.
             query = fts5_query(text)
             if not query:
                 return []
@@ -70,19 +84,19 @@ def _candidate_ids(user: User, text: str) -> list[int]:
                 f"""
                 SELECT ticket_id FROM (
                   SELECT m.ticket_id AS ticket_id, m.id AS sort_id
-                  FROM tickets_message_fts f JOIN tickets_message m ON m.id = f.rowid
+                  FROM tickets_message_fts f CROSS JOIN tickets_message m ON m.id = f.rowid
                   WHERE tickets_message_fts MATCH %s {note_filter}
-                  {visible("m.ticket_id")}
+                  {message_visible}
                   ORDER BY f.rowid DESC LIMIT {MAX_CANDIDATES}
                 )
                 UNION
                 SELECT rowid FROM (
                   SELECT rowid FROM tickets_ticket_fts WHERE tickets_ticket_fts MATCH %s
-                  {visible("rowid")}
+                  {ticket_visible}
                   ORDER BY rowid DESC LIMIT {MAX_CANDIDATES}
                 )
                 """,  # noqa: S608 - only constants and Django-compiled SQL are formatted in
-                [query, *visible_params, query, *visible_params],
+                [query, *message_params, query, *ticket_params],
             )
         else:
             if not _WORD.search(text):
@@ -92,15 +106,15 @@ def _candidate_ids(user: User, text: str) -> list[int]:
                 f"""
                 (SELECT m.ticket_id FROM tickets_message m
                  WHERE to_tsvector('simple', m.body) @@ {tsquery}
-                 {note_filter} {visible("m.ticket_id")}
+                 {note_filter} {message_visible}
                  ORDER BY m.id DESC LIMIT {MAX_CANDIDATES})
                 UNION
                 (SELECT t.id FROM tickets_ticket t
                  WHERE to_tsvector('simple', t.subject) @@ {tsquery}
-                 {visible("t.id")}
+                 {ticket_visible}
                  ORDER BY t.id DESC LIMIT {MAX_CANDIDATES})
                 """,  # noqa: S608 - only constants and Django-compiled SQL are formatted in
-                [*params, *visible_params, *params, *visible_params],
+                [*params, *message_params, *params, *ticket_params],
             )
         return [row[0] for row in cursor.fetchall()]
 

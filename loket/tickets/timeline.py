@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +10,13 @@ from django.utils.translation import gettext as _
 
 from loket.accounts.models import Team, Tier, User
 from loket.tickets.models import Event, EventKind, Message, Priority, State
+
+# Apps that write their own event kinds (SLA warnings, alarms) say here how to tell them.
+DESCRIBERS: dict[str, Callable[[Event], str]] = {}
+
+
+def register_describer(kind: str, describe_event: Callable[[Event], str]) -> None:
+    DESCRIBERS[kind] = describe_event
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,8 @@ def _label(kind: EventKind, value: Any, people: dict[int, str], teams: dict[int,
 
 
 def describe(event: Event, people: dict[int, str], teams: dict[int, str]) -> str:
+    if event.kind in DESCRIBERS:
+        return DESCRIBERS[event.kind](event)
     kind = EventKind(event.kind)
     if kind in (EventKind.CREATED, EventKind.NO_REPLY_NEEDED):
         return str(kind.label)

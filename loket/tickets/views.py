@@ -89,11 +89,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         view = InboxView.UNASSIGNED
     query = params.get("q", "").strip()[:200]
     filters = _filters_from(params)
+    visible = tickets_visible_to(user)
     next_cursor = None
     if query:
         tickets = search_tickets(user, query)
     else:
-        qs = view_queryset(user, view)
+        qs = view_queryset(user, view, visible)
         if "state" in filters:
             qs = qs.filter(state=filters["state"])
         if "priority" in filters:
@@ -107,7 +108,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         tickets, next_cursor = page(qs, cursor)
     base = {"view": view.value, **filters}
     counts = {
-        v: view_queryset(user, v).count()
+        v: view_queryset(user, v, visible).count()
         for v in (InboxView.UNASSIGNED, InboxView.MINE, InboxView.UNANSWERED)
     }
     return render(

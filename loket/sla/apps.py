@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SlaConfig(AppConfig):
+    name = "loket.sla"
+    label = "sla"
+    verbose_name = _("Service levels")
+
+    def ready(self) -> None:
+        from loket.jobs import scheduler
+        from loket.sla import tracking  # noqa: F401  (connects the ticket-event receiver)
+        from loket.sla.display import describe_event
+        from loket.tickets.models import EventKind
+        from loket.tickets.timeline import register_describer
+
+        for kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH, EventKind.ALARM):
+            register_describer(kind, describe_event)
+
+        for job in (scheduler.Periodic("sla-sweep", "loket.sla.tasks.sweep_sla", 30),):
+            if all(p.name != job.name for p in scheduler.PERIODIC):
+                scheduler.PERIODIC.append(job)

@@ -1,0 +1,197 @@
+"""Keeps every ticket's SLA clocks in step with the ticket, by listening to its events.
+
+Every ticket change in ``loket.tickets.actions`` writes an ``Event`` row. A ``post_save``
+receiver on ``Event`` runs synchronously inside the action's ``transaction.atomic()`` block,
+while the action holds the ticket's row lock: the clocks commit together with the change or
+not at all, and two changes to one ticket update the clocks one after the other. The
+receiver reads the ticket from the event (the action's own, up-to-date instance) and never
+changes the ticket itself.
+
+Events written with ``bulk_create`` (the sweep's own warnings and breaches) send no signal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Min
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from loket.accounts.models import Organisation
+from loket.sla import alarms
+from loket.sla.clocks import Change, Setup, apply
+from loket.sla.models import ClockKind, Policy, Target, TicketSla
+from loket.tickets.models import Event, EventKind, Message, MessageKind, State, Ticket
+
+TRACKED = frozenset(
+    {
+        EventKind.CREATED,
+        EventKind.MESSAGE,
+        EventKind.STATE,
+        EventKind.PRIORITY,
+        EventKind.NO_REPLY_NEEDED,
+        EventKind.MERGED,
+        EventKind.MERGED_INTO,
+        EventKind.CUSTOMER,
+    }
+)
+
+
+def policy_for(organisation_id: int | None) -> Policy | None:
+    """The most specific active policy: the organisation's own, its tier's, or the default."""
+    tier = ""
+    if organisation_id is not None:
+        tier = (
+            Organisation.objects.filter(pk=organisation_id).values_list("tier", flat=True).first()
+            or ""
+        )
+    candidates = Policy.objects.select_related("calendar").filter(
+        is_active=True, organisation__isnull=True, organisation_tier__in=["", tier]
+    )
+    if organisation_id is not None:
+        candidates = candidates | Policy.objects.select_related("calendar").filter(
+            is_active=True, organisation_id=organisation_id
+        )
+    ranked = sorted(candidates, key=lambda p: (-p.specificity, p.pk))
+    return ranked[0] if ranked else None
+
+
+def setup_for(policy: Policy | None, priority: int) -> Setup | None:
+    if policy is None:
+        return None
+    target = Target.objects.filter(policy=policy, priority=priority).first()
+
+    def seconds(minutes: int | None) -> int | None:
+        return None if minutes is None else minutes * 60
+
+    targets: dict[ClockKind, int | None] = {
+        ClockKind.FIRST_RESPONSE: seconds(target.first_response_minutes) if target else None,
+        ClockKind.NEXT_RESPONSE: seconds(target.next_response_minutes) if target else None,
+        ClockKind.RESOLUTION: seconds(target.resolution_minutes) if target else None,
+    }
+    pausing = {State.WAITING_CUSTOMER.value}
+    if policy.pause_on_third_party:
+        pausing.add(State.WAITING_THIRD_PARTY.value)
+    return Setup(
+        calendar=policy.calendar.calendar(),
+        targets=targets,
+        pausing=frozenset(pausing),
+        warn_percent=policy.warn_percent,
+    )
+
+
+def _oldest_waiting(ticket_id: int) -> datetime | None:
+    found: datetime | None = Message.objects.filter(
+        ticket_id=ticket_id, needs_reply=True
+    ).aggregate(m=Min("created_at"))["m"]
+    return found
+
+
+def _change(event: Event, ticket: Ticket, waiting_since: datetime | None) -> Change:
+    message_kind = ""
+    if event.kind == EventKind.MESSAGE and isinstance(event.after, dict):
+        message_kind = str(event.after.get("kind", ""))
+    return Change(
+        kind=event.kind,
+        at=event.created_at,
+        state=ticket.state,
+        message_kind=message_kind,
+        waiting_since=waiting_since,
+        has_customer=ticket.customer_id is not None,
+    )
+
+
+def track(event: Event) -> TicketSla | None:
+    """Applies one new event to its ticket's clocks (creating the clocks on CREATED)."""
+    if event.kind not in TRACKED:
+        return None
+    ticket = event.ticket
+    if event.kind == EventKind.CREATED:
+        policy = policy_for(ticket.organisation_id)
+        sla = TicketSla(ticket=ticket, policy=policy)
+    else:
+        found = TicketSla.objects.select_related("policy__calendar").filter(pk=ticket.pk).first()
+        if found is None:
+            # A ticket from before the SLA app (or a lost row): rebuild from its history,
+            # which already includes this event.
+            return rebuild(ticket)
+        sla = found
+        if event.kind == EventKind.CUSTOMER:
+            sla.policy = policy_for(ticket.organisation_id)
+    waiting: datetime | None = None
+    customer_message = event.kind == EventKind.MESSAGE and event.after == {
+        "kind": MessageKind.CUSTOMER
+    }
+    if customer_message or event.kind == EventKind.MERGED:
+        waiting = _oldest_waiting(ticket.pk)
+    setup = setup_for(sla.policy, ticket.priority)
+    apply(sla, _change(event, ticket, waiting), setup)
+    if event.kind in (
+        EventKind.CREATED,
+        EventKind.MESSAGE,
+        EventKind.MERGED,
+        EventKind.MERGED_INTO,
+        EventKind.NO_REPLY_NEEDED,
+    ):
+        if event.kind == EventKind.CREATED:
+            waiting = event.created_at if ticket.customer_id is not None else None
+        elif waiting is None:
+            waiting = _oldest_waiting(ticket.pk)
+        alarms.reset(sla, waiting, setup)
+    sla.save(force_insert=event.kind == EventKind.CREATED)
+    return sla
+
+
+def rebuild(ticket: Ticket) -> TicketSla:
+    """Recomputes a ticket's clocks by replaying its event history through the same rules.
+
+    Used for tickets that have no SLA row yet and after policy changes. Priority and state are
+    followed through the events; the policy is chosen for the ticket's current organisation.
+    """
+    events = list(ticket.events.filter(kind__in=TRACKED).order_by("created_at", "pk"))
+    priority_events = [e for e in events if e.kind == EventKind.PRIORITY]
+    first_before = priority_events[0].before if priority_events else None
+    priority = int(first_before) if first_before is not None else int(ticket.priority)
+    policy = policy_for(ticket.organisation_id)
+    TicketSla.objects.filter(pk=ticket.pk).delete()
+    sla = TicketSla(ticket=ticket, policy=policy)
+    state = State.NEW.value
+    setup = setup_for(policy, priority)
+    messages = {
+        m.pk: m
+        for m in Message.objects.filter(ticket=ticket).only("pk", "kind", "created_at", "ticket")
+    }
+    for event in events:
+        if event.kind == EventKind.STATE and event.after:
+            state = str(event.after)
+        elif event.kind == EventKind.MERGED_INTO:
+            state = State.CLOSED.value
+        elif event.kind == EventKind.PRIORITY and event.after is not None:
+            priority = int(event.after)
+            setup = setup_for(policy, priority)
+        waiting = None
+        if event.kind in (EventKind.MESSAGE, EventKind.MERGED):
+            message = messages.get(event.message_id or 0)
+            waiting = message.created_at if message is not None else event.created_at
+        change = Change(
+            kind=event.kind,
+            at=event.created_at,
+            state=state,
+            message_kind=str(event.after.get("kind", "")) if isinstance(event.after, dict) else "",
+            waiting_since=waiting,
+            has_customer=ticket.customer_id is not None,
+        )
+        apply(sla, change, setup)
+    if not events:  # no history at all: time it from its creation
+        apply(sla, Change(EventKind.CREATED, ticket.created_at, ticket.state), setup)
+    alarms.reset(sla, _oldest_waiting(ticket.pk), setup)
+    sla.save(force_insert=True)
+    return sla
+
+
+@receiver(post_save, sender=Event, dispatch_uid="loket.sla.track")
+def _on_event(sender: type[Event], instance: Event, created: bool, raw: bool, **_: Any) -> None:
+    if created and not raw:
+        track(instance)
