@@ -106,6 +106,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         except BadCursor:
             return HttpResponseBadRequest(_("This page link is no longer valid."))
         tickets, next_cursor = page(qs, cursor)
+    # Labels looked up once per page, not once per row (the inbox is the most-seen page).
+    state_labels = {value: str(label) for value, label in State.choices}
+    priority_labels = {value: str(label) for value, label in Priority.choices}
+    for ticket in tickets:
+        ticket.state_label = state_labels.get(ticket.state, ticket.state)  # type: ignore[attr-defined]
+        ticket.priority_label = priority_labels.get(ticket.priority, "")  # type: ignore[attr-defined]
     base = {"view": view.value, **filters}
     counts = {
         v: view_queryset(user, v, visible).count()
