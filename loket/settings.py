@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "loket.portal",
     "loket.api",
     "ninja",  # serves the API docs' scripts from our origin (the CSP allows no CDN)
+    "loket.mail",
     "loket.sla",
     "loket.rota",
     "loket.monitor",

@@ -1,0 +1,83 @@
+"""What the agent sees of a mail: the new text and HTML, without quoted history or signature."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from loket.lib.html import sanitise_html
+from loket.mail import language, loops
+from loket.mail.parse import ParsedMail
+from loket.mail.quotes import split_reply, strip_html_quote
+
+
+@dataclass(frozen=True)
+class Content:
+    visible: str
+    quoted: str
+    signature: str
+    html: str  # sanitised HTML of the new part only; "" when it cannot be cut cleanly
+    language: str
+
+
+def content_of(mail: ParsedMail) -> Content:
+    split = split_reply(mail.text)
+    html = ""
+    if mail.html:
+        cut = strip_html_quote(mail.html_source)
+        if cut is not None:
+            html = sanitise_html(cut)
+        elif not split.quoted and not split.signature:
+            html = mail.html
+    return Content(
+        visible=split.visible,
+        quoted=split.quoted,
+        signature=split.signature,
+        html=html,
+        language=language.detect(split.visible),
+    )
+
+
+def inspect(raw: bytes, own_addresses: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What Loket makes of one message, without storing anything (``loket mail inspect``)."""
+    from loket.mail.parse import parse
+
+    mail = parse(raw)
+    content = content_of(mail)
+    verdict = loops.classify(mail, own_addresses)
+    report = loops.bounce_report(mail) if verdict.bounce else None
+    return {
+        "message_id": mail.message_id,
+        "in_reply_to": mail.in_reply_to,
+        "references": mail.references,
+        "subject": mail.subject,
+        "from": mail.sender.as_dict() if mail.sender else None,
+        "reply_to": [a.as_dict() for a in mail.reply_to],
+        "to": [a.as_dict() for a in mail.to],
+        "cc": [a.as_dict() for a in mail.cc],
+        "date": mail.date.isoformat() if mail.date else None,
+        "language": content.language,
+        "visible_text": content.visible,
+        "signature": content.signature,
+        "quoted": content.quoted,
+        "has_html": bool(mail.html),
+        "attachments": [a.as_dict() for a in mail.attachments],
+        "defects": mail.defects,
+        "auto_submitted": verdict.automatic,
+        "loop_reasons": verdict.reasons,
+        "auto_reply": verdict.auto_reply,
+        "bounce": (
+            {
+                "original_message_ids": report.original_message_ids,
+                "recipients": report.recipients,
+                "status": report.status,
+                "action": report.action,
+                "diagnostic": report.diagnostic,
+            }
+            if report is not None
+            else None
+        ),
+        "dedupe_key": mail.dedupe_key,
+        "sha256": mail.sha256,
+        "size": len(raw),
+    }

@@ -1,0 +1,457 @@
+"""Stores one received mail exactly once, as a ticket message, or quarantines it.
+
+Exactly once: the ``MailRecord`` row with the mailbox's dedupe key (Message-ID, or a hash of
+the bytes when there is none) is inserted first, in the same transaction as the ticket and
+message it leads to. A second copy, from a re-fetch, a restarted import or another route,
+hits the unique constraint and is a no-op. A crash before commit leaves nothing behind but
+the raw file, which is content-addressed and reused on the next try.
+
+Every other failure rolls back that mail alone and quarantines it with its raw bytes and the
+reason; the caller goes on with the next mail. Only when even the quarantine cannot be
+written (the database is down) does the error reach the caller, which then must not
+acknowledge the mail (IMAP: the UID does not advance; SMTP: a temporary 4xx).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loket.accounts.actions import register_customer
+from loket.accounts.models import STAFF_ROLES, User
+from loket.lib.files import AttachmentRejected, check_size
+from loket.mail import conf, loops, threading
+from loket.mail.auth import authenticate
+from loket.mail.content import Content, content_of
+from loket.mail.models import (
+    AuthResult,
+    BouncedAddress,
+    Delivery,
+    Direction,
+    Mailbox,
+    MailRecord,
+    Outcome,
+    Quarantine,
+)
+from loket.mail.parse import ParsedMail, message_ids, parse
+from loket.tickets import actions
+from loket.tickets.actions import NewAttachment
+from loket.tickets.models import Channel, Message, Ticket
+
+log = logging.getLogger(__name__)
+
+Status = Literal["stored", "duplicate", "quarantined"]
+
+
+class Rejected(Exception):
+    """A mail Loket will not turn into a ticket message; the text is the quarantine reason."""
+
+
+@dataclass
+class Result:
+    status: Status
+    record: MailRecord | None = None
+    quarantine: Quarantine | None = None
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ticket(self) -> Ticket | None:
+        if self.record is None:
+            return None
+        if self.record.ticket_message is not None:
+            return self.record.ticket_message.ticket
+        return self.record.ticket
+
+
+def raw_name(sha256: str) -> str:
+    return f"mail/raw/{sha256[:2]}/{sha256[2:4]}/{sha256}.eml"
+
+
+def store_raw(raw: bytes, sha256: str) -> str:
+    """Content-addressed, so writing the same mail twice (after a crash) is harmless."""
+    name = raw_name(sha256)
+    if not default_storage.exists(name):
+        name = default_storage.save(name, ContentFile(raw))
+    return name
+
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_MESSAGE_ID_LINE = re.compile(
+    rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE
+)
+
+
+def quick_key(raw: bytes, sha256: str) -> str:
+    """The dedupe key from the header block alone, to skip known mail without parsing it.
+
+    Only a shortcut: when it differs from what ``parse`` finds, the full check decides.
+    """
+    end = _HEADER_END.search(raw, 0, 256_000)
+    head = raw[: end.start()] if end else raw[:256_000]
+    found = _MESSAGE_ID_LINE.search(head)
+    if found:
+        ids = message_ids(found.group(1).decode("utf-8", "replace"))
+        if ids:
+            return "mid:" + ids[0][:240]
+    return "sha:" + sha256
+
+
+def _sha(raw: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _count(mailbox: Mailbox, **fields: int) -> None:
+    Mailbox.objects.filter(pk=mailbox.pk).update(**{k: F(k) + v for k, v in fields.items()})
+
+
+def quarantine(
+    mailbox: Mailbox,
+    raw: bytes,
+    reason: str,
+    *,
+    key: str = "",
+    sha256: str = "",
+    subject: str = "",
+    from_address: str = "",
+    uid: tuple[int, int] | None = None,
+) -> Quarantine:
+    sha256 = sha256 or _sha(raw)
+    key = key or "sha:" + sha256
+    name = store_raw(raw, sha256)
+    now = timezone.now()
+    with transaction.atomic():
+        item, created = Quarantine.objects.get_or_create(
+            mailbox=mailbox,
+            dedupe_key=key,
+            defaults={
+                "raw": name,
+                "raw_sha256": sha256,
+                "size": len(raw),
+                "subject": subject[:500],
+                "from_address": from_address[:320],
+                "reason": reason,
+                "imap_uidvalidity": uid[0] if uid else None,
+                "imap_uid": uid[1] if uid else None,
+            },
+        )
+        if not created:
+            Quarantine.objects.filter(pk=item.pk).update(
+                attempts=F("attempts") + 1, last_attempt_at=now, reason=reason
+            )
+            item.refresh_from_db()
+        else:
+            _count(mailbox, quarantined_count=1)
+    log.warning("mail quarantined in %s: %s", mailbox, reason.splitlines()[0] if reason else "")
+    return item
+
+
+def ingest(raw: bytes, mailbox: Mailbox, *, uid: tuple[int, int] | None = None) -> Result:
+    """Stores one mail; never raises for anything in the mail itself."""
+    sha256 = _sha(raw)
+    if len(raw) > conf.max_message_bytes():
+        reason = _("The mail is %(size)s MB; the limit is %(limit)s MB.") % {
+            "size": round(len(raw) / 1048576, 1),
+            "limit": conf.max_message_bytes() // 1048576,
+        }
+        return Result("quarantined", quarantine=quarantine(mailbox, raw, reason, uid=uid))
+    quick = quick_key(raw, sha256)
+    if MailRecord.objects.filter(
+        mailbox=mailbox, direction=Direction.IN, dedupe_key=quick
+    ).exists():
+        _count(mailbox, duplicate_count=1)  # known already: not even parsed again
+        return Result("duplicate")
+    try:
+        mail = parse(raw)
+    except Exception as exc:  # parse() promises not to raise; this is the last line of defence
+        reason = _("parse failed: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
+        return Result("quarantined", quarantine=quarantine(mailbox, raw, reason, uid=uid))
+    key = mail.dedupe_key
+    if (
+        key != quick
+        and MailRecord.objects.filter(
+            mailbox=mailbox, direction=Direction.IN, dedupe_key=key
+        ).exists()
+    ):
+        _count(mailbox, duplicate_count=1)
+        return Result("duplicate")
+    name = store_raw(raw, sha256)
+    try:
+        with transaction.atomic():
+            record = MailRecord(
+                mailbox=mailbox,
+                direction=Direction.IN,
+                dedupe_key=key,
+                message_id=mail.message_id[:500],
+                in_reply_to=" ".join(mail.in_reply_to)[:5000],
+                references=" ".join(mail.references)[:20000],
+                outcome=Outcome.MESSAGE,
+                subject=mail.subject[:500],
+                from_address=mail.from_address[:320],
+                from_name=mail.sender.name if mail.sender else "",
+                recipients=[a.address for a in [*mail.to, *mail.cc]][:100],
+                raw=name,
+                raw_sha256=sha256,
+                size=len(raw),
+                defects=mail.defects[:100],
+                imap_uidvalidity=uid[0] if uid else None,
+                imap_uid=uid[1] if uid else None,
+            )
+            notes = _apply(mail, record, mailbox)
+            # Inserted last, in the same transaction as everything it led to: a second copy
+            # fails here on the unique constraint and all of its work is rolled back.
+            record.save(force_insert=True)
+            if mailbox.quarantined_count:  # it may have failed before and is fine now
+                Quarantine.objects.filter(mailbox=mailbox, dedupe_key=key).delete()
+            _count(mailbox, stored_count=1)
+    except IntegrityError:
+        if MailRecord.objects.filter(
+            mailbox=mailbox, direction=Direction.IN, dedupe_key=key
+        ).exists():
+            _count(mailbox, duplicate_count=1)
+            return Result("duplicate")
+        reason = _("database refused the mail:") + "\n" + traceback.format_exc(limit=3)
+        item = quarantine(
+            mailbox, raw, reason, key=key, sha256=sha256, subject=mail.subject,
+            from_address=mail.from_address, uid=uid,
+        )  # fmt: skip
+        return Result("quarantined", quarantine=item, reason=reason)
+    except (OperationalError, InterfaceError):
+        raise  # the database is unwell, not the mail: the caller retries later
+    except Rejected as exc:
+        item = quarantine(
+            mailbox, raw, str(exc), key=key, sha256=sha256, subject=mail.subject,
+            from_address=mail.from_address, uid=uid,
+        )  # fmt: skip
+        return Result("quarantined", quarantine=item, reason=str(exc))
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=5)
+        item = quarantine(
+            mailbox, raw, reason, key=key, sha256=sha256, subject=mail.subject,
+            from_address=mail.from_address, uid=uid,
+        )  # fmt: skip
+        return Result("quarantined", quarantine=item, reason=reason)
+    return Result("stored", record=record, notes=notes)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _attachments(mail: ParsedMail, notes: list[str]) -> list[NewAttachment]:
+    result = []
+    for item in mail.attachments:
+        try:
+            check_size(len(item.data))
+        except AttachmentRejected as exc:
+            notes.append(_("Attachment %(name)s was not stored: %(reason)s") % {
+                "name": item.filename, "reason": str(exc)
+            })  # fmt: skip
+            continue
+        result.append(NewAttachment(item.filename, item.data))
+    return result
+
+
+def _body(content: Content, mail: ParsedMail, notes: list[str]) -> str:
+    body = content.visible or mail.text.strip()
+    if not body.strip():
+        body = _("(no text)")
+    if notes:
+        body += "\n\n" + "\n".join(f"[{n}]" for n in notes)
+    return body
+
+
+def _link_content_ids(record: MailRecord, message: Message, mail: ParsedMail) -> None:
+    import hashlib
+
+    inline = {hashlib.sha256(a.data).hexdigest(): a.content_id for a in mail.attachments}
+    inline = {sha: cid for sha, cid in inline.items() if cid}
+    if not inline:
+        return
+    mapping = {}
+    for attachment in message.attachments.filter(sha256__in=list(inline)):
+        mapping[inline[attachment.sha256]] = attachment.pk
+    record.content_ids = mapping
+
+
+def _bounce(mail: ParsedMail, record: MailRecord) -> list[str]:
+    report = loops.bounce_report(mail)
+    ids = report.original_message_ids or mail.thread_ids
+    original = (
+        MailRecord.objects.filter(direction=Direction.OUT, message_id__in=ids[:50])
+        .select_related("ticket_message__ticket")
+        .first()
+    )
+    if original is not None:
+        MailRecord.objects.filter(pk=original.pk).update(
+            delivery_status=Delivery.BOUNCED,
+            delivery_error=(report.diagnostic or report.status or mail.subject)[:2000],
+        )
+        record.ticket = (
+            original.ticket_message.ticket if original.ticket_message else original.ticket
+        )
+    elif ids:
+        record.ticket = threading.ticket_for_ids(ids)
+    now = timezone.now()
+    for address in report.recipients[:20]:
+        flagged, created = BouncedAddress.objects.get_or_create(
+            address=address,
+            defaults={"bounces": 1, "last_status": report.status,
+                      "last_diagnostic": report.diagnostic, "last_bounce_at": now},
+        )  # fmt: skip
+        if not created:
+            BouncedAddress.objects.filter(pk=flagged.pk).update(
+                bounces=F("bounces") + 1,
+                last_status=report.status,
+                last_diagnostic=report.diagnostic,
+                last_bounce_at=now,
+            )
+    record.outcome = Outcome.BOUNCE
+    return []
+
+
+def _over_rate_limit(address: str) -> bool:
+    since = timezone.now() - timedelta(hours=1)
+    opened = MailRecord.objects.filter(
+        direction=Direction.IN, from_address=address, opened_ticket=True, created_at__gte=since
+    ).count()
+    return opened >= conf.new_tickets_per_hour()
+
+
+def _apply(mail: ParsedMail, record: MailRecord, mailbox: Mailbox) -> list[str]:
+    """Decides what the mail becomes and does it (inside the caller's transaction)."""
+    verdict = loops.classify(mail, conf.own_addresses())
+    record.automatic = verdict.automatic
+    record.loop_reasons = verdict.reasons
+    notes: list[str] = []
+
+    if verdict.bounce:
+        _bounce(mail, record)
+        return notes
+    if verdict.own:
+        record.outcome = Outcome.OWN
+        record.ticket = threading.ticket_for_ids(mail.thread_ids)
+        return notes
+    sender_address = mail.from_address
+    if not sender_address:
+        raise Rejected(_("The mail has no valid sender address."))
+
+    content = content_of(mail)
+    record.quoted = content.quoted[:100_000]
+    record.signature = content.signature[:5000]
+    known = User.objects.filter(email__iexact=sender_address).first()
+    sender = known if known is not None and not known.is_agent else None
+    ticket, _how = threading.find_ticket(mail, sender)
+
+    if known is not None and known.role in STAFF_ROLES:
+        # Mail "from an agent" is an agent's action only when the desk's own servers say it
+        # is authentic (SECURITY 9); even then it becomes an internal note, never a reply.
+        record.auth_result = authenticate(
+            mail.authentication_results, sender_address, conf.trusted_authserv_ids()
+        )
+        if record.auth_result != AuthResult.PASS:
+            raise Rejected(
+                _("Mail from the agent address %(address)s is not authenticated (DKIM/DMARC).")
+                % {"address": sender_address}
+            )
+        if ticket is None:
+            raise Rejected(_("Authenticated mail from an agent that belongs to no ticket."))
+        message = actions.add_note(
+            ticket,
+            body=_body(content, mail, notes),
+            by=known,
+            attachments=_attachments(mail, notes),
+        )
+        record.outcome = Outcome.NOTE
+        record.ticket_message = message
+        record.ticket = message.ticket
+        _link_content_ids(record, message, mail)
+        return notes
+
+    if verdict.auto_reply and ticket is not None:
+        # An out-of-office answer to our mail: noted on the ticket, not a customer message
+        # (it neither reopens the ticket nor waits for an answer).
+        record.outcome = Outcome.AUTO_REPLY
+        record.ticket = ticket
+        return notes
+
+    ui_languages = {code for code, _name in settings.LANGUAGES}
+    customer = sender or register_customer(
+        sender_address,
+        display_name=mail.sender.name if mail.sender else "",
+        language=content.language if content.language in ui_languages else "",
+    )
+    attachments = _attachments(mail, notes)
+    body = _body(content, mail, notes)
+    if ticket is not None:
+        message = actions.add_customer_message(
+            ticket,
+            body=body,
+            body_html=content.html,
+            author=customer,
+            channel=Channel.EMAIL,
+            by=None,
+            attachments=attachments,
+        )
+        record.opened_ticket = message.ticket_id != ticket.pk  # a follow-up to a closed one
+    else:
+        if _over_rate_limit(sender_address):
+            raise Rejected(
+                _("%(address)s opened more than %(n)s tickets by mail in the last hour.")
+                % {"address": sender_address, "n": conf.new_tickets_per_hour()}
+            )
+        created = actions.create_ticket(
+            subject=mail.subject or _("(no subject)"),
+            body=body,
+            body_html=content.html,
+            customer=customer,
+            channel=Channel.EMAIL,
+            by=None,
+            attachments=attachments,
+            language=content.language,
+        )
+        message = created.messages.get()
+        record.opened_ticket = True
+        if not verdict.automatic and conf.acknowledge():
+            from loket.mail.tasks import acknowledge_ticket
+
+            acknowledge_ticket.enqueue(created.pk)  # same transaction: an outbox
+    record.ticket_message = message
+    record.ticket = message.ticket
+    _link_content_ids(record, message, mail)
+    return notes
+
+
+def retry(item: Quarantine) -> Result:
+    """Runs a quarantined mail through ingest again (the admin's "retry")."""
+    with item.raw.open("rb") as handle:
+        raw = handle.read()
+    result = ingest(raw, item.mailbox, uid=None)
+    if result.status != "quarantined":
+        Quarantine.objects.filter(pk=item.pk).delete()
+    return result
+
+
+def discard(item: Quarantine) -> None:
+    """Deletes a quarantined mail and, if nothing else refers to them, its raw bytes."""
+    name = item.raw.name
+    item.delete()
+    if (
+        name
+        and not Quarantine.objects.filter(raw=name).exists()
+        and not MailRecord.objects.filter(raw=name).exists()
+    ):
+        default_storage.delete(name)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import sys
+import time
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
+
+from loket.mail.ingest import ingest
+from loket.mail.models import Mailbox
+from loket.mail.sources import read_path
+
+
+class Command(BaseCommand):
+    help = (
+        "Import mail from .eml files, folders of them, Maildir folders and mbox files. "
+        "Safe to run again: mail already stored is skipped."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("paths", nargs="+", help=".eml files, folders, Maildirs, mbox files")
+        parser.add_argument(
+            "--mailbox", default="import", help="mailbox to store into (made if missing)"
+        )
+        parser.add_argument("--quiet", action="store_true", help="no progress line")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        mailbox = Mailbox.objects.filter(name=options["mailbox"]).first()
+        if mailbox is None:
+            mailbox = Mailbox.objects.create(name=options["mailbox"])
+        counts = {"stored": 0, "duplicate": 0, "quarantined": 0}
+        show = not options["quiet"]
+        started = last = time.monotonic()
+        total = 0
+        for path in options["paths"]:
+            try:
+                items = read_path(Path(path))
+                for item in items:
+                    result = self._ingest(item.raw, mailbox)
+                    counts[result] += 1
+                    total += 1
+                    now = time.monotonic()
+                    if show and now - last >= 0.5:
+                        last = now
+                        self._progress(total, counts, now - started)
+            except FileNotFoundError:
+                raise CommandError(f"no such file or folder: {path}") from None
+        if show:
+            self._progress(total, counts, time.monotonic() - started)
+            sys.stderr.write("\n")
+        self.stdout.write(
+            f"{total} messages: {counts['stored']} stored, {counts['duplicate']} already there, "
+            f"{counts['quarantined']} quarantined"
+        )
+
+    def _ingest(self, raw: bytes, mailbox: Mailbox) -> str:
+        for attempt in range(5):
+            try:
+                return ingest(raw, mailbox).status
+            except (OperationalError, InterfaceError):
+                if attempt == 4:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _progress(self, total: int, counts: dict[str, int], seconds: float) -> None:
+        rate = total / seconds if seconds > 0 else 0.0
+        sys.stderr.write(
+            f"\r{total} messages  stored {counts['stored']}  duplicates {counts['duplicate']}  "
+            f"quarantined {counts['quarantined']}  ({rate:.0f}/s)   "
+        )
+        sys.stderr.flush()

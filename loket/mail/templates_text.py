@@ -1,0 +1,36 @@
+"""Texts of Loket's automatic mails, one template per language and form of address.
+
+Dutch has a formal ("u") and an informal ("je") template; the customer's setting chooses,
+formal when it is not known.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import select_template
+
+from loket.accounts.models import Formality, User
+from loket.tickets.models import Ticket
+
+
+def _template_names(kind: str, language: str, formality: str) -> list[str]:
+    names = []
+    if language == "nl":
+        register = "informal" if formality == Formality.INFORMAL else "formal"
+        names.append(f"mail/{kind}.nl.{register}.txt")
+    names.append(f"mail/{kind}.en.txt")
+    return names
+
+
+def acknowledgement(ticket: Ticket, customer: User) -> str:
+    language = (customer.language or ticket.language or settings.LANGUAGE_CODE)[:2]
+    template = select_template(_template_names("acknowledgement", language, customer.formality))
+    rendered: str = template.render(
+        {
+            "ticket": ticket,
+            "customer": customer,
+            "site": settings.SITE_NAME,
+            "portal_url": f"{settings.BASE_URL}/portal/tickets/{ticket.pk}/",
+        }
+    )
+    return rendered.strip()

@@ -1,0 +1,120 @@
+"""Which ticket a mail belongs to.
+
+1. In-Reply-To and References against every Message-ID Loket has received or sent (most
+   specific first). Whoever holds such an id was sent the mail, so any sender may join.
+2. The ticket number in the subject (``[#123]``), but only from the ticket's customer or
+   someone of the same organisation: a number is easy to guess, an id is not.
+3. Optionally (``LOKET_MAIL_THREAD_BY_SUBJECT_DAYS``): same sender, same subject (without
+   Re:/Fwd: prefixes), an open ticket, within that many days.
+A changed subject does not break a thread: step 1 does not look at it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Literal
+
+from django.utils import timezone
+
+from loket.accounts.models import User
+from loket.mail import conf
+from loket.mail.models import MailRecord
+from loket.mail.parse import ParsedMail
+from loket.tickets.models import State, Ticket
+
+SUBJECT_NUMBER = re.compile(r"\[#(\d{1,12})\]")
+_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fw|fwd|aw|wg|antw|doorst|tr|sv|vs|rif|r|ответ|переслать|rv|enc)\s*"
+    r"(?:\[\d+\])?\s*:\s*)+",
+    re.IGNORECASE,
+)
+
+How = Literal["message-id", "subject-number", "subject", ""]
+
+
+def normalise_subject(subject: str) -> str:
+    subject = SUBJECT_NUMBER.sub(" ", subject)
+    previous = None
+    while previous != subject:
+        previous = subject
+        subject = _PREFIX.sub("", subject)
+    return " ".join(subject.split()).lower()
+
+
+def _current(ticket: Ticket) -> Ticket:
+    """Follows merges to the ticket that lives on."""
+    seen = {ticket.pk}
+    while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
+        seen.add(ticket.merged_into_id)
+        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
+    return ticket
+
+
+def ticket_for_ids(ids: list[str]) -> Ticket | None:
+    if not ids:
+        return None
+    records = (
+        MailRecord.objects.filter(message_id__in=ids[:50])
+        .select_related("ticket_message__ticket", "ticket")
+        .order_by("-id")
+    )
+    by_id: dict[str, Ticket] = {}
+    for record in records:
+        if record.ticket_message is not None:
+            ticket = record.ticket_message.ticket
+        elif record.ticket is not None:
+            ticket = record.ticket
+        else:
+            continue
+        by_id.setdefault(record.message_id, ticket)
+    for mid in ids:
+        if mid in by_id:
+            return _current(by_id[mid])
+    return None
+
+
+def may_join(ticket: Ticket, sender: User | None) -> bool:
+    if sender is None:
+        return False
+    if ticket.customer_id == sender.pk:
+        return True
+    return ticket.organisation_id is not None and ticket.organisation_id == sender.organisation_id
+
+
+def ticket_for_subject_number(subject: str, sender: User | None) -> Ticket | None:
+    for number in SUBJECT_NUMBER.findall(subject):
+        ticket = Ticket.objects.filter(pk=int(number)).first()
+        if ticket is not None:
+            ticket = _current(ticket)
+            if may_join(ticket, sender):
+                return ticket
+    return None
+
+
+def ticket_for_same_subject(subject: str, sender: User | None) -> Ticket | None:
+    days = conf.thread_by_subject_days()
+    wanted = normalise_subject(subject)
+    if days <= 0 or sender is None or not wanted:
+        return None
+    since = timezone.now() - timedelta(days=days)
+    candidates = Ticket.objects.filter(
+        customer=sender, created_at__gte=since, merged_into__isnull=True
+    ).exclude(state=State.CLOSED)
+    for ticket in candidates.order_by("-created_at")[:20]:
+        if normalise_subject(ticket.subject) == wanted:
+            return ticket
+    return None
+
+
+def find_ticket(mail: ParsedMail, sender: User | None) -> tuple[Ticket | None, How]:
+    ticket = ticket_for_ids(mail.thread_ids)
+    if ticket is not None:
+        return ticket, "message-id"
+    ticket = ticket_for_subject_number(mail.subject, sender)
+    if ticket is not None:
+        return ticket, "subject-number"
+    ticket = ticket_for_same_subject(mail.subject, sender)
+    if ticket is not None:
+        return ticket, "subject"
+    return None, ""

@@ -1,0 +1,120 @@
+"""Fixtures for the mail tests: the .eml corpus in tests/data/mail."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "mail"
+
+
+def eml(name: str) -> bytes:
+    return (CORPUS / name).read_bytes()
+
+
+@pytest.fixture
+def corpus() -> Path:
+    return CORPUS
+
+
+@pytest.fixture(autouse=True)
+def _storage(settings, tmp_path):
+    """Raw mail and attachments go to a temporary folder, not the data directory."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "files"), "base_url": None},
+        },
+    }
+
+
+@pytest.fixture
+def mailbox(db):
+    from loket.mail.models import Mailbox
+
+    return Mailbox.objects.create(name="support", address="support@loket.test")
+
+
+def build(
+    *,
+    sender: str = "Alice <alice@acme.test>",
+    to: str = "support@loket.test",
+    subject: str = "Banner does not show",
+    body: str = "Our banner is gone since this morning.",
+    message_id: str | None = "<m1@acme.test>",
+    in_reply_to: str = "",
+    references: str = "",
+    headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
+) -> bytes:
+    """A mail as a mail program would write it."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = "Mon, 4 Mar 2024 10:00:00 +0100"
+    if message_id:
+        msg["Message-ID"] = message_id
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = references
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(body)
+    for filename, content_type, data in attachments:
+        maintype, subtype = content_type.split("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes(policy=SMTP)
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """A real IMAP server on loopback, started once for the session."""
+    from tests.mail.servers import DOVECOT_PACKAGE, dovecot_binary, start_dovecot, stop_dovecot
+
+    binary = dovecot_binary()
+    if binary is None:
+        pytest.skip(f"Dovecot is not installed (apt-get install -y {DOVECOT_PACKAGE})")
+    server = start_dovecot(binary)
+    yield server
+    stop_dovecot(server)
+
+
+@pytest.fixture
+def imap_account(dovecot, request):
+    """A fresh, empty IMAP account on the Dovecot server, and a client logged in to it."""
+    import re
+
+    from imapclient import IMAPClient
+
+    from tests.mail.servers import PASSWORD
+
+    user = re.sub(r"[^a-z0-9]", "", request.node.name.lower())[-40:] + str(id(request) % 1000)
+    client = IMAPClient(dovecot.host, port=dovecot.port, ssl=False, timeout=10)
+    client.login(user, PASSWORD)
+    yield user, client
+    with contextlib.suppress(Exception):
+        client.logout()
+
+
+@pytest.fixture
+def imap_mailbox(db, dovecot, imap_account):
+    from loket.mail.models import Mailbox, Security
+
+    user, _client = imap_account
+    return Mailbox.objects.create(
+        name=f"imap-{user}",
+        address="support@loket.test",
+        host=dovecot.host,
+        port=dovecot.port,
+        security=Security.NONE,
+        username=user,
+        password="imap-secret",
+    )

@@ -1,0 +1,135 @@
+"""Real mail servers on loopback for the tests: Dovecot (IMAP) and aiosmtpd (SMTP)."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+DOVECOT_PACKAGE = "dovecot-imapd"
+PASSWORD = "imap-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def dovecot_binary() -> str | None:
+    return shutil.which("dovecot") or next(
+        (p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.path.exists(p)), None
+    )
+
+
+@dataclass
+class Dovecot:
+    host: str
+    port: int
+    root: Path
+    process: subprocess.Popen[bytes]
+
+    def log(self) -> str:
+        path = self.root / "dovecot.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+def start_dovecot(binary: str) -> Dovecot:
+    """Dovecot with a generated config in a temporary folder, on a free loopback port.
+
+    Any user name logs in with ``PASSWORD`` and gets an empty Maildir of its own, so each test
+    takes a fresh mailbox by choosing a new user name.
+    """
+    root = Path(tempfile.mkdtemp(prefix="loket-dovecot-"))
+    root.chmod(0o755)
+    for sub in ("run", "state", "mail", "home"):
+        (root / sub).mkdir()
+    if os.geteuid() == 0:
+        # Dovecot will not run its login processes as root: use the package's own users.
+        internal, login = "dovecot", "dovenull"
+        entry = pwd.getpwnam(internal)
+        for sub in ("mail", "home"):
+            os.chown(root / sub, entry.pw_uid, entry.pw_gid)
+    else:
+        entry = pwd.getpwuid(os.getuid())
+        internal = login = entry.pw_name
+    group = entry.pw_gid
+    port = free_port()
+    (root / "dovecot.conf").write_text(
+        f"""
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+first_valid_uid = 1
+first_valid_gid = 1
+default_internal_user = {internal}
+default_internal_group = {internal if os.geteuid() == 0 else group}
+default_login_user = {login}
+mail_location = maildir:{root}/mail/%u
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+  chroot =
+}}
+service anvil {{
+  chroot =
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+passdb {{
+  driver = static
+  args = password={PASSWORD}
+}}
+userdb {{
+  driver = static
+  args = uid={entry.pw_uid} gid={entry.pw_gid} home={root}/home/%u
+}}
+""",
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [binary, "-F", "-c", str(root / "dovecot.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    server = Dovecot("127.0.0.1", port, root, process)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"dovecot exited: {server.log()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                if sock.recv(100).startswith(b"* OK"):
+                    return server
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError(f"dovecot did not start: {server.log()}")
+
+
+def stop_dovecot(server: Dovecot) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+    shutil.rmtree(server.root, ignore_errors=True)
