@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo install test lint bench-quick clean
+.PHONY: demo install test lint bench-quick messages clean
 
 $(BIN)/loket: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ lint: install
 
 bench-quick: install
 	@set -e; for b in $(wildcard bench/*.py); do echo "== $$b"; out=$$($(BIN)/python $$b --quick); echo "$$out" | tail -n 1; done
+
+# Refresh the Dutch catalogues after adding texts (then translate the empty msgstr entries).
+messages: install
+	cd loket && LOKET_DATA_DIR=../loket-data ../$(BIN)/loket makemessages -l nl --no-obsolete
+	cd loket/kb && LOKET_DATA_DIR=../../loket-data ../../$(BIN)/loket makemessages -l nl --no-obsolete
+	cd loket && LOKET_DATA_DIR=../loket-data ../$(BIN)/loket compilemessages
 
 clean:
 	rm -rf $(VENV) loket-data

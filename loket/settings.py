@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "loket.api",
     "ninja",  # serves the API docs' scripts from our origin (the CSP allows no CDN)
     "loket.mail",
+    "loket.kb",
     "loket.sla",
     "loket.rota",
     "loket.monitor",
@@ -272,6 +273,8 @@ MONITOR_HOURLY_DAYS = env_int("MONITOR_HOURLY_DAYS", 35)
 MONITOR_DAILY_DAYS = env_int("MONITOR_DAILY_DAYS", 400)
 MONITOR_SETTLE_SECONDS = env_int("MONITOR_SETTLE_SECONDS", 300)
 MONITOR_CONCURRENCY = env_int("MONITOR_CONCURRENCY", 500)
+
+KB_SEMANTIC = env_bool("KB_SEMANTIC", False)  # meaning-based search (pip install loket[semantic])
 
 CACHES = {
     "default": {

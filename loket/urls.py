@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from loket import views
 from loket.accounts import views as account_views
+from loket.kb import views_help as kb_help
 from loket.tickets import downloads
 
 urlpatterns = [
@@ -23,4 +24,7 @@ urlpatterns = [
     path("status/", include("loket.monitor.urls")),
     path("sla/", include("loket.sla.urls")),
     path("rota/", include("loket.rota.urls")),
+    path("desk/kb/", include("loket.kb.urls_desk")),
+    path("help/", include("loket.kb.urls_help")),
+    path("sitemap.xml", kb_help.sitemap, name="sitemap"),
 ]

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from loket.api import agents, attachments, customers, errors, organisations, tickets
 from loket.api.auth import SessionAuth, TokenAuth
+from loket.kb import api as kb_api
 
 api = NinjaAPI(
     title="Loket API",
@@ -25,3 +26,4 @@ api.add_router("", customers.router)
 api.add_router("", organisations.router)
 api.add_router("", agents.router)
 api.add_router("", attachments.router)
+api.add_router("", kb_api.router)  # knowledge base (owned by loket/kb)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from loket.accounts.actions import register_customer
 from loket.accounts.models import User
+from loket.kb import deflection
 from loket.lib.files import AttachmentRejected
 from loket.lib.ratelimit import hit
 from loket.portal.forms import ContactForm, PortalReplyForm, PortalTicketForm
@@ -61,6 +62,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         except (actions.ActionError, AttachmentRejected) as exc:
             form.add_error(None, str(exc))
         else:
+            deflection.record_sent(request.POST.get("kb_deflection"), ticket)
             messages.success(
                 request, _("Thank you. We have your question as #%(n)s.") % {"n": ticket.pk}
             )
@@ -121,7 +123,7 @@ def contact(request: HttpRequest) -> HttpResponse:
             data["email"], display_name=data["name"], language=get_language() or ""
         )
         try:
-            actions.create_ticket(
+            ticket = actions.create_ticket(
                 subject=data["subject"],
                 body=data["body"],
                 customer=customer,
@@ -132,5 +134,6 @@ def contact(request: HttpRequest) -> HttpResponse:
         except actions.ActionError as exc:
             form.add_error(None, str(exc))
         else:
+            deflection.record_sent(request.POST.get("kb_deflection"), ticket)
             return render(request, "portal/contact_done.html")
     return render(request, "portal/contact.html", {"form": form})

@@ -1,0 +1,302 @@
+"""Search benchmark: articles, tickets and the agent's suggestions on a seeded desk.
+
+Seeds (by default) 10,000 articles and 100,000 tickets with 1,000,000 messages into a fresh
+database in a temporary directory, then reports:
+
+- ``recall_at_3`` / ``mrr_at_10``: the Dutch and English test corpus (tests/data/kb/corpus.txt)
+  published among the seeded articles, whose every question is searched as the help centre
+  does (full-text; the filler articles use the same support vocabulary, so they compete);
+- ``article_p50_ms`` / ``article_p95_ms``: help-centre article search, the corpus questions;
+- ``ticket_p50_ms`` / ``ticket_p95_ms``: ticket search (``search_tickets``) for an agent;
+- ``suggest_p50_ms`` / ``suggest_p95_ms``: the ticket page's suggestions (similar articles and
+  solved tickets) for random tickets;
+- ``index_articles_per_s``: articles created through the actions (render, sanitise, stem,
+  index and version each, in transactions of 500).
+
+Ticket seeding reuses ``bench/tickets.py``. The last line of output is one JSON object.
+
+    .venv/bin/python bench/search.py --quick     # 1,000 articles, 20,000 messages; < 60 s
+    .venv/bin/python bench/search.py             # full size, SQLite
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _ticket_bench() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_tickets", HERE / "tickets.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_tickets"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def pct(samples: Sequence[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+def timed(calls: Sequence[Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Each call once untimed (warm-up), then ``repeat`` rounds over all of them."""
+    for call in calls:
+        call()
+    wall: list[float] = []
+    for _ in range(repeat):
+        for call in calls:
+            t = time.perf_counter()
+            call()
+            wall.append((time.perf_counter() - t) * 1000)
+    return {
+        "p50": round(statistics.median(wall), 2),
+        "p95": round(pct(wall, 0.95), 2),
+        "n": len(wall),
+    }
+
+
+def filler_text(rng: random.Random, vocabulary: Any, sentences: int) -> str:
+    return "\n\n".join(vocabulary.body(rng, rng.randint(8, 20)) for _ in range(sentences))
+
+
+def seed_articles(rng: random.Random, n: int, tb: Any) -> tuple[float, int]:
+    """The corpus (published, languages linked) plus filler up to ``n`` translations."""
+    from django.db import transaction
+
+    from loket.accounts.models import Role, User
+    from loket.kb import actions
+    from loket.kb.corpus import default_path, load
+    from loket.kb.models import Status, Translation, Visibility
+
+    editor, _ = User.objects.get_or_create(
+        email="editor@bench.loket", defaults={"role": Role.AGENT, "display_name": "Ed Itor"}
+    )
+    corpus = load(default_path())
+    vocab = {
+        "nl": tb.Vocabulary(tb.DUTCH, "factuur"),
+        "en": tb.Vocabulary(tb.ENGLISH, "invoice"),
+    }
+    start = time.perf_counter()
+    made = 0
+    with transaction.atomic():
+        first: dict[str, Any] = {}
+        for item in corpus.articles:
+            t = actions.create_article(
+                by=editor,
+                language=item.language,
+                title=item.title,
+                body=item.body,
+                keywords=item.keywords,
+                status=Status.PUBLISHED,
+                translation_of=first[item.key].article if item.key in first else None,
+            )
+            first.setdefault(item.key, t)
+            made += 1
+    while made < n:
+        with transaction.atomic():
+            for _ in range(min(500, n - made)):
+                language = "nl" if rng.random() < 0.5 else "en"
+                v = vocab[language]
+                actions.create_article(
+                    by=editor,
+                    language=language,
+                    title=v.subject(rng),
+                    body=filler_text(rng, v, rng.randint(3, 8)),
+                    status=Status.PUBLISHED if rng.random() < 0.9 else Status.DRAFT,
+                    visibility=Visibility.PUBLIC if rng.random() < 0.85 else Visibility.INTERNAL,
+                )
+                made += 1
+    seconds = time.perf_counter() - start
+    assert Translation.objects.count() == made
+    return seconds, made
+
+
+def quality(mode: str = "auto", semantic: bool = False) -> dict[str, Any]:
+    from loket.kb.corpus import default_path, evaluate, load
+    from loket.kb.models import Translation
+    from loket.kb.search import Mode, search_articles
+
+    corpus = load(default_path())
+    keys: dict[tuple[str, str], str] = {}
+    for item in corpus.articles:
+        keys[(item.language, item.title)] = item.key
+    titles = {
+        pk: keys.get((lang, title), "")
+        for pk, lang, title in Translation.objects.values_list("pk", "language", "title")
+    }
+
+    def run(q: Any) -> list[str]:
+        hits = search_articles(q.text, language=q.language, mode=Mode(mode), semantic=semantic)
+        return [titles[h.translation.pk] for h in hits]
+
+    scores = evaluate(corpus.queries, run)
+    by_language = {
+        lang: evaluate([q for q in corpus.queries if q.language == lang], run)
+        for lang in ("en", "nl")
+    }
+    return {
+        "recall_at_3": scores.recall_at_3,
+        "mrr_at_10": scores.mrr_at_10,
+        "queries": scores.queries,
+        "by_language": {
+            lang: {"recall_at_3": s.recall_at_3, "mrr_at_10": s.mrr_at_10}
+            for lang, s in by_language.items()
+        },
+        "misses": list(scores.misses),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, done in under 60 s")
+    parser.add_argument("--articles", type=int, help="translations to seed (default 10,000)")
+    parser.add_argument("--tickets", type=int, help="tickets to seed (default 100,000)")
+    parser.add_argument("--messages", type=int, help="messages (default 10 per ticket)")
+    parser.add_argument("--repeat", type=int, help="rounds over each query set")
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL (default SQLite)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--mode", choices=["auto", "all", "any"], default="auto", help="article search mode"
+    )
+    parser.add_argument(
+        "--semantic",
+        action="store_true",
+        help="also embed every article (the semantic extra; slow: a few hundred ms each) and "
+        "report full-text + semantic quality and latency",
+    )
+    args = parser.parse_args(argv)
+
+    n_articles = args.articles or (1_000 if args.quick else 10_000)
+    n_tickets = args.tickets or (2_000 if args.quick else 100_000)
+    n_messages = args.messages or n_tickets * 10
+    repeat = args.repeat or (2 if args.quick else 5)
+
+    tb = _ticket_bench()
+    data_dir = Path(tempfile.mkdtemp(prefix="loket-bench-search-"))
+    if args.database_url:
+        tb.reset_postgres(args.database_url)
+    tb.setup_django(data_dir, args.database_url)
+
+    from django.conf import settings
+    from django.db import connection
+
+    from loket.accounts.models import Role, User
+    from loket.kb import semantic
+    from loket.kb.corpus import default_path, load
+    from loket.kb.search import Mode, search_articles
+    from loket.kb.suggest import suggestions
+    from loket.tickets.models import Ticket
+    from loket.tickets.search import search_tickets
+
+    if args.semantic and not semantic.installed():
+        parser.error("--semantic needs the extra: pip install loket[semantic]")
+    settings.KB_SEMANTIC = args.semantic
+    rng = random.Random(args.seed)
+    tb.migrate()
+    print(f"seeding {n_articles} articles ({connection.vendor}) ...", flush=True)
+    index_seconds, made = seed_articles(rng, n_articles, tb)
+    print(f"articles in {index_seconds:.1f} s; seeding {n_tickets} tickets ...", flush=True)
+    stats = tb.seed(rng, n_tickets, n_messages, "rebuild", 2000)
+    print(f"tickets in {stats.seconds:.1f} s", flush=True)
+
+    figures = quality(args.mode, semantic=False)
+    hybrid = quality(args.mode, semantic=True) if args.semantic else None
+    corpus = load(default_path())
+    agent = (
+        User.objects.filter(role=Role.ADMIN).first()
+        or User.objects.filter(role__in=[Role.AGENT, Role.MANAGER]).first()
+    )
+    assert agent is not None
+    article_calls = [
+        (
+            lambda q=q: search_articles(
+                q.text, language=q.language, mode=Mode(args.mode), semantic=False
+            )
+        )
+        for q in corpus.queries
+    ]
+    ticket_queries = [
+        "factuur", "invoice", "betaling storing", "payment refund", "wachtwoord", "betal",
+        "website banner", "uitbetaling", "password reset", "xylofoonquasar",
+    ]  # fmt: skip
+    ticket_calls = [(lambda q=q: search_tickets(agent, q)) for q in ticket_queries]
+    sample_ids = list(Ticket.objects.order_by("?").values_list("pk", flat=True)[:20])
+    sample = list(Ticket.objects.filter(pk__in=sample_ids).select_related("customer"))
+
+    def suggest(t: Ticket) -> None:
+        suggestions(t, agent)
+
+    suggest_calls = [(lambda t=t: suggest(t)) for t in sample]
+    load_before = os.getloadavg()[0]
+    article = timed(article_calls, repeat)
+    semantic_article = (
+        timed(
+            [
+                (lambda q=q: search_articles(q.text, language=q.language, semantic=True))
+                for q in corpus.queries
+            ],
+            repeat,
+        )
+        if args.semantic
+        else None
+    )
+    ticket = timed(ticket_calls, repeat)
+    suggested = timed(suggest_calls, repeat)
+    detail = {
+        "article": article,
+        "ticket": ticket,
+        "suggest": suggested,
+        "fulltext": figures,
+        "semantic": hybrid,
+    }
+    print(json.dumps(detail, indent=1, ensure_ascii=False))
+    result = {
+        "benchmark": "search",
+        "database": connection.vendor,
+        "articles": made,
+        "tickets": stats.tickets,
+        "messages": stats.messages,
+        "recall_at_3": figures["recall_at_3"],
+        "mrr_at_10": figures["mrr_at_10"],
+        "quality_queries": figures["queries"],
+        "quality_by_language": figures["by_language"],
+        "semantic_recall_at_3": hybrid["recall_at_3"] if hybrid else None,
+        "semantic_mrr_at_10": hybrid["mrr_at_10"] if hybrid else None,
+        "semantic_article_p95_ms": semantic_article["p95"] if semantic_article else None,
+        "article_p50_ms": article["p50"],
+        "article_p95_ms": article["p95"],
+        "ticket_p50_ms": ticket["p50"],
+        "ticket_p95_ms": ticket["p95"],
+        "suggest_p50_ms": suggested["p50"],
+        "suggest_p95_ms": suggested["p95"],
+        "index_articles_per_s": round(made / index_seconds, 1),
+        "seed_messages_per_s": round(stats.messages / stats.seconds) if stats.seconds else None,
+        "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "cpus": os.cpu_count(),
+    }
+    connection.close()
+    if not args.database_url:
+        import shutil
+
+        shutil.rmtree(data_dir, ignore_errors=True)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
