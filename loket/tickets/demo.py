@@ -268,15 +268,17 @@ def seed_demo(count: int = 36, seed: int = 7) -> DemoResult:
         _backdate(
             ticket, days_ago=rng.random() * 0.1 if recent else (count - i) * 0.6 + rng.random()
         )
-    _seed_optional_apps()
+    _seed_optional_apps(agents["eva@demo.loket"])
     return DemoResult(True, Ticket.objects.count())
 
 
-def _seed_optional_apps() -> None:
-    """Calendars, SLA policies and a rota, when those apps are installed."""
+def _seed_optional_apps(admin: User) -> None:
+    """Calendars, SLA policies, a rota, help articles and canned replies, when installed."""
     from importlib import import_module
 
     from django.apps import apps
 
     if apps.is_installed("loket.sla"):
         import_module("loket.sla.demo").seed()
+    if apps.is_installed("loket.kb"):
+        import_module("loket.kb.demo").seed(admin)

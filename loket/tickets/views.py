@@ -446,6 +446,26 @@ def log_call(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/form.html", {"form": form, "title": _("Log a phone call")})
 
 
+def _mailbox_health() -> list[dict[str, Any]]:
+    from django.apps import apps
+
+    if not apps.is_installed("loket.mail"):
+        return []
+    from loket.mail.imap import health
+    from loket.mail.models import Mailbox
+
+    labels = {
+        "ok": _("working"),
+        "failing": _("failing"),
+        "never": _("never fetched"),
+        "disabled": _("switched off"),
+    }
+    rows = [health(mailbox) for mailbox in Mailbox.objects.order_by("name")]
+    for row in rows:
+        row["state_label"] = labels.get(row["state"], row["state"])
+    return rows
+
+
 @agent_required
 def health(request: HttpRequest) -> HttpResponse:
     """For managers: is anything stuck? Queue depths and ages, the unanswered backlog, the
@@ -464,5 +484,6 @@ def health(request: HttpRequest) -> HttpResponse:
             "queues": sorted(queue_depths().items()),
             "backlog": unanswered_summary(user),
             "index": check(),
+            "mailboxes": _mailbox_health(),
         },
     )

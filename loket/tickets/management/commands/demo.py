@@ -31,3 +31,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<9} {email:<28} {name} ({team})")
         email, name, *_ = CUSTOMERS[0]
         self.stdout.write(f"  {'customer':<9} {email:<28} {name} (customer portal)")
+        base = options["url"].rstrip("/")
+        self.stdout.write(f"\nHelp centre {base}/help/  status page {base}/status/")
+        self.stdout.write(f"Contact form {base}/contact/  API docs {base}/api/docs")
