@@ -7,7 +7,8 @@ Phases, each in a fresh process so that timings and peak memory are its own:
   stripping, language detection).
 - ``ingest_per_s``: the full ingest from .eml files into a fresh SQLite database (parse,
   loop rules, threading, customer lookup, ticket and message, attachments, raw bytes, search
-  index, acknowledgement task), one transaction per message as in production.
+  index, acknowledgement task), in batches of up to 100 messages per transaction (each
+  message in its own savepoint) as ``loket import-mail`` does.
 - ``ingest_pg_per_s``: the same on PostgreSQL, when it is reachable (``--pg-url``).
 - ``imap_ingest_per_s``: polling the messages from a real Dovecot on loopback into SQLite,
   when Dovecot is installed.
@@ -210,16 +211,16 @@ def phase_migrate(database_url: str, data_dir: Path) -> dict[str, Any]:
 
 def phase_ingest(folder: Path, database_url: str, data_dir: Path) -> dict[str, Any]:
     _setup_django(database_url, data_dir, migrate=not database_url.startswith("sqlite"))
-    from loket.mail.ingest import ingest
+    from loket.mail.ingest import chunks, ingest_batch
     from loket.mail.models import Mailbox
     from loket.mail.sources import read_path
 
     mailbox, _ = Mailbox.objects.get_or_create(name="bench", address="support@loket.test")
     counts: dict[str, int] = {}
     started = time.perf_counter()
-    for item in read_path(folder):
-        status = ingest(item.raw, mailbox).status
-        counts[status] = counts.get(status, 0) + 1
+    for chunk in chunks(item.raw for item in read_path(folder)):
+        for result in ingest_batch(chunk, mailbox):
+            counts[result.status] = counts.get(result.status, 0) + 1
     seconds = time.perf_counter() - started
     total = sum(counts.values())
     return {"per_s": round(total / seconds, 1), "counts": counts, "peak_rss_mb": _peak_mb()}

@@ -17,6 +17,10 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
@@ -31,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from loket.accounts.actions import register_customer
 from loket.accounts.models import STAFF_ROLES, User
+from loket.lib import memo
 from loket.lib.files import AttachmentRejected, check_size
 from loket.mail import conf, loops, threading
 from loket.mail.auth import authenticate
@@ -115,8 +120,49 @@ def _sha(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+_pending: ContextVar[dict[int, Counter[str]] | None] = ContextVar(
+    "loket_mail_pending_counts", default=None
+)
+
+
 def _count(mailbox: Mailbox, **fields: int) -> None:
+    pending = _pending.get()
+    if pending is not None and transaction.get_connection().in_atomic_block:
+        # Inside ``batch()``: added up and written once, in the batch's own transaction.
+        pending.setdefault(mailbox.pk, Counter()).update(fields)
+        return
     Mailbox.objects.filter(pk=mailbox.pk).update(**{k: F(k) + v for k, v in fields.items()})
+
+
+def _flush_counts(pending: dict[int, Counter[str]]) -> None:
+    for pk, fields in pending.items():
+        if fields:
+            Mailbox.objects.filter(pk=pk).update(**{k: F(k) + v for k, v in fields.items()})
+    pending.clear()
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Stores every mail ingested inside the block in one transaction, for bulk imports.
+
+    Each mail still gets its own savepoint: one that fails or is quarantined rolls back
+    alone, the others stay. Exactly-once holds as before (the ``MailRecord`` of every stored
+    mail commits with it), but nothing is committed until the block ends, so the caller
+    acknowledges the mails only after it; a database error (``OperationalError``) rolls back
+    the whole batch, which the caller then retries as a whole. Look-ups of configuration
+    (default team, routing rules, SLA policy) are read once per batch.
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    pending: dict[int, Counter[str]] = {}
+    token = _pending.set(pending)
+    try:
+        with memo.batch(), transaction.atomic():
+            yield
+            _flush_counts(pending)
+    finally:
+        _pending.reset(token)
 
 
 def quarantine(
@@ -158,6 +204,33 @@ def quarantine(
             _count(mailbox, quarantined_count=1)
     log.warning("mail quarantined in %s: %s", mailbox, reason.splitlines()[0] if reason else "")
     return item
+
+
+BATCH_MESSAGES = 100
+BATCH_BYTES = 8 * 1048576
+
+
+def chunks(
+    raws: Iterable[bytes], max_messages: int = BATCH_MESSAGES, max_bytes: int = BATCH_BYTES
+) -> Iterator[list[bytes]]:
+    """Groups a stream of mails into batches of at most ``max_messages`` mails and (unless
+    one mail alone is bigger) ``max_bytes``, so memory stays bounded."""
+    chunk: list[bytes] = []
+    size = 0
+    for raw in raws:
+        if chunk and (len(chunk) >= max_messages or size + len(raw) > max_bytes):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(raw)
+        size += len(raw)
+    if chunk:
+        yield chunk
+
+
+def ingest_batch(raws: Sequence[bytes], mailbox: Mailbox) -> list[Result]:
+    """``ingest`` of every mail in one transaction (see ``batch``); all or none committed."""
+    with batch():
+        return [ingest(raw, mailbox) for raw in raws]
 
 
 def ingest(raw: bytes, mailbox: Mailbox, *, uid: tuple[int, int] | None = None) -> Result:
@@ -413,7 +486,7 @@ def _apply(mail: ParsedMail, record: MailRecord, mailbox: Mailbox) -> list[str]:
                 _("%(address)s opened more than %(n)s tickets by mail in the last hour.")
                 % {"address": sender_address, "n": conf.new_tickets_per_hour()}
             )
-        created = actions.create_ticket(
+        created, message = actions.create_ticket_with_message(
             subject=mail.subject or _("(no subject)"),
             body=body,
             body_html=content.html,
@@ -423,7 +496,6 @@ def _apply(mail: ParsedMail, record: MailRecord, mailbox: Mailbox) -> list[str]:
             attachments=attachments,
             language=content.language,
         )
-        message = created.messages.get()
         record.opened_ticket = True
         if not verdict.automatic and conf.acknowledge():
             from loket.mail.tasks import acknowledge_ticket

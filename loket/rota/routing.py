@@ -26,6 +26,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from loket.accounts.models import Organisation, Team, User
+from loket.lib import memo
 from loket.rota import duty, presence
 from loket.rota.models import AssignMode, PresenceStatus, RoutingRule, TeamRota
 from loket.sla.clocks import OPEN_STATES
@@ -57,14 +58,22 @@ def matches(rule: RoutingRule, ticket: Ticket, text: str, org_tier: str) -> bool
 
 def choose_rule(ticket: Ticket, text: str) -> RoutingRule | None:
     org_tier = ""
-    if ticket.organisation_id is not None:
-        org_tier = (
-            Organisation.objects.filter(pk=ticket.organisation_id)
-            .values_list("tier", flat=True)
-            .first()
-            or ""
+    organisation_id = ticket.organisation_id
+    if organisation_id is not None:
+        org_tier = memo.remember(
+            ("rota.org_tier", organisation_id),
+            lambda: (
+                Organisation.objects.filter(pk=organisation_id)
+                .values_list("tier", flat=True)
+                .first()
+                or ""
+            ),
         )
-    for rule in RoutingRule.objects.filter(is_active=True).select_related("team"):
+    rules = memo.remember(
+        "rota.rules",
+        lambda: list(RoutingRule.objects.filter(is_active=True).select_related("team")),
+    )
+    for rule in rules:
         if matches(rule, ticket, text, org_tier):
             return rule
     return None
@@ -110,7 +119,9 @@ def route(ticket: Ticket, text: str, now: datetime | None = None) -> Ticket:
         team = rule.team
     mode = rule.assign_mode if rule is not None and rule.assign_mode else ""
     if not mode:
-        mode = duty.settings_for(team).assign_mode
+        mode = memo.remember(
+            ("rota.assign_mode", team.pk), lambda: duty.settings_for(team).assign_mode
+        )
     if ticket.assignee_id is None and mode:
         agent = pick_agent(team, mode, now)
         if agent is not None:

@@ -20,6 +20,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from loket.accounts.models import Organisation
+from loket.lib import memo
 from loket.sla import alarms
 from loket.sla.clocks import Change, Setup, apply
 from loket.sla.models import ClockKind, Policy, Target, TicketSla
@@ -38,9 +39,15 @@ TRACKED = frozenset(
     }
 )
 
+_JUST_CREATED = "_loket_sla_just_created"
+
 
 def policy_for(organisation_id: int | None) -> Policy | None:
     """The most specific active policy: the organisation's own, its tier's, or the default."""
+    return memo.remember(("sla.policy_for", organisation_id), lambda: _policy_for(organisation_id))
+
+
+def _policy_for(organisation_id: int | None) -> Policy | None:
     tier = ""
     if organisation_id is not None:
         tier = (
@@ -61,7 +68,10 @@ def policy_for(organisation_id: int | None) -> Policy | None:
 def setup_for(policy: Policy | None, priority: int) -> Setup | None:
     if policy is None:
         return None
-    target = Target.objects.filter(policy=policy, priority=priority).first()
+    target = memo.remember(
+        ("sla.target", policy.pk, priority),
+        lambda: Target.objects.filter(policy=policy, priority=priority).first(),
+    )
 
     def seconds(minutes: int | None) -> int | None:
         return None if minutes is None else minutes * 60
@@ -112,7 +122,13 @@ def track(event: Event) -> TicketSla | None:
         policy = policy_for(ticket.organisation_id)
         sla = TicketSla(ticket=ticket, policy=policy)
     else:
-        found = TicketSla.objects.select_related("policy__calendar").filter(pk=ticket.pk).first()
+        # The clocks this very instance just created (``create_ticket``'s CREATED event, then
+        # its first MESSAGE) need not be read back.
+        found = ticket.__dict__.pop(_JUST_CREATED, None)
+        if not isinstance(found, TicketSla) or found.pk != ticket.pk:
+            found = (
+                TicketSla.objects.select_related("policy__calendar").filter(pk=ticket.pk).first()
+            )
         if found is None:
             # A ticket from before the SLA app (or a lost row): rebuild from its history,
             # which already includes this event.
@@ -141,6 +157,8 @@ def track(event: Event) -> TicketSla | None:
             waiting = _oldest_waiting(ticket.pk)
         alarms.reset(sla, waiting, setup)
     sla.save(force_insert=event.kind == EventKind.CREATED)
+    if event.kind == EventKind.CREATED:
+        ticket.__dict__[_JUST_CREATED] = sla
     return sla
 
 

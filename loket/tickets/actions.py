@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loket.accounts.models import Team, Tier, User
+from loket.lib import memo
 from loket.lib.files import check_size, display_name, sniff_type
 from loket.lib.html import html_to_text, sanitise_html
 from loket.tickets import states
@@ -81,9 +82,12 @@ def _save(ticket: Ticket, *fields: str) -> None:
 
 
 def default_team(tier: int) -> Team:
-    team = (
-        Team.objects.filter(tier=tier).order_by("-is_default_for_tier", "pk").first()
-        or Team.objects.filter(tier__gte=tier).order_by("tier", "pk").first()
+    team = memo.remember(
+        ("tickets.default_team", tier),
+        lambda: (
+            Team.objects.filter(tier=tier).order_by("-is_default_for_tier", "pk").first()
+            or Team.objects.filter(tier__gte=tier).order_by("tier", "pk").first()
+        ),
     )
     if team is None:
         raise ActionError(_("No team is set up for this tier."))
@@ -157,7 +161,6 @@ def _set_state(ticket: Ticket, target: State, by: User | None, reason: str = "")
     _event(ticket, by, EventKind.STATE, before=before, after=str(target), reason=reason)
 
 
-@transaction.atomic
 def create_ticket(
     *,
     subject: str,
@@ -176,8 +179,34 @@ def create_ticket(
     """Opens a ticket with its first customer message (which then awaits a reply).
 
     ``by`` is who did it: the customer themself, an agent logging a call or writing on the
-    customer's behalf, or ``None`` for the system (mail, monitors).
+    customer's behalf, or ``None`` for the system (mail, monitors). One transaction (that of
+    ``create_ticket_with_message``).
     """
+    ticket, _message = create_ticket_with_message(
+        subject=subject, body=body, customer=customer, channel=channel, by=by,
+        body_html=body_html, priority=priority, team=team, attachments=attachments, tags=tags,
+        call_duration_seconds=call_duration_seconds, language=language,
+    )  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def create_ticket_with_message(
+    *,
+    subject: str,
+    body: str,
+    customer: User | None,
+    channel: Channel,
+    by: User | None,
+    body_html: str = "",
+    priority: Priority = Priority.NORMAL,
+    team: Team | None = None,
+    attachments: Sequence[NewAttachment] = (),
+    tags: Iterable[str] = (),
+    call_duration_seconds: int | None = None,
+    language: str = "",
+) -> tuple[Ticket, Message]:
+    """``create_ticket``, also returning the first message (saves reading it back)."""
     subject = " ".join(subject.split())[:250]
     if not subject:
         raise ActionError(_("A subject is required."))
@@ -214,7 +243,7 @@ def create_ticket(
     _event(ticket, by, EventKind.MESSAGE, after={"kind": MessageKind.CUSTOMER}, message=message)
     if tags:
         _apply_tags(ticket, tags, by)
-    return ticket
+    return ticket, message
 
 
 @transaction.atomic
@@ -237,7 +266,7 @@ def add_customer_message(
     while ticket.merged_into_id is not None:  # merged tickets can be merged again
         ticket = _lock(Ticket.objects.get(pk=ticket.merged_into_id))
     if ticket.state == State.CLOSED:
-        follow_up = create_ticket(
+        follow_up, first = create_ticket_with_message(
             subject=ticket.subject,
             body=body,
             body_html=body_html,
@@ -250,7 +279,7 @@ def add_customer_message(
             call_duration_seconds=call_duration_seconds,
         )
         _link(follow_up, ticket, by)
-        return follow_up.messages.get()
+        return first
     text, clean_html = _body_fields(body, body_html)
     message = Message.objects.create(
         ticket=ticket,

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
 
-from loket.mail.ingest import ingest
+from loket.mail.ingest import chunks, ingest_batch
 from loket.mail.models import Mailbox
 from loket.mail.sources import read_path
 
@@ -37,11 +37,11 @@ class Command(BaseCommand):
         total = 0
         for path in options["paths"]:
             try:
-                items = read_path(Path(path))
-                for item in items:
-                    result = self._ingest(item.raw, mailbox)
-                    counts[result] += 1
-                    total += 1
+                raws = (item.raw for item in read_path(Path(path)))
+                for chunk in chunks(raws):
+                    for result in self._ingest(chunk, mailbox):
+                        counts[result] += 1
+                        total += 1
                     now = time.monotonic()
                     if show and now - last >= 0.5:
                         last = now
@@ -56,10 +56,12 @@ class Command(BaseCommand):
             f"{counts['quarantined']} quarantined"
         )
 
-    def _ingest(self, raw: bytes, mailbox: Mailbox) -> str:
+    def _ingest(self, chunk: list[bytes], mailbox: Mailbox) -> list[str]:
+        """One batch in one transaction (each mail in its own savepoint, so a bad one is
+        quarantined alone); when the database fails, the whole batch is tried again."""
         for attempt in range(5):
             try:
-                return ingest(raw, mailbox).status
+                return [result.status for result in ingest_batch(chunk, mailbox)]
             except (OperationalError, InterfaceError):
                 if attempt == 4:
                     raise
