@@ -249,46 +249,43 @@ def _form_errors(request: HttpRequest, form: Any, pk: int) -> HttpResponse:
     return _back(pk)
 
 
+FormAction = Callable[[User, Ticket, dict[str, Any]], object]
+
+
+def _form_action(
+    request: HttpRequest, pk: int, form_class: type[Any], act: FormAction, done: str
+) -> HttpResponse:
+    """The shape every ticket form shares: fetch with write access, validate, act, report."""
+    user = _agent(request)
+    ticket = get_ticket_for(user, pk, write=True)
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        return _form_errors(request, form, ticket.pk)
+    return _run(request, ticket.pk, lambda: act(user, ticket, form.cleaned_data), done)
+
+
 @agent_required
 @require_POST
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
-    ticket = get_ticket_for(user, pk, write=True)
-    form = ReplyForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _form_errors(request, form, ticket.pk)
-    data = form.cleaned_data
-    return _run(
-        request,
-        ticket.pk,
-        lambda: actions.reply(
+    def act(user: User, ticket: Ticket, data: dict[str, Any]) -> object:
+        return actions.reply(
             ticket,
             body=data["body"],
             by=user,
             attachments=data["attachments"],
             then_state=State(data["then_state"]),
-        ),
-        _("Your reply was sent."),
-    )
+        )
+
+    return _form_action(request, pk, ReplyForm, act, _("Your reply was sent."))
 
 
 @agent_required
 @require_POST
 def ticket_note(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
-    ticket = get_ticket_for(user, pk, write=True)
-    form = NoteForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _form_errors(request, form, ticket.pk)
-    data = form.cleaned_data
-    return _run(
-        request,
-        ticket.pk,
-        lambda: actions.add_note(
-            ticket, body=data["body"], by=user, attachments=data["attachments"]
-        ),
-        _("Note added."),
-    )
+    def act(user: User, ticket: Ticket, data: dict[str, Any]) -> object:
+        return actions.add_note(ticket, body=data["body"], by=user, attachments=data["attachments"])
+
+    return _form_action(request, pk, NoteForm, act, _("Note added."))
 
 
 @agent_required
@@ -339,17 +336,10 @@ def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 @require_POST
 def ticket_no_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
-    ticket = get_ticket_for(user, pk, write=True)
-    form = NoReplyForm(request.POST)
-    if not form.is_valid():
-        return _form_errors(request, form, ticket.pk)
-    return _run(
-        request,
-        ticket.pk,
-        lambda: actions.mark_no_reply_needed(ticket, by=user, reason=form.cleaned_data["reason"]),
-        _("Marked as needing no reply."),
-    )
+    def act(user: User, ticket: Ticket, data: dict[str, Any]) -> object:
+        return actions.mark_no_reply_needed(ticket, by=user, reason=data["reason"])
+
+    return _form_action(request, pk, NoReplyForm, act, _("Marked as needing no reply."))
 
 
 def _other_ticket(request: HttpRequest, user: User) -> Ticket | None:

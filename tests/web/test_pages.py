@@ -209,3 +209,16 @@ def test_customer_keeps_seeing_own_ticket_after_joining_an_organisation(desk: De
     desk.loner.save()
     client = login(Client(), desk.loner.email)
     assert client.get(f"/portal/tickets/{ticket.pk}/").status_code == 200
+
+
+def test_note_and_no_reply_forms(desk: Desk, acme_ticket: Ticket) -> None:
+    client = login(Client(), desk.agent.email)
+    base = f"/desk/tickets/{acme_ticket.pk}"
+    client.post(f"{base}/note/", {"body": "Checked the CDN"})
+    assert acme_ticket.messages.filter(kind=MessageKind.NOTE, author=desk.agent).exists()
+    # a blank reason is refused, a written one answers the waiting message
+    client.post(f"{base}/no-reply/", {"reason": ""})
+    assert acme_ticket.messages.filter(needs_reply=True).count() == 1
+    client.post(f"{base}/no-reply/", {"reason": "Customer said thanks by phone"})
+    waiting = acme_ticket.messages.get(kind=MessageKind.CUSTOMER)
+    assert not waiting.needs_reply and waiting.no_reply_by == desk.agent
