@@ -412,6 +412,20 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> TicketP
     )
 
 
+class SearchParams(Schema):
+    q: Annotated[str, Field(min_length=1, max_length=200), SafeText, NotBlank]
+    limit: Limit = 20
+
+
+@router.get("/search", response={200: list[TicketOut], **ERRORS})
+def search(request: HttpRequest, params: Query[SearchParams]) -> list[TicketOut]:
+    """Agents: tickets whose subject or messages (notes included) match, newest first."""
+    reject_unknown_params(request, SearchParams.model_fields)
+    user = current_user(request)
+    _require_agent(user)
+    return _tickets_out(search_tickets(user, params.q, limit=params.limit), user)
+
+
 @router.post("/tickets", response={201: TicketOut, **ERRORS})
 def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[TicketOut]:
     """Opens a ticket with its first customer message. Customers open tickets for themselves."""

@@ -162,3 +162,21 @@ def test_customers_may_not_use_agent_filters(
         # then it is refused
         assert response.status_code == 403
         assert response.json()["field"] == next(iter(params))
+
+
+def test_search_endpoint_is_for_agents_and_respects_access(desk: Any, acme_ticket: Any) -> None:
+    from django.test import Client
+
+    from loket.accounts.models import ApiToken
+
+    def get(user: Any, url: str) -> Any:
+        _token, raw = ApiToken.issue(user, "t")
+        return Client().get(url, HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    found = get(desk.agent, "/api/search?q=banner")
+    assert found.status_code == 200
+    assert [t["id"] for t in found.json()] == [acme_ticket.pk]
+    assert get(desk.tech, "/api/search?q=banner").json() == []  # second line: not their queue
+    assert get(desk.acme_alice, "/api/search?q=banner").status_code == 403
+    assert get(desk.agent, "/api/search?q=").status_code == 400
+    assert get(desk.agent, "/api/search?q=x&sort=id").status_code == 400
