@@ -245,6 +245,10 @@ MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_MB", 25) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 UNANSWERED_ALARM_MINUTES = env_int("UNANSWERED_ALARM_MINUTES", 60)
+# "Still working on it": remind the assignee after this many hours without a public update,
+# and optionally send the customer a short progress note.
+STILL_WORKING_HOURS = env_int("STILL_WORKING_HOURS", 24)
+STILL_WORKING_CUSTOMER_NOTE = env_bool("STILL_WORKING_CUSTOMER_NOTE", False)
 CONTACT_FORM_RATE = env("CONTACT_FORM_RATE", "5/h")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from loket.api import agents, attachments, customers, errors, organisations, tickets
 from loket.api.auth import SessionAuth, TokenAuth
 from loket.kb import api as kb_api
+from loket.monitor import api as monitor_api
 
 api = NinjaAPI(
     title="Loket API",
@@ -27,3 +28,4 @@ api.add_router("", organisations.router)
 api.add_router("", agents.router)
 api.add_router("", attachments.router)
 api.add_router("", kb_api.router)  # knowledge base (owned by loket/kb)
+api.add_router("", monitor_api.router)  # monitors (owned by loket/monitor)

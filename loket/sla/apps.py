@@ -14,9 +14,17 @@ class SlaConfig(AppConfig):
         from loket.tickets.models import EventKind
         from loket.tickets.timeline import register_describer
 
-        for kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH, EventKind.ALARM):
+        for kind in (
+            EventKind.SLA_WARNING,
+            EventKind.SLA_BREACH,
+            EventKind.ALARM,
+            EventKind.STILL_WORKING,
+        ):
             register_describer(kind, describe_event)
 
-        for job in (scheduler.Periodic("sla-sweep", "loket.sla.tasks.sweep_sla", 30),):
+        for job in (
+            scheduler.Periodic("sla-sweep", "loket.sla.tasks.sweep_sla", 30),
+            scheduler.Periodic("sla-still-working", "loket.sla.tasks.still_working", 300),
+        ):
             if all(p.name != job.name for p in scheduler.PERIODIC):
                 scheduler.PERIODIC.append(job)

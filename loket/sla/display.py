@@ -137,7 +137,7 @@ def most_urgent(sla: TicketSla, now: datetime | None = None) -> ClockView | None
 
 
 def describe_event(event: Event) -> str:
-    """Words for an SLA warning, breach or alarm event, for the ticket timeline."""
+    """Words for an SLA warning, breach, alarm or still-working event, for the ticket timeline."""
     data: Any = event.after if isinstance(event.after, dict) else {}
     if event.kind == EventKind.ALARM:
         step = str(data.get("to", ""))
@@ -145,6 +145,17 @@ def describe_event(event: Event) -> str:
             "level": data.get("level", "?"),
             "to": ALARM_STEPS.get(step, step),
         }
+    if event.kind == EventKind.STILL_WORKING:
+        hours = ""
+        if data.get("since"):
+            since = datetime.fromisoformat(str(data["since"]))
+            hours = str(max(0, int((event.created_at - since).total_seconds() // 3600)))
+        if data.get("note"):
+            return _(
+                "Still working on it: no public update for %(hours)s h; the customer got a "
+                "progress note"
+            ) % {"hours": hours}
+        return _("Still working on it: no public update for %(hours)s h") % {"hours": hours}
     clock = str(data.get("clock", ""))
     label = str(LABELS[ClockKind(clock)]) if clock in ClockKind.values else clock
     due = ""

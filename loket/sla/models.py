@@ -220,6 +220,9 @@ class TicketSla(models.Model):
     alarm_since = models.DateTimeField(null=True, blank=True)
     alarm_at = models.DateTimeField(null=True, blank=True)
     alarm_level = models.PositiveSmallIntegerField(default=0)
+    # "Still working on it" (see loket.sla.still_working): the last public update (reply, or
+    # creation), cleared once its reminder went out and while the ticket is resolved or closed.
+    quiet_since = models.DateTimeField(null=True, blank=True)
 
     first_response_status = _status()
     first_response_target_s = models.PositiveIntegerField(null=True, blank=True)
@@ -266,6 +269,9 @@ class TicketSla(models.Model):
                 fields=["alarm_at"], condition=Q(alarm_at__isnull=False), name="sla_alarm"
             ),
             models.Index(fields=["due_at"], condition=Q(due_at__isnull=False), name="sla_due"),
+            models.Index(
+                fields=["quiet_since"], condition=Q(quiet_since__isnull=False), name="sla_quiet"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -277,6 +283,7 @@ class NotificationKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breaches")
     ALARM = "alarm", _("Unanswered-message alarms")
     URGENT = "urgent", _("Urgent tickets outside opening hours")
+    STILL_WORKING = "still_working", _("Tickets without a public update for a long time")
 
 
 class Notification(models.Model):

@@ -5,6 +5,8 @@
   hours also whoever is on call.
 * Unanswered-message alarm, one step further each time (``loket.sla.alarms.CHAIN``): the
   assignee, the team, the on-call agent, the manager.
+* "Still working on it" (``loket.sla.still_working``): the assignee (nobody assigned: the
+  team's manager).
 * A customer message on an urgent ticket (or a ticket made urgent) outside opening hours:
   the on-call agent.
 
@@ -98,6 +100,9 @@ def audience(
         else:
             chosen = list(_managers(team))
         return NotificationKind.ALARM, Audience(_agents(chosen), on_call_ids)
+    if event.kind == EventKind.STILL_WORKING:
+        chosen = [assignee] if assignee is not None else list(_managers(team))
+        return NotificationKind.STILL_WORKING, Audience(_agents(chosen), on_call_ids)
     if event.kind in (EventKind.MESSAGE, EventKind.PRIORITY):
         if ticket.priority != Priority.URGENT or duty.is_open(team, now):
             return None

@@ -16,6 +16,14 @@ def sweep_sla() -> dict[str, int]:
     return {"warnings": result.warnings, "breaches": result.breaches, "alarms": len(alarms)}
 
 
+@task(queue_name="notify")
+def still_working() -> int:
+    """Reminders for open tickets without a public update for too long."""
+    from loket.sla.still_working import sweep_still_working
+
+    return len(sweep_still_working())
+
+
 @task()
 def recompute_calendar(calendar_id: int) -> int:
     """New due times on a changed calendar (a long job: the default queue)."""

@@ -21,7 +21,7 @@ from django.dispatch import receiver
 
 from loket.accounts.models import Organisation
 from loket.lib import memo
-from loket.sla import alarms
+from loket.sla import alarms, still_working
 from loket.sla.clocks import Change, Setup, apply
 from loket.sla.models import ClockKind, Policy, Target, TicketSla
 from loket.tickets.models import Event, EventKind, Message, MessageKind, State, Ticket
@@ -156,6 +156,7 @@ def track(event: Event) -> TicketSla | None:
         elif waiting is None:
             waiting = _oldest_waiting(ticket.pk)
         alarms.reset(sla, waiting, setup)
+    still_working.track(sla, event)
     sla.save(force_insert=event.kind == EventKind.CREATED)
     if event.kind == EventKind.CREATED:
         ticket.__dict__[_JUST_CREATED] = sla
@@ -202,8 +203,11 @@ def rebuild(ticket: Ticket) -> TicketSla:
             has_customer=ticket.customer_id is not None,
         )
         apply(sla, change, setup)
+        still_working.track(sla, event)
     if not events:  # no history at all: time it from its creation
         apply(sla, Change(EventKind.CREATED, ticket.created_at, ticket.state), setup)
+        if ticket.state in still_working.ACTIVE:
+            sla.quiet_since = ticket.created_at
     alarms.reset(sla, _oldest_waiting(ticket.pk), setup)
     sla.save(force_insert=True)
     return sla

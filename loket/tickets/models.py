@@ -244,6 +244,7 @@ class EventKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA breached")
     ALARM = "alarm", _("raised the unanswered-message alarm")
+    STILL_WORKING = "still_working", _("sent a still-working reminder")
 
 
 class Event(models.Model):
