@@ -54,23 +54,20 @@ def _current(ticket: Ticket) -> Ticket:
 def ticket_for_ids(ids: list[str]) -> Ticket | None:
     if not ids:
         return None
-    records = (
+    rows = (
         MailRecord.objects.filter(message_id__in=ids[:50])
-        .select_related("ticket_message__ticket", "ticket")
         .order_by("-id")
+        .values_list("message_id", "ticket_message__ticket_id", "ticket_id")
     )
-    by_id: dict[str, Ticket] = {}
-    for record in records:
-        if record.ticket_message is not None:
-            ticket = record.ticket_message.ticket
-        elif record.ticket is not None:
-            ticket = record.ticket
-        else:
-            continue
-        by_id.setdefault(record.message_id, ticket)
+    by_id: dict[str, int] = {}
+    for message_id, message_ticket_id, ticket_id in rows:
+        found = message_ticket_id or ticket_id
+        if found is not None:
+            by_id.setdefault(message_id, found)
     for mid in ids:
         if mid in by_id:
-            return _current(by_id[mid])
+            ticket = Ticket.objects.filter(pk=by_id[mid]).first()
+            return _current(ticket) if ticket is not None else None
     return None
 
 

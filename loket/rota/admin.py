@@ -9,7 +9,7 @@ from loket.rota.models import Leave, Presence, RoutingRule, Shift, ShiftChange, 
 
 @admin.register(TeamRota)
 class TeamRotaAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("team", "tz", "calendar", "assign_mode", "cap")
+    list_display = ("team", "tz", "calendar", "assign_mode", "cap", "swaps_need_approval")
 
 
 @admin.register(Shift)
@@ -20,8 +20,8 @@ class ShiftAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(ShiftChange)
 class ShiftChangeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("team", "agent", "replaces", "role", "start", "end")
-    list_filter = ("team", "role")
+    list_display = ("team", "agent", "replaces", "role", "start", "end", "status")
+    list_filter = ("team", "role", "status")
 
 
 @admin.register(Leave)
@@ -37,10 +37,12 @@ class RoutingRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "channel",
         "organisation_tier",
         "language",
+        "mailbox",
         "team",
         "is_active",
     )
     list_display_links = ("name",)
+    list_filter = ("is_active", "team", "mailbox")
 
 
 @admin.register(Presence)

@@ -4,7 +4,7 @@ Everything is computed from the rota rows as intervals of epoch microseconds (th
 representation and wall-clock rules as :mod:`loket.sla.calendars`: a shift at a local time
 that does not exist on a DST day starts at the same offset as before the change), then
 combined with set operations: weekly shifts, plus one-off shifts, minus swapped-away shifts,
-minus leave.
+minus leave. Only approved one-off shifts count (a proposed swap changes nothing yet).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from loket.accounts.models import Team, User
-from loket.rota.models import Leave, Role, Shift, ShiftChange, TeamRota
+from loket.rota.models import Leave, Role, Shift, ShiftChange, SwapStatus, TeamRota
 from loket.sla import calendars
 from loket.sla.calendars import Calendar, from_us, to_us
 
@@ -68,7 +68,7 @@ def contains(intervals: Iterable[Interval], at: int) -> bool:
     return any(start <= at < end for start, end in intervals)
 
 
-def _zone(name: str) -> ZoneInfo:
+def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -136,7 +136,7 @@ def settings_for(team: Team) -> TeamRota:
 def build(team: Team, start: datetime, end: datetime) -> Rota:
     """Works out the team's rota between ``start`` and ``end``."""
     rota_settings = settings_for(team)
-    tz = _zone(rota_settings.tz)
+    tz = zone(rota_settings.tz)
     cal = (
         rota_settings.calendar.calendar()
         if rota_settings.calendar is not None
@@ -150,7 +150,9 @@ def build(team: Team, start: datetime, end: datetime) -> Rota:
         Q(valid_until__isnull=True) | Q(valid_until__gte=first)
     ):
         spans[(shift.agent_id, shift.role)].extend(shift_intervals(shift, tz, first, last))
-    changes = ShiftChange.objects.filter(team=team, start__lt=end, end__gt=start)
+    changes = ShiftChange.objects.filter(
+        team=team, start__lt=end, end__gt=start, status=SwapStatus.APPROVED
+    )
     for change in changes:
         span = (to_us(change.start), to_us(change.end))
         spans[(change.agent_id, change.role)].append(span)
@@ -214,7 +216,7 @@ def next_on_duty(
 def uncovered_hours(team: Team, start: datetime, weeks: int) -> list[datetime]:
     """The start of every hour (in the team's time zone) of the coming ``weeks`` that
     nobody covers for at least a moment. A desk that covers all hours gets ``[]``."""
-    tz = _zone(settings_for(team).tz)
+    tz = zone(settings_for(team).tz)
     local = start.astimezone(tz)
     first = local.replace(minute=0, second=0, microsecond=0)
     end = first + timedelta(weeks=weeks)

@@ -4,6 +4,10 @@ A team's rota is its weekly pattern (``Shift`` rows, in the team's time zone, a 
 end is not after its start runs past midnight), one-off changes on top (``ShiftChange``: an
 extra shift, or covering for a colleague, which is a swap), and leave (``Leave``) that takes
 an agent off every shift for a while. ``loket.rota.duty`` turns these into who is on duty.
+
+A swap an agent proposes in the desk (``loket.rota.actions``) is a ``ShiftChange`` that counts
+only once it is approved: the colleague accepts it, then the team's manager approves it
+(unless the team's rota says swaps need no approval).
 """
 
 from __future__ import annotations
@@ -62,6 +66,11 @@ class TeamRota(models.Model):
     cap = models.PositiveSmallIntegerField(
         _("most open tickets per agent"), default=20, help_text=_("0: no limit.")
     )
+    swaps_need_approval = models.BooleanField(
+        _("swaps need the manager's approval"),
+        default=True,
+        help_text=_("Off: a shift swap counts as soon as the colleague accepts it."),
+    )
     last_assigned = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -108,8 +117,20 @@ class Shift(models.Model):
         return f"{self.agent} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
 
 
+class SwapStatus(models.TextChoices):
+    PROPOSED = "proposed", _("waiting for the colleague")
+    ACCEPTED = "accepted", _("waiting for the manager")
+    APPROVED = "approved", _("approved")
+    DECLINED = "declined", _("declined by the colleague")
+    REFUSED = "refused", _("refused by the manager")
+    CANCELLED = "cancelled", _("withdrawn")
+
+
 class ShiftChange(models.Model):
-    """A one-off shift: extra cover, or ``agent`` covering for ``replaces`` (a swap)."""
+    """A one-off shift: extra cover, or ``agent`` covering for ``replaces`` (a swap).
+
+    Only ``APPROVED`` changes count for who is on duty; those made in the admin are approved
+    as they are saved, swaps proposed in the desk go through the other states first."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="shift_changes")
     agent = models.ForeignKey(
@@ -127,6 +148,20 @@ class ShiftChange(models.Model):
     start = models.DateTimeField(_("from"))
     end = models.DateTimeField(_("until"))
     note = models.CharField(_("note"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SwapStatus.choices, default=SwapStatus.APPROVED
+    )
+    proposed_at = models.DateTimeField(_("proposed"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered by the colleague"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:
         ordering = ["start"]
@@ -208,6 +243,15 @@ class RoutingRule(models.Model):
         help_text=_("Comma-separated; any of them in the subject or first message matches."),
     )
     language = models.CharField(_("language"), max_length=10, blank=True)
+    mailbox = models.ForeignKey(
+        "mail.Mailbox",
+        verbose_name=_("mailbox"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+        help_text=_("Only mail that arrives in this mailbox matches."),
+    )
     team = models.ForeignKey(
         Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="routing_rules"
     )

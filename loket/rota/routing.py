@@ -6,8 +6,11 @@ exists so keyword rules can read it. Team moves and assignments go through
 ``loket.tickets.actions`` with ``system=True``: they are ordinary, visible ticket events
 without a person as the actor.
 
-Rules: every filled-in condition of a rule must match (channel, customer tier, language, any
-of the keywords in the subject or message); the first matching active rule by ``order`` wins.
+Rules: every filled-in condition of a rule must match (channel, customer tier, language, the
+mailbox a mail arrived in, any of the keywords in the subject or message); the first matching
+active rule by ``order`` wins. The mailbox is read from the ticket's creation event
+(``after["mailbox"]``, written by ``create_ticket_with_message``), since the mail app's own
+record of the mail is stored only after the ticket exists.
 Sharing among agents: only agents on duty now, present ("online"), and below the team's cap
 of open tickets; round robin keeps its place per team (the rota row is locked, so two
 tickets created at once do not both go to the same agent), least loaded takes the agent
@@ -38,8 +41,12 @@ def _keywords(rule: RoutingRule) -> list[str]:
     return [k.strip().casefold() for k in rule.keywords.split(",") if k.strip()]
 
 
-def matches(rule: RoutingRule, ticket: Ticket, text: str, org_tier: str) -> bool:
+def matches(
+    rule: RoutingRule, ticket: Ticket, text: str, org_tier: str, mailbox_id: int | None = None
+) -> bool:
     if rule.channel and rule.channel != ticket.channel:
+        return False
+    if rule.mailbox_id is not None and rule.mailbox_id != mailbox_id:
         return False
     if rule.organisation_tier and rule.organisation_tier != org_tier:
         return False
@@ -54,6 +61,17 @@ def matches(rule: RoutingRule, ticket: Ticket, text: str, org_tier: str) -> bool
         if not any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded) for w in words):
             return False
     return True
+
+
+def arrived_in(ticket: Ticket) -> int | None:
+    """The mailbox a ticket's first mail arrived in (``None``: not by mail, or unknown)."""
+    after = (
+        Event.objects.filter(ticket_id=ticket.pk, kind=EventKind.CREATED)
+        .values_list("after", flat=True)
+        .first()
+    )
+    found = after.get("mailbox") if isinstance(after, dict) else None
+    return found if isinstance(found, int) else None
 
 
 def choose_rule(ticket: Ticket, text: str) -> RoutingRule | None:
@@ -73,8 +91,9 @@ def choose_rule(ticket: Ticket, text: str) -> RoutingRule | None:
         "rota.rules",
         lambda: list(RoutingRule.objects.filter(is_active=True).select_related("team")),
     )
+    mailbox_id = arrived_in(ticket) if any(r.mailbox_id for r in rules) else None
     for rule in rules:
-        if matches(rule, ticket, text, org_tier):
+        if matches(rule, ticket, text, org_tier, mailbox_id):
             return rule
     return None
 
@@ -135,8 +154,12 @@ def _first_customer_message(event: Event) -> Message | None:
     ticket = event.ticket
     if ticket.state != State.NEW or ticket.assignee_id is not None or event.message is None:
         return None
-    if Message.objects.filter(ticket_id=ticket.pk).count() != 1:
-        return None
+    opening = event.message.created_at == ticket.created_at  # as create_ticket writes them
+    if (
+        not opening
+        and Message.objects.filter(ticket_id=ticket.pk, pk__lt=event.message_id).exists()
+    ):
+        return None  # not the first (asked so: events of a bulk import run after the batch)
     return event.message
 
 

@@ -1,7 +1,9 @@
-"""Changes to SLA configuration that have consequences for open tickets."""
+"""Changes to SLA configuration that have consequences for open tickets, and an agent's own
+notification settings."""
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from loket.accounts.models import User
 from loket.sla import calendars
-from loket.sla.models import BusinessCalendar
+from loket.sla.models import BusinessCalendar, NotificationKind, NotifyChannel, NotifySettings
 
 
 @transaction.atomic
@@ -33,3 +35,35 @@ def save_calendar(
 
         recompute_calendar.enqueue(calendar.pk)
     return calendar
+
+
+@transaction.atomic
+def save_notify_settings(
+    agent: User,
+    *,
+    by: User,
+    channel_kinds: dict[str, list[str]],
+    telegram_chat_id: str,
+    quiet_from: time | None,
+    quiet_until: time | None,
+    tz: str,
+) -> NotifySettings:
+    """An agent chooses what reaches them which way, and their quiet hours (only their own)."""
+    if by.pk != agent.pk or not agent.is_active or not agent.is_agent:
+        raise PermissionDenied(_("Agents change only their own notification settings."))
+    known = set(NotificationKind.values)
+    chosen = {
+        channel: [k for k in NotificationKind.values if k in set(channel_kinds.get(channel, []))]
+        for channel in NotifyChannel.values
+    }
+    if any(set(kinds) - known for kinds in channel_kinds.values()):
+        raise ValidationError(_("Unknown kind of notification."))
+    prefs, _created = NotifySettings.objects.select_for_update().get_or_create(agent=agent)
+    prefs.channel_kinds = chosen
+    prefs.email = bool(chosen[NotifyChannel.EMAIL])
+    prefs.telegram_chat_id = telegram_chat_id
+    prefs.quiet_from = quiet_from
+    prefs.quiet_until = quiet_until
+    prefs.tz = tz
+    prefs.save()
+    return prefs

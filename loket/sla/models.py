@@ -284,6 +284,13 @@ class NotificationKind(models.TextChoices):
     ALARM = "alarm", _("Unanswered-message alarms")
     URGENT = "urgent", _("Urgent tickets outside opening hours")
     STILL_WORKING = "still_working", _("Tickets without a public update for a long time")
+    SHIFT_SWAP = "shift_swap", _("Shift swaps")
+
+
+class NotifyChannel(models.TextChoices):
+    BROWSER = "browser", _("In the browser")
+    EMAIL = "email", _("By e-mail")
+    TELEGRAM = "telegram", _("By Telegram")
 
 
 class Notification(models.Model):
@@ -327,8 +334,12 @@ class Notification(models.Model):
 
 
 class NotifySettings(models.Model):
-    """What reaches an agent outside the desk, and when. Quiet hours hold back e-mail and
-    Telegram (the desk still shows everything), except while the agent is on call."""
+    """What reaches an agent, by which way, and when. Quiet hours hold back e-mail and
+    Telegram (the desk still shows everything), except while the agent is on call.
+
+    ``channel_kinds`` maps a channel (``NotifyChannel``: the browser's pop-up and sound,
+    e-mail, Telegram) to the kinds sent that way; a channel missing from it gets ``kinds``
+    (empty: everything), so settings made before the per-channel choice keep working."""
 
     agent = models.OneToOneField(
         "accounts.User", primary_key=True, on_delete=models.CASCADE, related_name="notify_settings"
@@ -341,6 +352,12 @@ class NotifySettings(models.Model):
     quiet_from = models.TimeField(_("quiet from"), null=True, blank=True)
     quiet_until = models.TimeField(_("quiet until"), null=True, blank=True)
     tz = models.CharField(_("time zone"), max_length=64, default="Europe/Amsterdam")
+    channel_kinds = models.JSONField(
+        _("what to send which way"),
+        default=dict,
+        blank=True,
+        help_text=_('For example {"email": ["sla_breach"], "telegram": []}.'),
+    )
 
     class Meta:
         verbose_name = _("notification settings")
@@ -348,3 +365,10 @@ class NotifySettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.agent_id)
+
+    def wants(self, kind: str, channel: str) -> bool:
+        """Whether notifications of ``kind`` go out by ``channel``."""
+        chosen = self.channel_kinds.get(channel) if isinstance(self.channel_kinds, dict) else None
+        if isinstance(chosen, list):
+            return kind in chosen
+        return not self.kinds or kind in self.kinds

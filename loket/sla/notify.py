@@ -9,9 +9,11 @@
   team's manager).
 * A customer message on an urgent ticket (or a ticket made urgent) outside opening hours:
   the on-call agent.
+* Shift swaps (``loket.rota.actions``): the people involved, through :func:`notice`.
 
-Every notification is stored and shown in the desk. E-mail and Telegram follow each agent's
-``NotifySettings`` (what, and quiet hours, which do not apply while they are on call).
+Every notification is stored and shown in the desk. The browser's pop-up, e-mail and Telegram
+follow each agent's ``NotifySettings`` (what by which way, and quiet hours, which hold back
+e-mail and Telegram but do not apply while they are on call).
 Delivery runs as a task on the ``notify`` queue; the sweep enqueues it in its own
 transaction, so a warning is never written without its notification being queued.
 """
@@ -62,7 +64,9 @@ def _agents(users: Iterable[User | None]) -> list[User]:
     return list(seen.values())
 
 
-def _managers(team: Team) -> list[User]:
+def managers(team: Team) -> list[User]:
+    """Who manages ``team``: its manager, else the management team's managers, else up to
+    three managers."""
     if team.manager is not None:
         return [team.manager]
     top = Team.objects.filter(tier=Tier.MANAGEMENT, manager__isnull=False).select_related("manager")
@@ -84,7 +88,7 @@ def audience(
     if event.kind == EventKind.SLA_WARNING:
         return NotificationKind.SLA_WARNING, Audience(_agents(first), on_call_ids)
     if event.kind == EventKind.SLA_BREACH:
-        people = [assignee, *members, *_managers(team)]
+        people = [assignee, *members, *managers(team)]
         if not duty.is_open(team, now):
             people += on_call
         return NotificationKind.SLA_BREACH, Audience(_agents(people), on_call_ids)
@@ -98,10 +102,10 @@ def audience(
         elif step == "on_call":
             chosen = list(on_call) or list(members)
         else:
-            chosen = list(_managers(team))
+            chosen = list(managers(team))
         return NotificationKind.ALARM, Audience(_agents(chosen), on_call_ids)
     if event.kind == EventKind.STILL_WORKING:
-        chosen = [assignee] if assignee is not None else list(_managers(team))
+        chosen = [assignee] if assignee is not None else list(managers(team))
         return NotificationKind.STILL_WORKING, Audience(_agents(chosen), on_call_ids)
     if event.kind in (EventKind.MESSAGE, EventKind.PRIORITY):
         if ticket.priority != Priority.URGENT or duty.is_open(team, now):
@@ -131,12 +135,70 @@ def _text(kind: NotificationKind, event: Event, ticket: Ticket) -> str:
     return f"{head}: {display.describe_event(event)}"
 
 
+def prefs_of(person: User) -> NotifySettings:
+    """The agent's settings (the defaults when they never saved any)."""
+    return NotifySettings.objects.filter(agent=person).first() or NotifySettings(agent=person)
+
+
+def _send_out(
+    person: User,
+    prefs: NotifySettings,
+    kind: NotificationKind,
+    subject: str,
+    text: str,
+    url: str,
+    via: list[Transport],
+) -> list[str]:
+    """Sends by every way the agent wants for ``kind`` and can be reached; returns the names
+    of the ways it went out (a failed one is logged and left out)."""
+    sent: list[str] = []
+    for transport in via:
+        if not prefs.wants(kind, transport.name) or not transport.reaches(person, prefs):
+            continue
+        try:
+            transport.send(person, prefs, subject, text, url)
+            sent.append(transport.name)
+        except TransportError as exc:
+            log.warning("notification %s to %s failed: %s", kind, person.pk, exc)
+    return sent
+
+
+def notice(
+    person: User,
+    kind: NotificationKind,
+    text: str,
+    path: str,
+    *,
+    now: datetime | None = None,
+    on_call: bool = False,
+    via: list[Transport] | None = None,
+) -> Notification:
+    """A notification about something other than a ticket event (``path``: the page it is
+    about). Stored for the desk; sent by e-mail and Telegram as the agent's settings say.
+    Call with ``text`` already in the person's language."""
+    now = now or timezone.now()
+    via = via if via is not None else transports()
+    text = text[:300]
+    subject = _("[%(site)s] %(text)s") % {"site": settings.SITE_NAME, "text": text}
+    prefs = prefs_of(person)
+    sent: list[str] = []
+    if person.is_active and (on_call or not _quiet(prefs, now)):
+        sent = _send_out(person, prefs, kind, subject, text, _absolute(path), via)
+    return Notification.objects.create(
+        recipient=person, kind=kind, text=text, channels=",".join(sent), created_at=now
+    )
+
+
+def _absolute(path: str) -> str:
+    return settings.BASE_URL.rstrip("/") + path
+
+
 def _url(ticket: Ticket) -> str:
     try:
         path = reverse("desk:ticket", args=[ticket.pk])
     except NoReverseMatch:
         path = f"/desk/tickets/{ticket.pk}/"
-    return settings.BASE_URL.rstrip("/") + path
+    return _absolute(path)
 
 
 def deliver(event: Event, now: datetime | None = None, via: list[Transport] | None = None) -> int:
@@ -158,18 +220,10 @@ def deliver(event: Event, now: datetime | None = None, via: list[Transport] | No
         with translation.override(person.language or settings.LANGUAGE_CODE):
             text = _text(kind, event, ticket)[:300]
             subject = _("[%(site)s] %(text)s") % {"site": settings.SITE_NAME, "text": text}
-        prefs = NotifySettings.objects.filter(agent=person).first() or NotifySettings(agent=person)
+        prefs = prefs_of(person)
         sent: list[str] = []
-        wanted = not prefs.kinds or kind in prefs.kinds
-        if wanted and (person.pk in people.on_call or not _quiet(prefs, now)):
-            for transport in via:
-                if not transport.reaches(person, prefs):
-                    continue
-                try:
-                    transport.send(person, prefs, subject, text, _url(ticket))
-                    sent.append(transport.name)
-                except TransportError as exc:
-                    log.warning("notification %s to %s failed: %s", kind, person.pk, exc)
+        if person.pk in people.on_call or not _quiet(prefs, now):
+            sent = _send_out(person, prefs, kind, subject, text, _url(ticket), via)
         Notification.objects.create(
             recipient=person,
             kind=kind,

@@ -9,4 +9,5 @@ urlpatterns = [
     path("digest/", views.digest_page, name="digest"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.mark_read, name="mark_read"),
+    path("notifications/settings/", views.notify_settings, name="settings"),
 ]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from loket.accounts.models import User
-from loket.sla import digest
-from loket.sla.models import Notification
+from loket.sla import actions, digest, notify
+from loket.sla.forms import NotifySettingsForm
+from loket.sla.models import Notification, NotificationKind, NotifyChannel
 
 
 def _agent(request: HttpRequest) -> User:
@@ -42,6 +45,7 @@ def notifications(request: HttpRequest) -> JsonResponse:
     except ValueError:
         after = 0
     rows = Notification.objects.filter(recipient=user, pk__gt=after).order_by("-pk")[:20]
+    prefs = notify.prefs_of(user)
     return JsonResponse(
         {
             "unread": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
@@ -52,6 +56,7 @@ def notifications(request: HttpRequest) -> JsonResponse:
                     "text": n.text,
                     "ticket": n.ticket_id,
                     "read": n.read_at is not None,
+                    "popup": prefs.wants(n.kind, NotifyChannel.BROWSER),
                     "at": n.created_at.isoformat(),
                 }
                 for n in rows
@@ -68,3 +73,45 @@ def mark_read(request: HttpRequest) -> JsonResponse:
         read_at=timezone.now()
     )
     return JsonResponse({"marked": done})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notify_settings(request: HttpRequest) -> HttpResponse:
+    """The signed-in agent's own notification settings (nobody else's)."""
+    user = _agent(request)
+    prefs = notify.prefs_of(user)
+    initial: dict[str, object] = {
+        channel: [k for k in NotificationKind.values if prefs.wants(k, channel)]
+        for channel in NotifyChannel.values
+    }
+    initial.update(
+        telegram_chat_id=prefs.telegram_chat_id,
+        quiet_from=prefs.quiet_from,
+        quiet_until=prefs.quiet_until,
+        tz=prefs.tz,
+    )
+    form = NotifySettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        actions.save_notify_settings(
+            user,
+            by=user,
+            channel_kinds={c: list(data[c]) for c in NotifyChannel.values},
+            telegram_chat_id=data["telegram_chat_id"],
+            quiet_from=data["quiet_from"],
+            quiet_until=data["quiet_until"],
+            tz=data["tz"],
+        )
+        messages.success(request, _("Your notification settings were saved."))
+        return redirect("sla:settings")
+    chosen = {channel: set(form[channel].value() or []) for channel in NotifyChannel.values}
+    rows = [
+        (kind, label, [(channel, kind in chosen[channel]) for channel in NotifyChannel.values])
+        for kind, label in NotificationKind.choices
+    ]
+    return render(
+        request,
+        "sla/settings.html",
+        {"form": form, "rows": rows, "channels": NotifyChannel.choices},
+    )

@@ -23,7 +23,7 @@ from loket.accounts.models import Team, Tier, User
 from loket.lib import memo
 from loket.lib.files import check_size, display_name, sniff_type
 from loket.lib.html import html_to_text, sanitise_html
-from loket.tickets import states
+from loket.tickets import eventlog, states
 from loket.tickets.models import (
     Attachment,
     Channel,
@@ -69,9 +69,11 @@ def _event(
     reason: str = "",
     message: Message | None = None,
 ) -> Event:
-    return Event.objects.create(
-        ticket=ticket, actor=by, kind=kind, before=before, after=after, reason=reason,
-        message=message,
+    return eventlog.record(
+        Event(
+            ticket=ticket, actor=by, kind=kind, before=before, after=after, reason=reason,
+            message=message,
+        )
     )  # fmt: skip
 
 
@@ -175,6 +177,7 @@ def create_ticket(
     tags: Iterable[str] = (),
     call_duration_seconds: int | None = None,
     language: str = "",
+    mailbox_id: int | None = None,
 ) -> Ticket:
     """Opens a ticket with its first customer message (which then awaits a reply).
 
@@ -185,7 +188,7 @@ def create_ticket(
     ticket, _message = create_ticket_with_message(
         subject=subject, body=body, customer=customer, channel=channel, by=by,
         body_html=body_html, priority=priority, team=team, attachments=attachments, tags=tags,
-        call_duration_seconds=call_duration_seconds, language=language,
+        call_duration_seconds=call_duration_seconds, language=language, mailbox_id=mailbox_id,
     )  # fmt: skip
     return ticket
 
@@ -205,8 +208,13 @@ def create_ticket_with_message(
     tags: Iterable[str] = (),
     call_duration_seconds: int | None = None,
     language: str = "",
+    mailbox_id: int | None = None,
 ) -> tuple[Ticket, Message]:
-    """``create_ticket``, also returning the first message (saves reading it back)."""
+    """``create_ticket``, also returning the first message (saves reading it back).
+
+    ``mailbox_id``: the desk mailbox a mail arrived in; kept on the creation event (its
+    ``after["mailbox"]``, only for mail) so routing rules can match on it.
+    """
     subject = " ".join(subject.split())[:250]
     if not subject:
         raise ActionError(_("A subject is required."))
@@ -227,7 +235,10 @@ def create_ticket_with_message(
         updated_at=now,
         awaiting_reply_since=now if customer is not None else None,
     )
-    _event(ticket, by, EventKind.CREATED, after={"channel": channel, "subject": subject})
+    created: dict[str, Any] = {"channel": channel, "subject": subject}
+    if mailbox_id is not None:
+        created["mailbox"] = mailbox_id
+    _event(ticket, by, EventKind.CREATED, after=created)
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.CUSTOMER,

@@ -48,9 +48,11 @@
         if (!data) return;
         badge.textContent = data.unread ? String(data.unread) : "";
         badge.hidden = !data.unread;
-        if (newest !== null && data.items.length) {
+        // Only the kinds the agent wants in the browser pop up and sound ("popup").
+        var popups = data.items.filter(function (item) { return item.popup !== false; });
+        if (newest !== null && popups.length) {
           beep();
-          data.items.slice().reverse().forEach(show);
+          popups.slice().reverse().forEach(show);
         }
         if (data.items.length) newest = Math.max(newest || 0, data.items[0].id);
         else if (newest === null) newest = 0;
