@@ -7,14 +7,21 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from loket.accounts.models import AuditEntry, Organisation, Role, Team, User
+from loket.lib import memo
 
 
 def organisation_for_email(email: str) -> Organisation | None:
     domain = email.rsplit("@", 1)[-1].lower()
+    return memo.remember("accounts.organisation_domains", _organisation_domains).get(domain)
+
+
+def _organisation_domains() -> dict[str, Organisation]:
+    by_domain: dict[str, Organisation] = {}
     for org in Organisation.objects.exclude(domains=""):
-        if domain in {d.strip().lower() for d in org.domains.split(",") if d.strip()}:
-            return org
-    return None
+        for domain in org.domains.split(","):
+            if domain.strip():
+                by_domain.setdefault(domain.strip().lower(), org)
+    return by_domain
 
 
 def register_customer(email: str, *, display_name: str = "", language: str = "") -> User:

@@ -12,3 +12,4 @@ class MailConfig(AppConfig):
 
         if not any(job.name == "poll-mailboxes" for job in PERIODIC):
             PERIODIC.append(Periodic("poll-mailboxes", "loket.mail.tasks.poll_mailboxes", 60))
+        from loket.mail import notices  # noqa: F401  (connects the closing-notice receiver)

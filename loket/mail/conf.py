@@ -98,3 +98,13 @@ def acks_per_hour() -> int:
 def acknowledge() -> bool:
     """Whether a new ticket opened by mail gets an automatic acknowledgement."""
     return _int("MAIL_ACKNOWLEDGE", 1) != 0
+
+
+def closing_notice() -> bool:
+    """Whether a customer who wrote in by mail is told when their ticket is resolved."""
+    return _int("MAIL_CLOSING_NOTICE", 1) != 0
+
+
+def max_cc() -> int:
+    """How many others on the customer's last mail an agent's reply goes to in Cc."""
+    return _int("MAIL_MAX_CC", 10)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from loket.lib.html import sanitise_html
@@ -17,7 +18,11 @@ class Content:
     quoted: str
     signature: str
     html: str  # sanitised HTML of the new part only; "" when it cannot be cut cleanly
-    language: str
+
+    @cached_property
+    def language(self) -> str:
+        """Detected when first asked (replies to known tickets never need it)."""
+        return language.detect(self.visible)
 
 
 def content_of(mail: ParsedMail) -> Content:
@@ -34,7 +39,6 @@ def content_of(mail: ParsedMail) -> Content:
         quoted=split.quoted,
         signature=split.signature,
         html=html,
-        language=language.detect(split.visible),
     )
 
 

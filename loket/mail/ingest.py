@@ -54,7 +54,7 @@ from loket.mail.models import (
 from loket.mail.parse import ParsedMail, message_ids, parse
 from loket.tickets import actions, eventlog
 from loket.tickets.actions import NewAttachment
-from loket.tickets.models import Channel, Message, Ticket
+from loket.tickets.models import Channel, Message, State, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,7 @@ class _Seen:
     stored_keys: set[tuple[int, str]] = field(default_factory=set)
     users: dict[str, User | None] = field(default_factory=dict)
     opened: dict[str, int] = field(default_factory=dict)
+    acknowledge: list[int] = field(default_factory=list)
 
 
 _seen: ContextVar[_Seen | None] = ContextVar("loket_mail_batch_seen", default=None)
@@ -178,11 +179,20 @@ def _opened_last_hour(address: str) -> int:
     return opened
 
 
-def _remember_stored(mailbox: Mailbox, record: MailRecord, customer: User | None) -> None:
-    """After a mail's savepoint is released: what later mails of the batch may rely on."""
+def _remember_stored(
+    mailbox: Mailbox, record: MailRecord, customer: User | None, acknowledge: int | None
+) -> None:
+    """After a mail's savepoint is released: what later mails of the batch may rely on, and
+    the acknowledgement to send (enqueued at once outside a batch, else with the batch)."""
     seen = _seen.get()
     if seen is None:
+        if acknowledge is not None:
+            from loket.mail.tasks import acknowledge_ticket
+
+            acknowledge_ticket.enqueue(acknowledge)  # same transaction: an outbox
         return
+    if acknowledge is not None:
+        seen.acknowledge.append(acknowledge)
     seen.checked_keys.add((mailbox.pk, record.dedupe_key))
     seen.stored_keys.add((mailbox.pk, record.dedupe_key))
     folded = record.from_address.casefold()
@@ -190,6 +200,16 @@ def _remember_stored(mailbox: Mailbox, record: MailRecord, customer: User | None
         seen.users[folded] = customer
     if record.opened_ticket and folded in seen.opened:
         seen.opened[folded] += 1
+
+
+def _enqueue_acknowledgements(seen: _Seen | None) -> None:
+    """One task for the batch's acknowledgements, in the batch's transaction (an outbox)."""
+    if seen is None or not seen.acknowledge:
+        return
+    from loket.mail.tasks import acknowledge_tickets
+
+    for start in range(0, len(seen.acknowledge), 500):
+        acknowledge_tickets.enqueue(seen.acknowledge[start : start + 500])
 
 
 def _prefetch(mailbox: Mailbox, raws: Sequence[bytes]) -> list[ParsedMail | None]:
@@ -278,6 +298,7 @@ def batch() -> Iterator[None]:
             with eventlog.deferred():
                 yield
             _flush_counts(pending)
+            _enqueue_acknowledgements(_seen.get())
     finally:
         _seen.reset(seen_token)
         _pending.reset(token)
@@ -403,14 +424,14 @@ def ingest(
                 imap_uidvalidity=uid[0] if uid else None,
                 imap_uid=uid[1] if uid else None,
             )
-            notes, customer = _apply(mail, record, mailbox)
+            notes, customer, acknowledge = _apply(mail, record, mailbox)
             # Inserted last, in the same transaction as everything it led to: a second copy
             # fails here on the unique constraint and all of its work is rolled back.
             record.save(force_insert=True)
             if mailbox.quarantined_count:  # it may have failed before and is fine now
                 Quarantine.objects.filter(mailbox=mailbox, dedupe_key=key).delete()
             _count(mailbox, stored_count=1)
-        _remember_stored(mailbox, record, customer)
+        _remember_stored(mailbox, record, customer, acknowledge)
     except IntegrityError:
         if MailRecord.objects.filter(
             mailbox=mailbox, direction=Direction.IN, dedupe_key=key
@@ -513,16 +534,34 @@ def _bounce(mail: ParsedMail, record: MailRecord) -> list[str]:
                 last_bounce_at=now,
             )
     record.outcome = Outcome.BOUNCE
+    if record.ticket is not None:
+        _note_bounce(record.ticket, report.recipients, report.diagnostic or report.status)
     return []
+
+
+def _note_bounce(ticket: Ticket, recipients: list[str], reason: str) -> None:
+    """Puts the bounce on the ticket's timeline, so the agent knows the answer never arrived
+    (a closed ticket is left as it is: the bounce stays on its mail record)."""
+    ticket = threading.current(ticket)
+    if ticket.state == State.CLOSED:
+        return
+    body = _("A mail to %(addresses)s could not be delivered: %(reason)s") % {
+        "addresses": ", ".join(recipients[:5]) or _("the customer"),
+        "reason": reason or _("no reason given"),
+    }
+    actions.add_system_note(ticket, body=body)
 
 
 def _over_rate_limit(address: str) -> bool:
     return _opened_last_hour(address) >= conf.new_tickets_per_hour()
 
 
-def _apply(mail: ParsedMail, record: MailRecord, mailbox: Mailbox) -> tuple[list[str], User | None]:
+def _apply(
+    mail: ParsedMail, record: MailRecord, mailbox: Mailbox
+) -> tuple[list[str], User | None, int | None]:
     """Decides what the mail becomes and does it (inside the caller's transaction); returns
-    notes for the message and the customer it came from (if it became a customer's)."""
+    notes for the message, the customer it came from (if it became a customer's) and the
+    ticket to acknowledge (if it opened one that gets an acknowledgement)."""
     verdict = loops.classify(mail, conf.own_addresses())
     record.automatic = verdict.automatic
     record.loop_reasons = verdict.reasons
@@ -530,11 +569,11 @@ def _apply(mail: ParsedMail, record: MailRecord, mailbox: Mailbox) -> tuple[list
 
     if verdict.bounce:
         _bounce(mail, record)
-        return notes, None
+        return notes, None, None
     if verdict.own:
         record.outcome = Outcome.OWN
         record.ticket = threading.ticket_for_ids(mail.thread_ids)
-        return notes, None
+        return notes, None, None
     sender_address = mail.from_address
     if not sender_address:
         raise Rejected(_("The mail has no valid sender address."))
@@ -569,14 +608,14 @@ def _apply(mail: ParsedMail, record: MailRecord, mailbox: Mailbox) -> tuple[list
         record.ticket_message = message
         record.ticket = message.ticket
         _link_content_ids(record, message, mail)
-        return notes, None
+        return notes, None, None
 
     if verdict.auto_reply and ticket is not None:
         # An out-of-office answer to our mail: noted on the ticket, not a customer message
         # (it neither reopens the ticket nor waits for an answer).
         record.outcome = Outcome.AUTO_REPLY
         record.ticket = ticket
-        return notes, None
+        return notes, None, None
 
     ui_languages = {code for code, _name in settings.LANGUAGES}
     customer = sender or register_customer(
@@ -586,6 +625,7 @@ def _apply(mail: ParsedMail, record: MailRecord, mailbox: Mailbox) -> tuple[list
     )
     attachments = _attachments(mail, notes)
     body = _body(content, mail, notes)
+    acknowledge: int | None = None
     if ticket is not None:
         message = actions.add_customer_message(
             ticket,
@@ -616,13 +656,11 @@ def _apply(mail: ParsedMail, record: MailRecord, mailbox: Mailbox) -> tuple[list
         )
         record.opened_ticket = True
         if not verdict.automatic and conf.acknowledge():
-            from loket.mail.tasks import acknowledge_ticket
-
-            acknowledge_ticket.enqueue(created.pk)  # same transaction: an outbox
+            acknowledge = created.pk
     record.ticket_message = message
     record.ticket = message.ticket
     _link_content_ids(record, message, mail)
-    return notes, customer
+    return notes, customer, acknowledge
 
 
 def retry(item: Quarantine) -> Result:

@@ -24,9 +24,11 @@ from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
+from loket.accounts.models import User
 from loket.mail import conf
-from loket.mail.models import Delivery, Direction, MailRecord, Outcome
-from loket.tickets.models import Message, MessageKind, Ticket
+from loket.mail.models import BouncedAddress, Delivery, Direction, MailRecord, Outcome
+from loket.mail.templates_text import render
+from loket.tickets.models import Message, MessageKind, State, Ticket
 
 MAX_ATTEMPTS = 6
 MAX_REFERENCES = 20
@@ -46,10 +48,47 @@ def _domain() -> str:
     return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">").strip() or "loket.localhost"
 
 
-def new_message_id(ticket: Ticket, message: Message | None = None) -> str:
-    """Loket's own id: recognisable, and unguessable so that holding it proves receipt."""
-    middle = f"{message.pk}." if message is not None else "ack."
+def new_message_id(ticket: Ticket, message: Message | None = None, *, kind: str = "ack") -> str:
+    """Loket's own id: recognisable, and unguessable so that holding it proves receipt.
+    ``kind`` names an automatic mail (``ack``, ``closed3``) when there is no message."""
+    middle = f"{message.pk}." if message is not None else f"{kind}."
     return f"loket.{ticket.pk}.{middle}{secrets.token_hex(8)}@{_domain()}"
+
+
+def _automatic_sent(ticket: Ticket, kind: str) -> bool:
+    return MailRecord.objects.filter(
+        direction=Direction.OUT, ticket=ticket, message_id__startswith=f"loket.{ticket.pk}.{kind}."
+    ).exists()
+
+
+def permanently_bounced(address: str) -> bool:
+    """A hard bounce (5.x.x) in the last 30 days: automatic mail is not sent there again."""
+    since = timezone.now() - timedelta(days=30)
+    return BouncedAddress.objects.filter(
+        address=address.lower(), last_status__startswith="5", last_bounce_at__gte=since
+    ).exists()
+
+
+def cc_for(ticket: Ticket, customer_address: str) -> list[str]:
+    """Reply to all: the others on the customer side's latest mail in this ticket (its sender
+    when that was not the customer, and its To and Cc), minus the desk's own addresses and
+    addresses that bounce."""
+    latest = (
+        MailRecord.objects.filter(direction=Direction.IN, outcome=Outcome.MESSAGE)
+        .filter(Q(ticket=ticket) | Q(ticket_message__ticket=ticket))
+        .order_by("-id")
+        .first()
+    )
+    if latest is None:
+        return []
+    skip = set(conf.own_addresses()) | {customer_address.lower()}
+    cc: list[str] = []
+    for address in [latest.from_address, *latest.recipients]:
+        folded = str(address).strip().lower()
+        if folded and "@" in folded and folded not in skip and folded not in cc:
+            cc.append(folded)
+    cc = [a for a in cc if not permanently_bounced(a)]
+    return cc[: conf.max_cc()]
 
 
 def _desk_address(ticket: Ticket) -> str:
@@ -104,15 +143,18 @@ def build(
     ticket: Ticket,
     to: str,
     sender_name: str,
+    cc: list[str] | None = None,
     text: str,
     html: str,
-    automatic: bool,
+    automatic: bool | str,
     attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> EmailMultiAlternatives:
     subject = check_header(subject_for(ticket), _("The subject"))
     name = check_header(sender_name, _("The sender's name"))
     from_address = check_header(_desk_address(ticket), _("The sender's address"))
     check_header(to, _("The recipient's address"))
+    for address in cc or []:
+        check_header(address, _("The recipient's address"))
     in_reply_to, references = thread_headers(ticket, exclude=record)
     headers = {
         "Message-ID": f"<{record.message_id}>",
@@ -123,13 +165,14 @@ def build(
     if references:
         headers["References"] = " ".join(f"<{r}>" for r in references)
     if automatic:
-        headers["Auto-Submitted"] = "auto-replied"
+        headers["Auto-Submitted"] = automatic if isinstance(automatic, str) else "auto-replied"
         headers["X-Auto-Response-Suppress"] = "All"
     mail = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=formataddr((name, from_address)),
         to=[to],
+        cc=cc or None,
         headers=headers,
     )
     mail.attach_alternative(html, "text/html")
@@ -175,6 +218,7 @@ def send_reply(message_pk: int) -> MailRecord | None:
     ticket = message.ticket
     customer = ticket.customer
     assert customer is not None
+    cc = cc_for(ticket, customer.email)
     record, _created = MailRecord.objects.get_or_create(
         ticket_message=message,
         defaults={
@@ -184,17 +228,16 @@ def send_reply(message_pk: int) -> MailRecord | None:
             "outcome": Outcome.SENT,
             "delivery_status": Delivery.PENDING,
             "subject": subject_for(ticket)[:500],
-            "recipients": [customer.email],
+            "recipients": [customer.email, *cc],
         },
     )
     if record.delivery_status in (Delivery.SENT, Delivery.BOUNCED):
         return record
+    cc = [a for a in record.recipients[1:] if isinstance(a, str)]  # as first decided
     with translation.override(customer.language or ticket.language or settings.LANGUAGE_CODE):
         author = message.author.name if message.author else settings.SITE_NAME
         signature = message.author.signature if message.author else ""
-        portal = _("You can also read and answer this in the portal: %(url)s") % {
-            "url": f"{settings.BASE_URL}/portal/tickets/{ticket.pk}/"
-        }
+        portal = render("reply_footer", ticket, customer)
         text = message.body + (f"\n\n-- \n{signature}" if signature else "") + f"\n\n{portal}"
         html = (
             _html(message.body, message.body_html)
@@ -205,7 +248,7 @@ def send_reply(message_pk: int) -> MailRecord | None:
         files = [(a.filename, a.file.read(), a.content_type) for a in message.attachments.all()]
         try:
             mail = build(
-                record, ticket=ticket, to=customer.email, sender_name=sender, text=text,
+                record, ticket=ticket, to=customer.email, sender_name=sender, cc=cc, text=text,
                 html=html, automatic=False, attachments=files,
             )  # fmt: skip
         except UnsafeHeader as exc:
@@ -220,11 +263,52 @@ def _acks_recently(address: str) -> int:
     ).count()
 
 
+def _send_automatic(
+    ticket: Ticket, customer: User, kind: str, template: str, auto_submitted: str
+) -> MailRecord | None:
+    """One automatic mail of ``kind`` per ticket: made once, then (re)delivered until it is
+    sent or has failed for good, so a retried task finishes what a failed try began."""
+    record = (
+        MailRecord.objects.filter(
+            direction=Direction.OUT,
+            ticket=ticket,
+            message_id__startswith=f"loket.{ticket.pk}.{kind}.",
+        )
+        .order_by("id")
+        .first()
+    )
+    if record is not None and record.delivery_status != Delivery.PENDING:
+        return None  # sent, bounced or failed for good: never a second one
+    if record is None:
+        if permanently_bounced(customer.email):
+            return None
+        record = MailRecord.objects.create(
+            direction=Direction.OUT,
+            message_id=new_message_id(ticket, kind=kind),
+            ticket=ticket,
+            outcome=Outcome.SENT,
+            automatic=True,
+            delivery_status=Delivery.PENDING,
+            subject=subject_for(ticket)[:500],
+            recipients=[customer.email],
+        )
+    with translation.override(customer.language or ticket.language or settings.LANGUAGE_CODE):
+        text = render(template, ticket, customer)
+        try:
+            mail = build(
+                record, ticket=ticket, to=customer.email, sender_name=settings.SITE_NAME,
+                text=text, html=linebreaks(escape(text)), automatic=auto_submitted,
+            )  # fmt: skip
+        except UnsafeHeader as exc:
+            return _refuse(record, exc)
+    return _deliver(record, mail)
+
+
 def send_acknowledgement(ticket_pk: int) -> MailRecord | None:
     """Tells a customer who wrote in that their mail arrived, once per ticket.
 
     Only for tickets opened by a person's own mail (never in answer to automatic mail, never
-    to an address that did not write in), and at most a few an hour to one address.
+    to an address that did not write in or bounced), and at most a few an hour to one address.
     """
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_pk).first()
     if ticket is None or ticket.customer is None:
@@ -239,29 +323,33 @@ def send_acknowledgement(ticket_pk: int) -> MailRecord | None:
     customer = ticket.customer
     if opener is None or opener.automatic or opener.from_address != customer.email.lower():
         return None
-    if MailRecord.objects.filter(direction=Direction.OUT, automatic=True, ticket=ticket).exists():
+    if (
+        not _automatic_sent(ticket, "ack")
+        and _acks_recently(customer.email) >= conf.acks_per_hour()
+    ):
         return None
-    if _acks_recently(customer.email) >= conf.acks_per_hour():
-        return None
-    record = MailRecord.objects.create(
-        direction=Direction.OUT,
-        message_id=new_message_id(ticket),
-        ticket=ticket,
-        outcome=Outcome.SENT,
-        automatic=True,
-        delivery_status=Delivery.PENDING,
-        subject=subject_for(ticket)[:500],
-        recipients=[customer.email],
-    )
-    from loket.mail.templates_text import acknowledgement
+    return _send_automatic(ticket, customer, "ack", "acknowledgement", "auto-replied")
 
-    with translation.override(customer.language or ticket.language or settings.LANGUAGE_CODE):
-        text = acknowledgement(ticket, customer)
-        try:
-            mail = build(
-                record, ticket=ticket, to=customer.email, sender_name=settings.SITE_NAME,
-                text=text, html=linebreaks(escape(text)), automatic=True,
-            )  # fmt: skip
-        except UnsafeHeader as exc:
-            return _refuse(record, exc)
-    return _deliver(record, mail)
+
+def _opened_by_mail(ticket: Ticket) -> MailRecord | None:
+    return (
+        MailRecord.objects.filter(direction=Direction.IN, outcome=Outcome.MESSAGE)
+        .filter(Q(ticket=ticket) | Q(ticket_message__ticket=ticket))
+        .order_by("id")
+        .first()
+    )
+
+
+def send_closing_notice(ticket_pk: int, event_pk: int) -> MailRecord | None:
+    """Tells the customer their ticket was marked solved and that a reply reopens it; once
+    per resolution, only for tickets that came in by mail from a person, and only while the
+    ticket is still resolved (reopened in the meantime: nothing is sent)."""
+    ticket = Ticket.objects.select_related("customer").filter(pk=ticket_pk).first()
+    if ticket is None or ticket.customer is None or ticket.state != State.RESOLVED:
+        return None
+    opener = _opened_by_mail(ticket)
+    if opener is None or opener.automatic:
+        return None
+    return _send_automatic(
+        ticket, ticket.customer, f"closed{event_pk}", "closing", "auto-generated"
+    )

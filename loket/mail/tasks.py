@@ -33,3 +33,23 @@ def acknowledge_ticket(ticket_id: int) -> None:
     from loket.mail.send import send_acknowledgement
 
     send_acknowledgement(ticket_id)
+
+
+@task(queue_name="mail")
+@retrying(attempts=6)
+def closing_notice(ticket_id: int, event_id: int) -> None:
+    """The automatic "your ticket is solved; reply to reopen it" for a ticket opened by mail."""
+    from loket.mail.send import send_closing_notice
+
+    send_closing_notice(ticket_id, event_id)
+
+
+@task(queue_name="mail")
+@retrying(attempts=6)
+def acknowledge_tickets(ticket_ids: list[int]) -> None:
+    """``acknowledge_ticket`` for the tickets a mail import opened, in one task per batch (a
+    retry after a failure skips those already acknowledged)."""
+    from loket.mail.send import send_acknowledgement
+
+    for ticket_id in ticket_ids:
+        send_acknowledgement(ticket_id)

@@ -1,4 +1,5 @@
-"""Texts of Loket's automatic mails, one template per language and form of address.
+"""Texts of Loket's own mails (acknowledgement, closing notice, the footer under agents'
+replies), one template per language and form of address.
 
 Dutch has a formal ("u") and an informal ("je") template; the customer's setting chooses,
 formal when it is not known.
@@ -22,9 +23,10 @@ def _template_names(kind: str, language: str, formality: str) -> list[str]:
     return names
 
 
-def acknowledgement(ticket: Ticket, customer: User) -> str:
+def render(kind: str, ticket: Ticket, customer: User) -> str:
+    """The text of mail ``kind`` (acknowledgement, closing, reply_footer) for ``customer``."""
     language = (customer.language or ticket.language or settings.LANGUAGE_CODE)[:2]
-    template = select_template(_template_names("acknowledgement", language, customer.formality))
+    template = select_template(_template_names(kind, language, customer.formality))
     rendered: str = template.render(
         {
             "ticket": ticket,
@@ -34,3 +36,7 @@ def acknowledgement(ticket: Ticket, customer: User) -> str:
         }
     )
     return rendered.strip()
+
+
+def acknowledgement(ticket: Ticket, customer: User) -> str:
+    return render("acknowledgement", ticket, customer)

@@ -42,7 +42,7 @@ def normalise_subject(subject: str) -> str:
     return " ".join(subject.split()).lower()
 
 
-def _current(ticket: Ticket) -> Ticket:
+def current(ticket: Ticket) -> Ticket:
     """Follows merges to the ticket that lives on."""
     seen = {ticket.pk}
     while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
@@ -67,7 +67,7 @@ def ticket_for_ids(ids: list[str]) -> Ticket | None:
     for mid in ids:
         if mid in by_id:
             ticket = Ticket.objects.filter(pk=by_id[mid]).first()
-            return _current(ticket) if ticket is not None else None
+            return current(ticket) if ticket is not None else None
     return None
 
 
@@ -83,7 +83,7 @@ def ticket_for_subject_number(subject: str, sender: User | None) -> Ticket | Non
     for number in SUBJECT_NUMBER.findall(subject):
         ticket = Ticket.objects.filter(pk=int(number)).first()
         if ticket is not None:
-            ticket = _current(ticket)
+            ticket = current(ticket)
             if may_join(ticket, sender):
                 return ticket
     return None

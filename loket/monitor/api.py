@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import httpx
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -26,7 +25,6 @@ from loket.api.auth import current_user
 from loket.api.errors import ERRORS, ApiError
 from loket.api.params import Limit, reject_unknown_params
 from loket.api.schemas import Id, SafeText
-from loket.lib.http import Policy, is_ip
 from loket.monitor.models import CheckResult, Kind, Monitor, Outcome
 
 router = Router(tags=["monitors"])
@@ -257,21 +255,6 @@ def _team(pk: int | None) -> Team | None:
     return found
 
 
-def _literal_address_refusal(m: Monitor) -> str | None:
-    """An HTTP target whose host is an IP address is checked against the SSRF policy now,
-    so that a private or metadata address is refused when saved and not only when checked.
-    Host names are checked when the checker resolves them (``loket.lib.http``)."""
-    if m.kind != Kind.HTTP:
-        return None
-    try:
-        host = httpx.URL(m.target).host
-    except (httpx.InvalidURL, TypeError, ValueError):
-        return None  # full_clean has already named the problem
-    if not is_ip(host):
-        return None
-    return Policy.from_settings().refusal(host)
-
-
 def _validate(m: Monitor) -> None:
     """The model's own rules (as the admin form applies them); the first failure is a 422."""
     try:
@@ -280,9 +263,6 @@ def _validate(m: Monitor) -> None:
         for field, messages in exc.message_dict.items():
             name = None if field == NON_FIELD_ERRORS else field
             raise ApiError(422, "invalid", " ".join(messages), field=name) from None
-    refusal = _literal_address_refusal(m)
-    if refusal is not None:
-        raise ApiError(422, "invalid", refusal, field="target")
 
 
 def _apply(m: Monitor, values: dict[str, Any]) -> None:

@@ -213,6 +213,9 @@ class Monitor(models.Model):
                 check_url(self.target)
             except Blocked as exc:
                 raise ValidationError({"target": str(exc)}) from None
+            refusal = _literal_address_refusal(self.target)
+            if refusal is not None:
+                raise ValidationError({"target": refusal})
 
     def spread_first_check(self, now: datetime | None = None) -> None:
         """Puts the first check at a random moment within one interval, so that many monitors
@@ -448,3 +451,20 @@ class MaintenanceWindow(models.Model):
 
     def __str__(self) -> str:
         return self.reason or f"{self.starts_at:%Y-%m-%d %H:%M}"
+
+
+def _literal_address_refusal(target: str) -> str | None:
+    """A target whose host is an IP address is checked against the SSRF policy when saved, so
+    a private or metadata address is refused in the admin and the API, not only when the
+    checker connects. Host names are checked when the checker resolves them."""
+    import httpx
+
+    from loket.lib.http import Policy, is_ip
+
+    try:
+        host = httpx.URL(target).host
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return None  # ``check_url`` has already named the problem
+    if not is_ip(host):
+        return None
+    return Policy.from_settings().refusal(host)

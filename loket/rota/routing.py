@@ -154,12 +154,8 @@ def _first_customer_message(event: Event) -> Message | None:
     ticket = event.ticket
     if ticket.state != State.NEW or ticket.assignee_id is not None or event.message is None:
         return None
-    opening = event.message.created_at == ticket.created_at  # as create_ticket writes them
-    if (
-        not opening
-        and Message.objects.filter(ticket_id=ticket.pk, pk__lt=event.message_id).exists()
-    ):
-        return None  # not the first (asked so: events of a bulk import run after the batch)
+    if event.message.created_at != ticket.created_at:
+        return None  # only the opening message has its ticket's own time (``create_ticket``)
     return event.message
 
 

@@ -304,11 +304,16 @@ def add_customer_message(
     )
     _store_attachments(message, attachments)
     _event(ticket, by, EventKind.MESSAGE, after={"kind": MessageKind.CUSTOMER}, message=message)
+    waiting: list[str] = []
+    if ticket.awaiting_reply_since is None:  # else an older message still waits: it stays
+        ticket.awaiting_reply_since = message.created_at
+        waiting.append("awaiting_reply_since")
     if ticket.state in (State.WAITING_CUSTOMER, State.RESOLVED):
+        if waiting:
+            ticket.save(update_fields=waiting)
         _set_state(ticket, State.OPEN, by)
     else:
-        _save(ticket)
-    _refresh_awaiting(ticket)
+        _save(ticket, *waiting)
     return message
 
 

@@ -10,7 +10,8 @@ for each event in order, so receivers without a batch handler run exactly as bef
 
 Each event keeps a copy of its ticket as it was when the event was recorded: a receiver that
 runs later sees the ticket's state, priority and customer of that moment, as it would have
-without the deferral.
+without the deferral. What receivers do themselves (routing moves a ticket to its team) comes
+after all of the batch's events, still before anything commits.
 
 A unit of work inside the block that fails and is rolled back to its savepoint must drop its
 events too: wrap it in ``discarding_on_error()``. Should a stray event survive anyway (its

@@ -61,3 +61,86 @@ def test_chunks_bound_messages_and_bytes():
     cut = list(chunks([b"a", b"b", b"c", b"d", b"123456789", b"x" * 20, b"e"], 3, 10))
     # then no batch exceeds either limit, except a single mail bigger than the byte limit
     assert cut == [[b"a", b"b", b"c"], [b"d", b"123456789"], [b"x" * 20], [b"e"]]
+
+
+def _sla_fields(ticket_id: int) -> dict[str, object]:
+    from loket.sla.models import TicketSla
+
+    sla = TicketSla.objects.get(pk=ticket_id)
+    return {
+        f.name: getattr(sla, f.attname)
+        for f in TicketSla._meta.concrete_fields
+        if not f.primary_key
+    }
+
+
+def test_a_batch_writes_the_same_clocks_events_and_routing_as_one_by_one(desk, mailbox):
+    # given an SLA policy with targets, and a routing rule for invoices
+    import time_machine
+
+    from loket.rota.models import RoutingRule
+    from loket.sla.models import BusinessCalendar, Policy, Target
+    from loket.tickets.models import Event, EventKind, Priority
+
+    calendar = BusinessCalendar.objects.create(name="24/7", spec={"tz": "UTC", "24/7": True})
+    policy = Policy.objects.create(name="Default", calendar=calendar)
+    Target.objects.create(
+        policy=policy, priority=Priority.NORMAL, first_response_minutes=60,
+        next_response_minutes=30, resolution_minutes=480,
+    )  # fmt: skip
+    RoutingRule.objects.create(name="Invoices", keywords="invoice", team=desk.second_line)
+
+    def mails(tag: str) -> list[bytes]:
+        opening = build(message_id=f"<{tag}1@acme.test>", subject="Invoice is wrong")
+        follow_up = build(
+            message_id=f"<{tag}2@acme.test>", subject="Re: Invoice is wrong", body="Any news?",
+            in_reply_to=f"<{tag}1@acme.test>", references=f"<{tag}1@acme.test>",
+        )  # fmt: skip
+        other = build(message_id=f"<{tag}3@acme.test>", subject="Banner", sender="bob@acme.test")
+        return [opening, follow_up, other]
+
+    # when the same three mails come once one by one and once as a batch, at the same moment
+    with time_machine.travel("2026-03-02 10:00:00+00:00", tick=False):
+        single = [ingest(raw, mailbox).ticket for raw in mails("s")]
+        batched = [r.ticket for r in ingest_batch(mails("b"), mailbox)]
+    # then both made the same tickets: the invoice one routed to second line, the other not
+    assert [t.pk == single[0].pk for t in single] == [True, True, False]
+    assert [t.pk == batched[0].pk for t in batched] == [True, True, False]
+    for one, other in ((single[0], batched[0]), (single[2], batched[2])):
+        one.refresh_from_db()
+        other.refresh_from_db()
+        assert (one.team_id, one.state, one.awaiting_reply_since) == (
+            other.team_id, other.state, other.awaiting_reply_since,
+        )  # fmt: skip
+        # with the same clocks (due times, warnings, alarms, quiet-since) to the microsecond
+        assert _sla_fields(one.pk) == _sla_fields(other.pk)
+        # and the same events (in a batch, routing's come after the batch's other events of
+        # the ticket: it runs when the batch's events are written, before anything commits)
+        kinds = sorted(Event.objects.filter(ticket=one).values_list("kind", flat=True))
+        assert kinds == sorted(Event.objects.filter(ticket=other).values_list("kind", flat=True))
+    assert single[0].team_id == desk.second_line.pk
+    assert single[2].team_id != desk.second_line.pk
+    assert _sla_fields(batched[0].pk)["first_response_due_at"] is not None
+    kinds = list(Event.objects.filter(ticket=batched[0]).values_list("kind", flat=True))
+    assert kinds.count(EventKind.MESSAGE) == 2 and EventKind.TEAM in kinds
+
+
+def test_a_quarantined_mail_in_a_batch_leaves_no_events_and_one_acknowledgement_task(desk, mailbox):
+    from django_tasks_db.models import DBTaskResult
+
+    from loket.tickets.models import Event
+
+    # given a batch of two new mails and one whose ticket cannot be made (an empty subject
+    # and body pass parsing, but the customer address is an agent's without authentication)
+    spoofed = build(message_id="<spoof@acme.test>", sender=desk.agent.email, subject="Hi")
+    raws = [build(message_id="<q1@acme.test>"), spoofed, build(message_id="<q2@acme.test>")]
+    # when they are ingested as one batch
+    results = ingest_batch(raws, mailbox)
+    # then the rejected one left nothing, and the others have complete timelines
+    assert [r.status for r in results] == ["stored", "quarantined", "stored"]
+    tickets = {r.ticket.pk for r in results if r.ticket is not None}
+    assert set(Event.objects.values_list("ticket_id", flat=True)) == tickets
+    # and the acknowledgements were queued as one task for the batch, in its transaction
+    queued = DBTaskResult.objects.filter(task_path="loket.mail.tasks.acknowledge_tickets")
+    assert queued.count() == 1
+    assert sorted(queued.get().args_kwargs["args"][0]) == sorted(tickets)

@@ -20,7 +20,15 @@ from loket.mail.models import (
 )
 from loket.tickets import actions
 from loket.tickets.access import tickets_visible_to
-from loket.tickets.models import Channel, Message, MessageKind, State, Ticket, TicketLink
+from loket.tickets.models import (
+    Channel,
+    EventKind,
+    Message,
+    MessageKind,
+    State,
+    Ticket,
+    TicketLink,
+)
 from tests.mail.conftest import build, eml
 
 
@@ -300,7 +308,12 @@ def test_bounce_marks_the_sent_mail_and_the_address_and_opens_no_ticket(desk, ma
     flagged = BouncedAddress.objects.get(address="gone@acme.test")
     assert flagged.bounces == 1 and flagged.last_status == "5.1.1"
     assert Ticket.objects.count() == tickets_before
-    assert acme_ticket.messages.count() == 2
+    # and the agents see it on the ticket's timeline, as an internal note (not a customer message)
+    note = acme_ticket.messages.order_by("-pk").first()
+    assert note.kind == MessageKind.NOTE and note.author is None
+    assert "gone@acme.test" in note.body and "could not be delivered" in note.body
+    assert acme_ticket.messages.count() == 3
+    assert acme_ticket.events.filter(kind=EventKind.MESSAGE, message=note).exists()
 
 
 def test_out_of_office_in_a_thread_is_noted_not_a_customer_message(desk, mailbox, acme_ticket):

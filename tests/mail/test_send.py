@@ -8,11 +8,19 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.utils import timezone
 
 from loket.mail.ingest import ingest
 from loket.mail.models import BouncedAddress, Delivery, Direction, MailRecord, Outcome
-from loket.mail.send import MAX_ATTEMPTS, send_acknowledgement, send_reply
+from loket.mail.send import (
+    MAX_ATTEMPTS,
+    send_acknowledgement,
+    send_closing_notice,
+    send_reply,
+)
+from loket.mail.tasks import closing_notice
 from loket.tickets import actions
+from loket.tickets.models import Channel, EventKind, State
 from loket.tickets.tasks import notify_customer_of_reply
 from tests.mail.conftest import build, eml
 from tests.mail.servers import free_port
@@ -212,4 +220,121 @@ def test_a_bounce_of_a_sent_reply_shows_on_the_message(desk, mailbox, mta):
     assert record.delivery_status == Delivery.BOUNCED and "User unknown" in record.delivery_error
     assert BouncedAddress.objects.filter(address="gone@acme.test").exists()
     bounce = MailRecord.objects.get(direction=Direction.IN, outcome=Outcome.BOUNCE)
-    assert bounce.ticket == ticket and ticket.messages.count() == 2
+    assert bounce.ticket == ticket and ticket.messages.count() == 3  # + the bounce note
+
+
+def test_reply_goes_to_everyone_the_customer_had_in_cc_but_not_to_the_desk(desk, mailbox, mta):
+    # given a customer's mail to the desk and a colleague, with their manager in Cc
+    ticket = _mail_ticket(
+        desk, mailbox, to="support@loket.test, Colleague <colleague@acme.test>",
+        headers={"Cc": "Boss <BOSS@acme.test>, support@loket.test"},
+    )  # fmt: skip
+    # when an agent replies
+    reply = actions.reply(ticket, body="Fixed.", by=desk.agent)
+    record = send_reply(reply.pk)
+    # then the reply goes to the customer, with the others in Cc; never to the desk itself
+    ((_from, rcpt, mail),) = mta.mails
+    assert sorted(rcpt) == ["alice@acme.test", "boss@acme.test", "colleague@acme.test"]
+    assert str(mail["To"]) == "alice@acme.test"
+    assert sorted(a.strip() for a in str(mail["Cc"]).split(",")) == [
+        "boss@acme.test",
+        "colleague@acme.test",
+    ]
+    assert record.recipients == ["alice@acme.test", "colleague@acme.test", "boss@acme.test"]
+
+
+def test_no_cc_to_an_address_that_bounced(desk, mailbox, mta):
+    BouncedAddress.objects.create(
+        address="gone@acme.test", bounces=1, last_status="5.1.1", last_bounce_at=timezone.now()
+    )
+    ticket = _mail_ticket(desk, mailbox, headers={"Cc": "gone@acme.test"})
+    send_reply(actions.reply(ticket, body="Fixed.", by=desk.agent).pk)
+    ((_from, rcpt, mail),) = mta.mails
+    assert rcpt == ["alice@acme.test"] and mail["Cc"] is None
+
+
+def test_reply_footer_follows_the_customers_language_and_register(desk, mailbox, mta):
+    desk.acme_bob.language, desk.acme_bob.formality = "nl", "informal"
+    desk.acme_bob.save()
+    informal = _mail_ticket(desk, mailbox, sender="bob@acme.test", message_id="<je@acme.test>")
+    send_reply(actions.reply(informal, body="Opgelost.", by=desk.agent).pk)
+    desk.acme_alice.language = "nl"
+    desk.acme_alice.save()
+    formal = _mail_ticket(desk, mailbox, message_id="<u@acme.test>")
+    send_reply(actions.reply(formal, body="Opgelost.", by=desk.agent).pk)
+    english = _mail_ticket(desk, mailbox, sender="carol@globex.test", message_id="<en@g.test>")
+    send_reply(actions.reply(english, body="Solved.", by=desk.agent).pk)
+    texts = [m.get_body(("plain",)).get_content() for _f, _r, m in mta.mails]
+    assert "Je kunt dit ook lezen" in texts[0] and f"[#{informal.pk}]" in texts[0]
+    assert "U kunt dit ook lezen" in texts[1]
+    assert "You can also read and answer this" in texts[2]
+    assert "Opgelost." in texts[0] and "Solved." in texts[2]
+
+
+def test_resolving_a_mail_ticket_sends_one_closing_notice(desk, mailbox, mta):
+    from django_tasks_db.models import DBTaskResult
+
+    # given a ticket opened by mail by an informal Dutch customer, answered by an agent
+    desk.acme_bob.language, desk.acme_bob.formality = "nl", "informal"
+    desk.acme_bob.save()
+    ticket = _mail_ticket(desk, mailbox, sender="bob@acme.test", message_id="<c@acme.test>")
+    actions.reply(ticket, body="Opgelost.", by=desk.agent)
+    # when the agent marks it solved, the notice is queued in the same transaction
+    actions.change_state(ticket, State.RESOLVED, by=desk.agent)
+    queued = DBTaskResult.objects.filter(task_path="loket.mail.tasks.closing_notice")
+    assert queued.count() == 1
+    ticket_id, event_id = queued.get().args_kwargs["args"]
+    closing_notice.call(ticket_id, event_id)
+    # then one automatic mail went out, in the thread, in informal Dutch
+    ((_from, rcpt, mail),) = mta.mails
+    assert rcpt == ["bob@acme.test"]
+    assert str(mail["Auto-Submitted"]) == "auto-generated"
+    assert str(mail["In-Reply-To"]) == "<c@acme.test>"
+    text = mail.get_body(("plain",)).get_content()
+    assert "als opgelost gemarkeerd" in text and "je vraag" in text
+    # and running the task again sends nothing more
+    assert send_closing_notice(ticket_id, event_id) is None
+    assert len(mta.mails) == 1
+
+
+def test_no_closing_notice_when_reopened_bounced_or_not_by_mail(desk, mailbox, mta):
+    ticket = _mail_ticket(desk, mailbox, message_id="<r@acme.test>")
+    actions.reply(ticket, body="Done.", by=desk.agent)
+    actions.change_state(ticket, State.RESOLVED, by=desk.agent)
+    event = ticket.events.filter(kind=EventKind.STATE).latest("pk")
+    actions.change_state(ticket, State.OPEN, by=desk.agent)  # reopened before the task ran
+    assert send_closing_notice(ticket.pk, event.pk) is None
+    # an address that bounced hard gets no automatic mail
+    BouncedAddress.objects.create(
+        address="alice@acme.test", bounces=1, last_status="5.1.1", last_bounce_at=timezone.now()
+    )
+    actions.change_state(ticket, State.RESOLVED, by=desk.agent)
+    event = ticket.events.filter(kind=EventKind.STATE).latest("pk")
+    assert send_closing_notice(ticket.pk, event.pk) is None
+    # a ticket opened in the portal is not told by mail
+    web = actions.create_ticket(
+        subject="Web", body="From the portal", customer=desk.acme_bob, channel=Channel.WEB,
+        by=desk.acme_bob,
+    )  # fmt: skip
+    actions.reply(web, body="Done.", by=desk.agent)
+    actions.change_state(web, State.RESOLVED, by=desk.agent)
+    event = web.events.filter(kind=EventKind.STATE).latest("pk")
+    assert send_closing_notice(web.pk, event.pk) is None
+    assert mta.mails == []
+
+
+def test_an_acknowledgement_that_failed_is_delivered_on_the_retry(desk, mailbox, mta, settings):
+    ticket = _mail_ticket(desk, mailbox, message_id="<retry@acme.test>")
+    working_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()  # nothing listens there: the MTA is down
+    with pytest.raises(OSError):
+        send_acknowledgement(ticket.pk)
+    record = MailRecord.objects.get(direction=Direction.OUT, ticket=ticket)
+    assert record.delivery_status == Delivery.PENDING and record.delivery_attempts == 1
+    # when the task runs again with the MTA back, the same mail (same Message-ID) goes out once
+    settings.EMAIL_PORT = working_port
+    again = send_acknowledgement(ticket.pk)
+    assert again is not None and again.pk == record.pk
+    ((_from, _rcpt, mail),) = mta.mails
+    assert str(mail["Message-ID"]) == f"<{record.message_id}>"
+    assert send_acknowledgement(ticket.pk) is None and len(mta.mails) == 1

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from loket.accounts.models import ApiToken, User
@@ -158,3 +159,23 @@ def test_missing_monitor_is_404(desk: Desk, api_as: ApiAs) -> None:
     ]
     # then each is a 404
     assert [r.status_code for r in responses] == [404, 404, 404, 404]
+
+
+@pytest.mark.parametrize("target", ["http://10.0.0.1/", "http://169.254.169.254/latest/"])
+def test_the_admin_form_refuses_a_private_address_too(
+    desk: Desk, client: Client, target: str
+) -> None:
+    # Given an admin in the Django admin; when they add a monitor aimed at a private address
+    client.force_login(desk.admin)
+    response = client.post(
+        "/admin/monitor/monitor/add/",
+        {"name": "Intranet", "kind": "http", "target": target, "method": "GET",
+         "expected_status": "200-399", "interval_seconds": 60, "timeout_seconds": 10,
+         "tls_warn_days": 14, "failures_before_incident": 2, "retries": 1,
+         "component": ""},
+    )  # fmt: skip
+    # Then the form shows the refusal on the target and nothing is saved
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "target" in errors
+    assert not Monitor.objects.filter(name="Intranet").exists()
