@@ -6,6 +6,8 @@ database in a temporary directory, then reports:
 - ``recall_at_3`` / ``mrr_at_10``: the Dutch and English test corpus (tests/data/kb/corpus.txt)
   published among the seeded articles, whose every question is searched as the help centre
   does (full-text; the filler articles use the same support vocabulary, so they compete);
+- ``typo_recall_at_3``: the same with one typo in each question that has a word of six or more
+  letters (two neighbouring letters swapped), with the spelling correction; and without it;
 - ``article_p50_ms`` / ``article_p95_ms``: help-centre article search, the corpus questions;
 - ``ticket_p50_ms`` / ``ticket_p95_ms``: ticket search (``search_tickets``) for an agent;
 - ``suggest_p50_ms`` / ``suggest_p95_ms``: the ticket page's suggestions (similar articles and
@@ -126,6 +128,56 @@ def seed_articles(rng: random.Random, n: int, tb: Any) -> tuple[float, int]:
     return seconds, made
 
 
+def misspell(text: str) -> str:
+    """The question with one typo: two neighbouring letters of its longest word (of at least
+    six letters) swapped in the middle; unchanged if it has no such word."""
+    words = text.split()
+    longest = max(range(len(words)), key=lambda i: (len(words[i]), -i), default=-1)
+    if longest < 0 or len(words[longest]) < 6 or not words[longest].isalpha():
+        return text
+    w = words[longest]
+    i = len(w) // 2
+    if w[i] == w[i - 1]:
+        i += 1
+    words[longest] = w[: i - 1] + w[i] + w[i - 1] + w[i + 1 :]
+    return " ".join(words)
+
+
+def typo_quality(mode: str = "auto") -> dict[str, Any]:
+    """Recall with one typo in every question that has a long word, with and without the
+    spelling correction (``loket.kb.spelling``)."""
+    from loket.kb.corpus import CorpusQuery, default_path, evaluate, load
+    from loket.kb.models import Translation
+    from loket.kb.search import Mode, search
+
+    corpus = load(default_path())
+    keys = {(item.language, item.title): item.key for item in corpus.articles}
+    titles = {
+        pk: keys.get((lang, title), "")
+        for pk, lang, title in Translation.objects.values_list("pk", "language", "title")
+    }
+    typos = [
+        CorpusQuery(q.key, q.language, misspell(q.text))
+        for q in corpus.queries
+        if misspell(q.text) != q.text
+    ]
+    out: dict[str, Any] = {"queries": len(typos)}
+    for correct in (False, True):
+
+        def run(q: Any, correct: bool = correct) -> list[str]:
+            found = search(
+                q.text, language=q.language, mode=Mode(mode), semantic=False, correct=correct
+            )
+            return [titles[h.translation.pk] for h in found.hits]
+
+        scores = evaluate(typos, run)
+        out["corrected" if correct else "uncorrected"] = {
+            "recall_at_3": scores.recall_at_3,
+            "mrr_at_10": scores.mrr_at_10,
+        }
+    return out
+
+
 def quality(mode: str = "auto", semantic: bool = False) -> dict[str, Any]:
     from loket.kb.corpus import default_path, evaluate, load
     from loket.kb.models import Translation
@@ -215,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"tickets in {stats.seconds:.1f} s", flush=True)
 
     figures = quality(args.mode, semantic=False)
+    typos = typo_quality(args.mode)
     hybrid = quality(args.mode, semantic=True) if args.semantic else None
     corpus = load(default_path())
     agent = (
@@ -262,6 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ticket": ticket,
         "suggest": suggested,
         "fulltext": figures,
+        "typos": typos,
         "semantic": hybrid,
     }
     print(json.dumps(detail, indent=1, ensure_ascii=False))
@@ -275,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "mrr_at_10": figures["mrr_at_10"],
         "quality_queries": figures["queries"],
         "quality_by_language": figures["by_language"],
+        "typo_recall_at_3": typos["corrected"]["recall_at_3"],
+        "typo_recall_at_3_uncorrected": typos["uncorrected"]["recall_at_3"],
         "semantic_recall_at_3": hybrid["recall_at_3"] if hybrid else None,
         "semantic_mrr_at_10": hybrid["mrr_at_10"] if hybrid else None,
         "semantic_article_p95_ms": semantic_article["p95"] if semantic_article else None,

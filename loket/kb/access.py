@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from loket.accounts.models import User
-from loket.kb.models import Macro, Status, Translation, Visibility
+from loket.kb.models import ArticleFile, Macro, Status, Translation, Visibility
 
 
 def is_agent(user: User | AnonymousUser | None) -> bool:
@@ -51,6 +51,22 @@ def get_translation_for(
     if write and not is_agent(user):
         raise Http404
     found = translations_visible_to(user).select_related("article").filter(pk=key).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def files_visible_to(user: User | AnonymousUser | None) -> QuerySet[ArticleFile]:
+    """An article's files are as visible as the article: to agents always, to everybody else
+    only while the article is public and published in at least one language."""
+    if is_agent(user):
+        return ArticleFile.objects.all()
+    readable = public_translations().values("article_id")
+    return ArticleFile.objects.filter(article_id__in=readable)
+
+
+def get_file_for(user: User | AnonymousUser | None, pk: int | str) -> ArticleFile:
+    found = files_visible_to(user).select_related("article").filter(pk=_key(pk)).first()
     if found is None:
         raise Http404
     return found

@@ -13,6 +13,7 @@ from datetime import date
 from typing import TypedDict
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,11 +21,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from loket.accounts.models import User
-from loket.kb import semantic
+from loket.kb import collection, semantic
 from loket.kb.languages import LANGUAGE_CODES, index_text, normalise_language
 from loket.kb.markup import render
 from loket.kb.models import (
     Article,
+    ArticleFile,
     BodyFormat,
     Category,
     FailedSearch,
@@ -35,6 +37,7 @@ from loket.kb.models import (
     Visibility,
     Vote,
 )
+from loket.lib.files import check_size, display_name, sniff_type
 
 
 class KbError(ValueError):
@@ -85,6 +88,7 @@ def _revise(t: Translation, by: User | None, note: str) -> None:
     t.updated_by = by
     fill_derived(t)
     t.save()
+    _vocabulary_changed()
     if semantic.enabled():
         semantic.refresh(t)  # same transaction: the vector changes with the text or not at all
     Revision.objects.create(
@@ -98,6 +102,13 @@ def _revise(t: Translation, by: User | None, note: str) -> None:
         author=by,
         note=note[:200],
     )
+
+
+def _vocabulary_changed() -> None:
+    """The words readers can find may have changed: this process rereads them now and after
+    the commit (other processes notice by the table's fingerprint, ``kb.collection``)."""
+    collection.forget()
+    transaction.on_commit(collection.forget)
 
 
 def _clean_title(title: str) -> str:
@@ -247,6 +258,7 @@ def update_article(article: Article, changes: ArticleChanges, *, by: User) -> Ar
         fields += ["review_due", "review_reminded_at"]
     if fields:
         a.save(update_fields=fields)
+        _vocabulary_changed()
     if "related" in changes:
         set_related(a, changes["related"], by=by)
     return a
@@ -335,3 +347,45 @@ def dismiss_missing(failed: FailedSearch, *, by: User) -> None:
     """An editor has handled this search (wrote an article, or it needs none)."""
     _require_agent(by)
     FailedSearch.objects.filter(pk=failed.pk).update(dismissed_at=timezone.now())
+
+
+MAX_FILES_PER_ARTICLE = 50
+
+
+@transaction.atomic
+def add_file(article: Article, *, name: str, data: bytes, by: User) -> ArticleFile:
+    """Stores an upload for an article under a generated name. Its type is taken from the
+    bytes: only PNG, JPEG, GIF and WebP are ever shown inline; anything else (SVG and HTML
+    included) is only offered as a download (``loket.tickets.downloads.safe_file_response``).
+    Raises ``AttachmentRejected`` for a file over the size limit."""
+    _require_agent(by)
+    check_size(len(data))
+    locked = Article.objects.select_for_update().get(pk=article.pk)
+    if locked.files.count() >= MAX_FILES_PER_ARTICLE:
+        raise KbError(_("An article can have at most %(n)s files.") % {"n": MAX_FILES_PER_ARTICLE})
+    item = ArticleFile(
+        article=locked,
+        filename=display_name(name),
+        content_type=sniff_type(data[:16]),
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=by,
+    )
+    item.file.save("upload", ContentFile(data), save=False)
+    stored = item.file.name or ""
+    try:
+        item.save()
+    except Exception:
+        item.file.storage.delete(stored)
+        raise
+    return item
+
+
+@transaction.atomic
+def remove_file(item: ArticleFile, *, by: User) -> None:
+    """Deletes the row now and the stored file once that is committed."""
+    _require_agent(by)
+    storage, name = item.file.storage, item.file.name or ""
+    ArticleFile.objects.filter(pk=item.pk).delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

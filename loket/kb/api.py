@@ -24,6 +24,7 @@ from loket.api.params import CursorText, id_page, reject_unknown_params
 from loket.api.schemas import AgentRef, Id, NotBlank, SafeText, agent_ref
 from loket.kb import actions
 from loket.kb.access import get_translation_for, translations_visible_to
+from loket.kb.filerefs import resolve_refs
 from loket.kb.models import Category, SearchSource, Translation
 from loket.kb.models import Status as ArticleStatus
 from loket.kb.search import search_articles
@@ -155,7 +156,7 @@ def article_out(t: Translation, viewer: User) -> ArticleOut:
         keywords=t.keywords,
         body_format=t.body_format,
         body=t.body,
-        body_html=t.body_html,
+        body_html=resolve_refs(t.body_html),
         status=t.status,
         visibility=a.visibility,
         category=a.category.slug if a.category else None,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
 
-from loket.kb import semantic
+from loket.kb import collection, semantic
 from loket.kb.languages import index_text
 from loket.kb.models import Translation
 
@@ -100,4 +100,5 @@ def rebuild(start_after: int = 0, progress: Callable[[int], None] | None = None)
     if connection.vendor == "sqlite":
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("INSERT INTO kb_translation_fts(kb_translation_fts) VALUES ('rebuild')")
+    collection.forget()
     return changed

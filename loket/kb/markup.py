@@ -3,7 +3,7 @@
 Markdown is rendered with raw HTML escaped, then (like HTML bodies) cleaned by
 ``loket.lib.html.sanitise_html``: whatever an editor writes, only harmless structure is kept.
 Links to the desk's own pages ("/help/en/...") are made absolute first, because the sanitiser
-drops relative URLs.
+drops relative URLs; images of the article's own files become references (``kb.filerefs``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 from django.conf import settings
 from markdown_it import MarkdownIt
 
+from loket.kb.filerefs import embed_refs
 from loket.kb.models import BodyFormat
 from loket.lib.html import html_to_text, sanitise_html
 
@@ -30,5 +31,5 @@ def render(body: str, body_format: str) -> tuple[str, str]:
     """``(sanitised_html, plain_text)`` of an article body."""
     body = body[:MAX_BODY]
     raw = _markdown.render(body) if body_format == BodyFormat.MARKDOWN else body
-    clean = sanitise_html(_absolute_local_links(raw))
+    clean = sanitise_html(_absolute_local_links(embed_refs(raw)))
     return clean, html_to_text(clean)

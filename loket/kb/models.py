@@ -8,6 +8,7 @@ own status, slug, text and version history. Changes go through ``loket.kb.action
 from __future__ import annotations
 
 import re
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,7 +19,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import Formality
+from loket.kb.filerefs import resolve_refs
 from loket.kb.languages import KB_LANGUAGES
+from loket.lib.files import SAFE_INLINE_SIGNATURES
 from loket.lib.html import sanitise_html
 from loket.tickets.models import Priority, State
 
@@ -181,7 +184,7 @@ class Translation(models.Model):
     @property
     def safe_html(self) -> SafeString:
         """The body for templates: sanitised when saved, and sanitised again on the way out."""
-        return mark_safe(sanitise_html(self.body_html))  # nh3 output
+        return mark_safe(resolve_refs(sanitise_html(self.body_html)))  # nh3 output
 
 
 class Embedding(models.Model):
@@ -403,3 +406,38 @@ class MacroText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.macro_id} {self.language} {self.formality}"
+
+
+def article_file_path(instance: ArticleFile, filename: str) -> str:
+    """A generated name: nothing the uploader chose reaches the file system."""
+    return f"kb/files/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class ArticleFile(models.Model):
+    """An image or file uploaded to an article (shared by its languages). Images may be placed
+    in the text; every file is listed under the article. Served only through
+    ``loket.kb.access.get_file_for``: as visible as the article itself."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=article_file_path, max_length=200)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("article file")
+        verbose_name_plural = _("article files")
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def is_image(self) -> bool:
+        """A raster image whose bytes match its type: the only kind shown inline."""
+        return self.content_type in SAFE_INLINE_SIGNATURES

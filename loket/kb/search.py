@@ -3,8 +3,9 @@
 The question is analysed exactly like the articles (``loket.kb.languages``), so only plain
 terms reach the database, always as parameters: quoted FTS5 strings on SQLite (ranked with
 ``bm25()``, the title weighing more), ``websearch_to_tsquery`` on PostgreSQL (ranked with
-``ts_rank``, title weight A, body B). A question finds the articles that contain all its terms
-first, then those that contain some of them.
+``ts_rank``, title weight A, body B). The database finds the candidates; ``kb.ranking`` puts
+them in order, the same way on both (BM25F: how often, where and how rare). Misspelt terms are
+corrected where that finds articles (``kb.spelling``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db import connection
 from django.utils.safestring import SafeString
 
 from loket.accounts.models import User
+from loket.kb import collection, ranking, spelling
 from loket.kb import semantic as semantic_search
 from loket.kb.access import is_agent
 from loket.kb.actions import record_failed_search
@@ -30,6 +32,7 @@ MAX_TERMS = 16
 MAX_QUERY_CHARS = 2000
 TITLE_WEIGHT = 4.0
 SEMANTIC_CANDIDATES = 50  # from each ranking, fused into one
+RERANK_CANDIDATES = 100  # found by the backend, ordered by ``kb.ranking``
 
 
 class Mode(StrEnum):
@@ -140,17 +143,71 @@ def ranked_ids(
             )
         else:
             tsquery, tsparams = _pg_expression(query, mode)
+            score, weights, parts, values = _pg_score(query, mode, language, public_only, drafts)
             cursor.execute(
                 f"""
-                SELECT t.id, ts_rank(t.search_vector, q.q, 1) AS score
+                SELECT t.id, {score} AS score
                 FROM kb_translation t JOIN kb_article a ON a.id = t.article_id,
-                     (SELECT {tsquery} AS q) q
+                     (SELECT {tsquery} AS q{parts}) q
                 WHERE t.search_vector @@ q.q AND {where}
                 ORDER BY score DESC, t.id LIMIT %s
                 """,  # noqa: S608 - only constants are formatted in; values are parameters
-                [*tsparams, *params, limit],
+                [*weights, *tsparams, *values, *params, limit],
             )
         return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
+
+
+def _pg_score(
+    query: Query, mode: Mode, language: str, public_only: bool, drafts: bool
+) -> tuple[str, list[float], str, list[str]]:
+    """PostgreSQL's ``ts_rank`` does not know how rare a term is: among thousands of articles
+    the common terms of a question would decide which candidates reach ``kb.ranking``. For
+    ANY with several terms the candidates are therefore ordered by the sum of each term's
+    ``ts_rank`` times its IDF. Returns the score expression and its weights, and the extra
+    per-term queries and their terms."""
+    if mode != Mode.ANY or len(query.all_terms) < 2:
+        return "ts_rank(t.search_vector, q.q, 1)", [], "", []
+    stats = collection.get(language, public_only=public_only, drafts=drafts)
+    weights: list[float] = [ranking.idf(stats.docs(term), stats.count) for term in query.terms]
+    values: list[str] = list(query.terms)
+    sources = ["websearch_to_tsquery('simple', %s)"] * len(query.terms)
+    if query.prefix:
+        weights.append(ranking.idf(stats.prefix_docs(query.prefix), stats.count))
+        values.append(f"{query.prefix}:*")
+        sources.append("to_tsquery('simple', %s)")
+    score = " + ".join(f"%s * ts_rank(t.search_vector, q.q{i}, 1)" for i in range(len(values)))
+    parts = "".join(f", {source} AS q{i}" for i, source in enumerate(sources))
+    return f"({score})", weights, parts, values
+
+
+def co_occurs(
+    word: str, others: Sequence[str], language: str, *, public_only: bool, drafts: bool
+) -> bool:
+    """Whether a readable article contains ``word`` and at least one of ``others``."""
+    where, params = _filters(language, public_only=public_only, drafts=drafts, exclude=())
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            expression = _fts5_expression(Query((word,)), Mode.ALL)
+            expression += " AND (" + _fts5_expression(Query(tuple(others)), Mode.ANY) + ")"
+            cursor.execute(
+                f"""
+                SELECT 1 FROM kb_translation_fts
+                JOIN kb_translation t ON t.id = kb_translation_fts.rowid
+                JOIN kb_article a ON a.id = t.article_id
+                WHERE kb_translation_fts MATCH %s AND {where} LIMIT 1
+                """,  # noqa: S608 - only constants are formatted in; values are parameters
+                [expression, *params],
+            )
+        else:
+            cursor.execute(
+                f"""
+                SELECT 1 FROM kb_translation t JOIN kb_article a ON a.id = t.article_id
+                WHERE t.search_vector @@ (websearch_to_tsquery('simple', %s)
+                      && websearch_to_tsquery('simple', %s)) AND {where} LIMIT 1
+                """,  # noqa: S608 - only constants are formatted in; values are parameters
+                [word, " or ".join(others), *params],
+            )
+        return cursor.fetchone() is not None
 
 
 @dataclass(frozen=True)
@@ -161,7 +218,91 @@ class Hit:
     snippet: SafeString
 
 
-def search_articles(
+@dataclass(frozen=True)
+class Results:
+    hits: list[Hit]
+    corrected: str = ""  # the question with misspellings corrected, when that was searched
+
+
+def _full_text(
+    query: Query,
+    language: str,
+    *,
+    mode: Mode,
+    wanted: int,
+    exclude: Sequence[int],
+    public_only: bool,
+    drafts: bool,
+) -> tuple[list[tuple[int, float]], bool]:
+    """The ranked ids, and whether some article has every term.
+
+    The backend finds up to ``RERANK_CANDIDATES`` candidates (all terms for ALL, any for AUTO
+    and ANY), ``kb.ranking`` orders them."""
+    if query.empty:
+        return [], False
+    candidates = ranked_ids(
+        query,
+        language,
+        mode=Mode.ALL if mode == Mode.ALL else Mode.ANY,
+        limit=max(RERANK_CANDIDATES, wanted),
+        exclude=exclude,
+        public_only=public_only,
+        drafts=drafts,
+    )
+    if not candidates:
+        return [], False
+    rows = Translation.objects.filter(pk__in=[pk for pk, _score in candidates]).values_list(
+        "pk", "search_title", "search_body"
+    )
+    stats = collection.get(language, public_only=public_only, drafts=drafts)
+    ranked = ranking.rank(query.terms, rows, stats, query.prefix)
+    complete = any(has_all for _pk, _score, has_all in ranked)
+    return [(pk, score) for pk, score, _has_all in ranked[:wanted]], complete
+
+
+def _corrected(
+    query: Query,
+    typed: dict[str, str],
+    found: list[tuple[int, float]],
+    language: str,
+    *,
+    mode: Mode,
+    wanted: int,
+    exclude: Sequence[int],
+    public_only: bool,
+    drafts: bool,
+) -> tuple[Query, list[tuple[int, float]], dict[str, str]]:
+    """The query with unknown terms replaced by close known ones, and what it finds, when that
+    is likely what was meant: when the question found nothing, or when each replacement occurs
+    in an article together with another of the question's terms (so "reset password blunder"
+    does not become "... blender" because some cooking article has that word). Otherwise the
+    question and its results unchanged."""
+    vocabulary = collection.get(language, public_only=public_only, drafts=drafts).vocabulary
+    check = spelling.check(query.terms, language, vocabulary, typed)
+    if not check.replaced:
+        return query, found, {}
+    fixed_terms: list[str] = []
+    for word in query.terms:
+        fixed = check.replaced.get(word, word)
+        if fixed not in fixed_terms:
+            fixed_terms.append(fixed)
+    fixed_query = Query(tuple(fixed_terms), query.prefix)
+    access = {"public_only": public_only, "drafts": drafts}
+    if found:
+        known = [t for t in fixed_terms if t not in check.unknown]
+        for fixed in set(check.replaced.values()):
+            others = [t for t in known if t != fixed]
+            if others and not co_occurs(fixed, others, language, **access):
+                return query, found, {}
+    fixed_found, _complete = _full_text(
+        fixed_query, language, mode=mode, wanted=wanted, exclude=exclude, **access
+    )
+    if not fixed_found:
+        return query, found, {}
+    return fixed_query, fixed_found, check.replaced
+
+
+def search(
     text: str,
     *,
     language: str,
@@ -173,13 +314,17 @@ def search_articles(
     exclude: Sequence[int] = (),
     source: SearchSource | None = None,
     semantic: bool | None = None,
-) -> list[Hit]:
+    correct: bool = True,
+) -> Results:
     """Articles in ``language`` that ``user`` may read, best first, with highlighted snippets.
 
     Agents also find internal articles (and, with ``drafts``, unpublished ones); everybody
     else finds published public articles only. With ``source`` a search that finds nothing is
     counted for the editors' "missing articles" list. With the semantic extra enabled (or
-    ``semantic=True``), the full-text ranking is fused with closeness of meaning.
+    ``semantic=True``), the full-text ranking is fused with closeness of meaning. With
+    ``correct``, when not all terms are found together, terms that no readable article
+    contains are replaced by the closest ones that some do (``loket.kb.spelling``); if that
+    finds articles, ``corrected`` is the question as searched.
     """
     language = normalise_language(language)
     limit = max(1, min(limit, 100))
@@ -187,19 +332,22 @@ def search_articles(
     agent = is_agent(user)
     meaning = semantic_search.enabled() if semantic is None else semantic
     wanted = max(limit, SEMANTIC_CANDIDATES) if meaning else limit
-    found: list[tuple[int, float]] = []
-    if not query.empty:
-        kwargs = {"public_only": not agent, "drafts": drafts and agent}
-        modes = [Mode.ALL, Mode.ANY] if mode == Mode.AUTO else [mode]
-        if mode == Mode.AUTO and len(query.all_terms) == 1:
-            modes = [Mode.ALL]
-        for step in modes:
-            seen = [*exclude, *(pk for pk, _score in found)]
-            found += ranked_ids(
-                query, language, mode=step, limit=wanted - len(found), exclude=seen, **kwargs
-            )
-            if len(found) >= wanted:
-                break
+    access = {"public_only": not agent, "drafts": drafts and agent}
+    found, complete = _full_text(
+        query, language, mode=mode, wanted=wanted, exclude=exclude, **access
+    )
+    replaced: dict[str, str] = {}
+    if correct and query.terms and (not complete or mode == Mode.ANY):
+        query, found, replaced = _corrected(
+            query,
+            spelling.typed_words(text[:MAX_QUERY_CHARS], language),
+            found,
+            language,
+            mode=mode,
+            wanted=wanted,
+            exclude=exclude,
+            **access,
+        )
     if meaning and text.strip():
         close = semantic_search.ranked_ids(
             text,
@@ -215,7 +363,7 @@ def search_articles(
     if not found:
         if source is not None and text.strip():
             record_failed_search(text, language, source)
-        return []
+        return Results([])
     rows = Translation.objects.select_related("article").in_bulk([pk for pk, _s in found])
     query_terms = set(query.terms)
     hits = []
@@ -231,4 +379,36 @@ def search_articles(
                 snippet=snippet(t.body_text, query_terms, language, query.prefix),
             )
         )
-    return hits
+    corrected = ""
+    if replaced and hits:
+        sources = [f"{h.translation.title} {h.translation.body_text}" for h in hits[:3]]
+        corrected = spelling.corrected_text(text[:MAX_QUERY_CHARS], language, replaced, sources)
+    return Results(hits, corrected)
+
+
+def search_articles(
+    text: str,
+    *,
+    language: str,
+    user: User | AnonymousUser | None = None,
+    limit: int = 10,
+    mode: Mode = Mode.AUTO,
+    prefix: bool = False,
+    drafts: bool = False,
+    exclude: Sequence[int] = (),
+    source: SearchSource | None = None,
+    semantic: bool | None = None,
+) -> list[Hit]:
+    """The hits of ``search`` (misspellings corrected where that finds articles)."""
+    return search(
+        text,
+        language=language,
+        user=user,
+        limit=limit,
+        mode=mode,
+        prefix=prefix,
+        drafts=drafts,
+        exclude=exclude,
+        source=source,
+        semantic=semantic,
+    ).hits

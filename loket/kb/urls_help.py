@@ -1,5 +1,6 @@
 from django.urls import path
 
+from loket.kb import views_files
 from loket.kb import views_help as views
 
 app_name = "help"
@@ -8,6 +9,7 @@ urlpatterns = [
     path("suggest/", views.suggest, name="suggest"),
     path("brand.css", views.brand_css, name="brand_css"),
     path("logo", views.brand_logo, name="logo"),
+    path("files/<int:pk>/", views_files.serve, name="file"),
     path("<str:lang>/", views.home, name="home"),
     path("<str:lang>/search/", views.search, name="search"),
     path("<str:lang>/c/<str:slug>/", views.category, name="category"),

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from loket.accounts.models import User
 from loket.kb import actions, deflection, suggest
 from loket.kb.access import get_macro_for, get_translation_for, macros_visible_to
+from loket.kb.filerefs import resolve_refs
 from loket.kb.forms import ArticleForm
 from loket.kb.languages import KB_LANGUAGES, normalise_language
 from loket.kb.macros import apply_macro, pick_text, render_macro
@@ -35,27 +36,21 @@ from loket.kb.models import (
     Translation,
     Visibility,
 )
-from loket.kb.search import search_articles
+from loket.kb.search import Results, search
 from loket.tickets.access import get_ticket_for
 from loket.tickets.actions import ActionError
-from loket.tickets.views import agent_required
-
-
-def _agent(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+from loket.tickets.views import agent_required, signed_in_agent
 
 
 @require_GET
 @agent_required
 def index(request: HttpRequest) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     lang = normalise_language(request.GET.get("lang") or user.language or "en")
     query = request.GET.get("q", "")[:200]
-    hits = []
+    found = Results([])
     if query.strip():
-        hits = search_articles(
+        found = search(
             query, language=lang, user=user, drafts=True, limit=30, source=SearchSource.DESK
         )
     items = (
@@ -80,7 +75,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "lang": lang,
             "languages": KB_LANGUAGES,
             "query": query,
-            "hits": hits,
+            "hits": found.hits,
+            "corrected": found.corrected,
             "page": page,
             "status": status,
             "statuses": Status.choices,
@@ -121,7 +117,7 @@ def _form_initial(t: Translation | None, article: Article | None, lang: str) -> 
 @agent_required
 def new(request: HttpRequest) -> HttpResponse:
     """A new article, or with ``?translation_of=<article id>`` a new language of one."""
-    user = _agent(request)
+    user = signed_in_agent(request)
     base: Article | None = None
     if request.GET.get("translation_of", "").isdigit():
         base = get_object_or_404(Article, pk=int(request.GET["translation_of"]))
@@ -170,7 +166,7 @@ def _article_changes(data: dict[str, Any]) -> actions.ArticleChanges:
 
 @agent_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     t = get_translation_for(user, pk, write=True)
     form = ArticleForm(
         request.POST or None, initial=_form_initial(t, t.article, t.language), fixed_language=True
@@ -197,13 +193,17 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The article was saved."))
             return redirect("kb:article", pk=t.pk)
-    return render(request, "kb/desk/edit.html", {"form": form, "base": t.article, "translation": t})
+    return render(
+        request,
+        "kb/desk/edit.html",
+        {"form": form, "base": t.article, "translation": t, "files": t.article.files.all()},
+    )
 
 
 @require_GET
 @agent_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     t = get_translation_for(user, pk)
     votes = t.votes.aggregate(
         up=Count("id", filter=Q(helpful=True)), down=Count("id", filter=Q(helpful=False))
@@ -221,6 +221,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "revisions": t.revisions.select_related("author")[:50],
             "votes": votes,
             "comments": t.votes.exclude(comment="")[:50],
+            "files": t.article.files.all(),
             "related": Translation.objects.filter(
                 article__in=t.article.related.all(), language=t.language
             ),
@@ -231,7 +232,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def restore(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     revision = get_object_or_404(Revision.objects.select_related("translation"), pk=pk)
     get_translation_for(user, revision.translation_id, write=True)
     actions.restore_revision(revision, by=user)
@@ -244,7 +245,7 @@ def restore(request: HttpRequest, pk: int) -> HttpResponse:
 def preview(request: HttpRequest) -> HttpResponse:
     """The editor's live preview (htmx): the body rendered and sanitised as it will be shown."""
     html, _text = render_body(request.POST.get("body", ""), request.POST.get("body_format", ""))
-    safe = mark_safe(html)  # nh3 output (sanitise_html)
+    safe = mark_safe(resolve_refs(html))  # nh3 output (sanitise_html)
     return render(request, "kb/desk/preview.html", {"html": safe})
 
 
@@ -268,7 +269,7 @@ def missing(request: HttpRequest) -> HttpResponse:
 @require_POST
 @agent_required
 def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
-    actions.dismiss_missing(get_object_or_404(FailedSearch, pk=pk), by=_agent(request))
+    actions.dismiss_missing(get_object_or_404(FailedSearch, pk=pk), by=signed_in_agent(request))
     return redirect(reverse("kb:missing"))
 
 
@@ -284,7 +285,7 @@ def _ticket_param(request: HttpRequest, user: User) -> Any:
 @agent_required
 def macro_list(request: HttpRequest) -> JsonResponse:
     """Macros whose title or shortcut contains what follows the "/" (JSON for the picker)."""
-    user = _agent(request)
+    user = signed_in_agent(request)
     q = request.GET.get("q", "")[:40].strip()
     rows = macros_visible_to(user)
     if q:
@@ -300,7 +301,7 @@ def macro_list(request: HttpRequest) -> JsonResponse:
 @agent_required
 def macro_render(request: HttpRequest, pk: int) -> JsonResponse:
     """The macro's text for this ticket's customer, variables filled in (plain text)."""
-    user = _agent(request)
+    user = signed_in_agent(request)
     macro = get_macro_for(user, pk)
     ticket = _ticket_param(request, user)
     text = pick_text(macro, ticket)
@@ -319,7 +320,7 @@ def macro_render(request: HttpRequest, pk: int) -> JsonResponse:
 @agent_required
 def macro_apply(request: HttpRequest, pk: int) -> HttpResponse:
     """Applies the macro's priority and tags (and state, unless ``state=0``) to the ticket."""
-    user = _agent(request)
+    user = signed_in_agent(request)
     macro = get_macro_for(user, pk)
     ticket = get_ticket_for(user, request.POST.get("ticket", ""), write=True)
     try:
@@ -341,7 +342,7 @@ def macro_apply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @agent_required
 def suggestions(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     ticket = get_ticket_for(user, pk)
     found = suggest.suggestions(ticket, user)
     return render(

@@ -29,7 +29,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from loket.accounts.models import User
 from loket.kb import actions, deflection
+from loket.kb import search as kb_search
 from loket.kb.access import public_translations
+from loket.kb.filerefs import referenced_ids
 from loket.kb.forms import VoteForm
 from loket.kb.languages import KB_LANGUAGES, LANGUAGE_CODES, normalise_language
 from loket.kb.models import Branding, Category, SearchSource, Translation
@@ -156,6 +158,8 @@ def article(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
         _articles(lang).filter(article__in=t.article.related.all()).order_by("title")[:10]
     )
     others = [o for o in t.article.translations.all() if o.pk != t.pk]
+    shown = referenced_ids(t.body_html)
+    files = [f for f in t.article.files.all() if f.pk not in shown]
     return render(
         request,
         "kb/help/article.html",
@@ -168,6 +172,7 @@ def article(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
             category_name=t.article.category.name_in(lang) if t.article.category else "",
             vote_form=VoteForm(),
             voted=request.GET.get("voted") == "1",
+            files=files,
         ),
     )
 
@@ -197,14 +202,21 @@ def vote(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
 @help_language
 def search(request: HttpRequest, lang: str) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
-    hits = []
+    found = kb_search.Results([])
     if query.strip():
-        hits = search_articles(query, language=lang, limit=30, source=SearchSource.HELP_CENTRE)
-    page = Paginator(hits, 10).get_page(request.GET.get("page"))
+        found = kb_search.search(query, language=lang, limit=30, source=SearchSource.HELP_CENTRE)
+    page = Paginator(found.hits, 10).get_page(request.GET.get("page"))
     return render(
         request,
         "kb/help/search.html",
-        _context(request, lang, query=query, page=page, searched=bool(query.strip())),
+        _context(
+            request,
+            lang,
+            query=query,
+            page=page,
+            searched=bool(query.strip()),
+            corrected=found.corrected,
+        ),
     )
 
 

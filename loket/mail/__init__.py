@@ -12,12 +12,19 @@ Modules, each with one job:
     sources    .eml files, Maildir and mbox, streamed
     imap       polling by UIDVALIDITY + UID; mailbox health and alerts
     smtpd      push delivery (aiosmtpd)
-    send       replies and acknowledgements out, with delivery status
-    tasks      worker tasks (poll every mailbox; acknowledge a new ticket)
+    send       replies (to the customer, others on their mail in Cc), acknowledgements and
+               closing notices out, with delivery status; no automatic mail to hard bounces
+    notices    queues the closing notice when a mail ticket is marked solved
+    templates_text  texts of Loket's own mails per language and form of address (je/u)
+    tasks      worker tasks (poll every mailbox; acknowledge new tickets; closing notice)
 
 Settings (Django setting of the same name, else environment variable ``LOKET_<NAME>``):
     MAIL_MAX_MB (60), MAIL_NEW_TICKETS_PER_HOUR (20), MAIL_THREAD_BY_SUBJECT_DAYS (0: off),
     MAIL_AUTHSERV_IDS (none: no mail is authenticated), MAIL_ALERT_AFTER_MINUTES (30),
     MAIL_FETCH_BATCH (50), MAIL_POLL_LEASE_SECONDS (120), MAIL_ACKS_PER_HOUR (3),
-    MAIL_ACKNOWLEDGE (1).
+    MAIL_ACKNOWLEDGE (1), MAIL_CLOSING_NOTICE (1), MAIL_MAX_CC (10).
+
+Bulk import (``ingest_batch``: import-mail, IMAP batches) writes each batch in one transaction
+with a savepoint per mail; the batch's ticket events are written together at its end
+(``loket.tickets.eventlog``), with the SLA clocks of all its tickets in a few queries.
 """

@@ -31,7 +31,7 @@ from imapclient import IMAPClient  # type: ignore[import-untyped]
 
 from loket.accounts.models import Role, User
 from loket.mail import conf
-from loket.mail.ingest import ingest
+from loket.mail.ingest import ingest_batch
 from loket.mail.models import AfterStore, Mailbox, Security
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,21 @@ def _is_loopback(host: str) -> bool:
     return bool(infos) and all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos)
 
 
+def secret_error(mailbox: Mailbox) -> str:
+    """Why the mailbox cannot log in because a stored secret no longer opens, or ""."""
+    unreadable = mailbox.unreadable_secrets
+    if not unreadable:
+        return ""
+    return _(
+        "The stored %(secret)s can no longer be decrypted (the secret key changed without the "
+        "old key in SECRET_KEY_FALLBACKS). Enter it again in the mailbox settings."
+    ) % {"secret": ", ".join(unreadable)}
+
+
 def connect(mailbox: Mailbox) -> IMAPClient:
     """A logged-in client. Plain connections are refused unless the host is on loopback."""
+    if problem := secret_error(mailbox):
+        raise MailboxError(problem)
     if mailbox.security == Security.NONE and not _is_loopback(mailbox.host):
         raise MailboxError(_("An unencrypted IMAP connection is only allowed on this machine."))
     context = ssl.create_default_context()
@@ -103,20 +116,22 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
         yield items[start : start + size]
 
 
-def _after_store(client: IMAPClient, mailbox: Mailbox, uid: int) -> None:
-    """Flag or move a message whose storing has committed. Failure here loses nothing."""
+def _after_store(client: IMAPClient, mailbox: Mailbox, uids: list[int]) -> None:
+    """Flag or move messages whose storing has committed. Failure here loses nothing."""
+    if not uids:
+        return
     try:
         if mailbox.after_store == AfterStore.FLAG:
-            client.add_flags([uid], [LOKET_KEYWORD], silent=True)
+            client.add_flags(uids, [LOKET_KEYWORD], silent=True)
         elif mailbox.after_store == AfterStore.MOVE and mailbox.move_to:
             if client.has_capability("MOVE"):
-                client.move([uid], mailbox.move_to)
+                client.move(uids, mailbox.move_to)
             else:
-                client.copy([uid], mailbox.move_to)
-                client.delete_messages([uid], silent=True)
-                client.uid_expunge([uid])
+                client.copy(uids, mailbox.move_to)
+                client.delete_messages(uids, silent=True)
+                client.uid_expunge(uids)
     except IMAPClient.Error:
-        log.warning("could not flag or move UID %s in %s", uid, mailbox, exc_info=True)
+        log.warning("could not flag or move UIDs %s in %s", uids, mailbox, exc_info=True)
 
 
 def _lease() -> timedelta:
@@ -154,24 +169,32 @@ def poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
             uids = uids[:limit]
         for batch in _chunks(uids, conf.fetch_batch()):
             data = client.fetch(batch, ["BODY.PEEK[]"])
-            for uid in batch:
-                raw = data.get(uid, {}).get(b"BODY[]")
-                if raw is None:
-                    continue  # expunged in the meantime
-                outcome = ingest(bytes(raw), mailbox, uid=(uidvalidity, uid)).status
+            found = [
+                (uid, bytes(data[uid][b"BODY[]"]))
+                for uid in batch
+                if b"BODY[]" in data.get(uid, {})
+            ]
+            # One transaction for the batch (a savepoint per mail): committed before any
+            # message is flagged or moved, and before the last UID moves past them.
+            outcomes = ingest_batch(
+                [raw for _uid, raw in found],
+                mailbox,
+                uids=[(uidvalidity, uid) for uid, _raw in found],
+            )
+            for outcome in outcomes:
                 result.fetched += 1
-                if outcome == "stored":
+                if outcome.status == "stored":
                     result.stored += 1
-                elif outcome == "duplicate":
+                elif outcome.status == "duplicate":
                     result.duplicates += 1
                 else:
                     result.quarantined += 1
-                _after_store(client, mailbox, uid)
-                Mailbox.objects.filter(pk=mailbox.pk).update(
-                    last_uid=uid,
-                    fetched_count=F("fetched_count") + 1,
-                    lease_until=timezone.now() + _lease(),  # still alive: keep the lease
-                )
+            _after_store(client, mailbox, [uid for uid, _raw in found])
+            Mailbox.objects.filter(pk=mailbox.pk).update(
+                last_uid=batch[-1],
+                fetched_count=F("fetched_count") + len(found),
+                lease_until=timezone.now() + _lease(),  # still alive: keep the lease
+            )
         _succeeded(mailbox)
     except Exception as exc:
         _failed(mailbox, exc)
@@ -259,9 +282,10 @@ def alert_if_failing(mailbox: Mailbox) -> bool:
 
 def health(mailbox: Mailbox) -> dict[str, Any]:
     """What the admin's health view shows for one mailbox."""
+    problem = secret_error(mailbox)
     if not mailbox.enabled:
         state = "disabled"
-    elif mailbox.failing_since is not None:
+    elif mailbox.failing_since is not None or (problem and mailbox.host):
         state = "failing"
     elif mailbox.host and mailbox.last_success_at is None:
         state = "never"
@@ -272,7 +296,8 @@ def health(mailbox: Mailbox) -> dict[str, Any]:
         "state": state,
         "last_success_at": mailbox.last_success_at,
         "failing_since": mailbox.failing_since,
-        "last_error": mailbox.last_error,
+        "last_error": problem or mailbox.last_error,
+        "secret_unreadable": bool(problem),
         "fetched": mailbox.fetched_count,
         "stored": mailbox.stored_count,
         "duplicates": mailbox.duplicate_count,

@@ -15,6 +15,7 @@ acknowledge the mail (IMAP: the UID does not advance; SMTP: a temporary 4xx).
 from __future__ import annotations
 
 import logging
+import os
 import re
 import traceback
 from collections import Counter
@@ -23,11 +24,13 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
+from threading import get_ident as threading_ident
 from typing import Literal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Count, F
 from django.db.models.functions import Lower
@@ -89,9 +92,22 @@ def raw_name(sha256: str) -> str:
 def store_raw(raw: bytes, sha256: str) -> str:
     """Content-addressed, so writing the same mail twice (after a crash) is harmless."""
     name = raw_name(sha256)
-    if not default_storage.exists(name):
+    if isinstance(default_storage, FileSystemStorage):
+        _store_file(Path(default_storage.path(name)), raw)
+    elif not default_storage.exists(name):
         name = default_storage.save(name, ContentFile(raw))
     return name
+
+
+def _store_file(path: Path, raw: bytes) -> None:
+    """On local disk: written under a temporary name and renamed, so a reader (or a crash)
+    never sees half a file; a second writer of the same bytes just replaces it."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading_ident()}.tmp")
+    temporary.write_bytes(raw)
+    os.replace(temporary, path)
 
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -366,11 +382,21 @@ def chunks(
         yield chunk
 
 
-def ingest_batch(raws: Sequence[bytes], mailbox: Mailbox) -> list[Result]:
-    """``ingest`` of every mail in one transaction (see ``batch``); all or none committed."""
+def ingest_batch(
+    raws: Sequence[bytes],
+    mailbox: Mailbox,
+    *,
+    uids: Sequence[tuple[int, int] | None] | None = None,
+) -> list[Result]:
+    """``ingest`` of every mail in one transaction (see ``batch``); all or none committed.
+    ``uids``: each mail's IMAP UIDVALIDITY and UID, when it came from IMAP."""
+    where = list(uids) if uids is not None else [None] * len(raws)
     with batch():
         parsed = _prefetch(mailbox, raws)
-        return [ingest(raw, mailbox, parsed=mail) for raw, mail in zip(raws, parsed, strict=True)]
+        return [
+            ingest(raw, mailbox, uid=uid, parsed=mail)
+            for raw, mail, uid in zip(raws, parsed, where, strict=True)
+        ]
 
 
 def ingest(

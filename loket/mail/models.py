@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from loket.lib.sealed import SealedTextField, is_unreadable
 from loket.tickets.models import Message, Ticket
 
 
@@ -49,8 +50,9 @@ class Mailbox(models.Model):
         _("security"), max_length=10, choices=Security.choices, default=Security.TLS
     )
     username = models.CharField(_("user name"), max_length=255, blank=True)
-    password = models.CharField(_("password"), max_length=500, blank=True)
-    oauth2_token = models.TextField(
+    # Sealed with a key derived from SECRET_KEY (loket.lib.sealed); the attribute is plain text.
+    password = SealedTextField(_("password"), max_length=500, blank=True)
+    oauth2_token = SealedTextField(
         _("OAuth2 access token"),
         blank=True,
         help_text=_("For Microsoft 365 and Google (XOAUTH2); used instead of the password."),
@@ -94,6 +96,23 @@ class Mailbox(models.Model):
     @property
     def polls(self) -> bool:
         return bool(self.host) and self.enabled
+
+    SECRET_FIELDS = ("password", "oauth2_token")
+
+    @classmethod
+    def secret_label(cls, name: str) -> str:
+        field = cls._meta.get_field(name)
+        assert isinstance(field, models.Field)
+        return str(field.verbose_name)
+
+    @property
+    def unreadable_secrets(self) -> list[str]:
+        """Names of the stored secrets no configured key opens: they must be entered again."""
+        return [
+            self.secret_label(name)
+            for name in self.SECRET_FIELDS
+            if is_unreadable(getattr(self, name))
+        ]
 
 
 class Direction(models.TextChoices):

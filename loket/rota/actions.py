@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from loket.accounts.models import Team, User
 from loket.rota import duty
-from loket.rota.models import Shift, ShiftChange, SwapStatus
+from loket.rota.models import Leave, Shift, ShiftChange, SwapStatus
 from loket.sla.calendars import from_us
 
 PENDING = (SwapStatus.PROPOSED, SwapStatus.ACCEPTED)
@@ -141,6 +141,11 @@ def answer_swap(change: ShiftChange, *, by: User, accept: bool) -> ShiftChange:
     now = timezone.now()
     if accept and change.start <= now:
         raise SwapError(_("That shift has already started."))
+    if (
+        accept
+        and Leave.objects.filter(agent=by, start__lt=change.end, end__gt=change.start).exists()
+    ):
+        raise SwapError(_("You are on leave during that shift."))
     change.answered_at = now
     if not accept:
         change.status = SwapStatus.DECLINED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from loket.accounts.models import Team, User
 from loket.rota import actions, duty, presence
 from loket.rota.access import swap_for, swaps_visible_to
-from loket.rota.models import PresenceStatus, Shift, SwapStatus
+from loket.rota.models import PresenceStatus, Shift, ShiftChange, SwapStatus
 from loket.sla.digest import spans
 
 MAX_WEEKS = 8
@@ -118,51 +119,56 @@ def propose_swap(request: HttpRequest) -> HttpResponse:
     return _done(request, _("Your colleague was asked to take over the shift."))
 
 
-@login_required
-@require_POST
-def answer_swap(request: HttpRequest, pk: int) -> HttpResponse:
+def _swap_step(
+    request: HttpRequest, pk: int, step: Callable[[ShiftChange, User], object], done: str
+) -> HttpResponse:
+    """One step of a swap by the signed-in agent: someone else's swap is a 404, a refused
+    step comes back as a message on the swaps page."""
     user = _agent(request)
     change = swap_for(user, pk)
-    accept = request.POST.get("accept") == "1"
     try:
-        actions.answer_swap(change, by=user, accept=accept)
+        step(change, user)
     except PermissionDenied:
         raise Http404 from None
     except actions.SwapError as exc:
         messages.error(request, str(exc))
         return redirect("rota:swaps")
-    return _done(request, _("You took over the shift.") if accept else _("You declined the swap."))
+    return _done(request, done)
+
+
+@login_required
+@require_POST
+def answer_swap(request: HttpRequest, pk: int) -> HttpResponse:
+    accept = request.POST.get("accept") == "1"
+    return _swap_step(
+        request,
+        pk,
+        lambda change, user: actions.answer_swap(change, by=user, accept=accept),
+        _("You took over the shift.") if accept else _("You declined the swap."),
+    )
 
 
 @login_required
 @require_POST
 def decide_swap(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
-    change = swap_for(user, pk)
     approve = request.POST.get("approve") == "1"
-    try:
-        actions.decide_swap(change, by=user, approve=approve)
-    except PermissionDenied:
-        raise Http404 from None
-    except actions.SwapError as exc:
-        messages.error(request, str(exc))
-        return redirect("rota:swaps")
-    return _done(request, _("The swap was approved.") if approve else _("The swap was refused."))
+    return _swap_step(
+        request,
+        pk,
+        lambda change, user: actions.decide_swap(change, by=user, approve=approve),
+        _("The swap was approved.") if approve else _("The swap was refused."),
+    )
 
 
 @login_required
 @require_POST
 def withdraw_swap(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
-    change = swap_for(user, pk)
-    try:
-        actions.withdraw_swap(change, by=user)
-    except PermissionDenied:
-        raise Http404 from None
-    except actions.SwapError as exc:
-        messages.error(request, str(exc))
-        return redirect("rota:swaps")
-    return _done(request, _("You withdrew the swap."))
+    return _swap_step(
+        request,
+        pk,
+        lambda change, user: actions.withdraw_swap(change, by=user),
+        _("You withdrew the swap."),
+    )
 
 
 @login_required

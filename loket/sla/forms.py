@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from loket.sla.models import NotificationKind, NotifyChannel
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CHAT_ID = re.compile(r"^(-?\d{1,20}|@\w{5,32})$")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -19,27 +22,21 @@ def _zones() -> list[tuple[str, str]]:
     return [(z, z) for z in sorted(available_timezones()) if "/" in z or z == "UTC"]
 
 
+def _kinds_field(label: StrOrPromise) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=NotificationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
 class NotifySettingsForm(forms.Form):
     """One list of kinds per channel (the field names are the ``NotifyChannel`` values)."""
 
-    browser = forms.MultipleChoiceField(
-        label=NotifyChannel.BROWSER.label,
-        choices=NotificationKind.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    email = forms.MultipleChoiceField(
-        label=NotifyChannel.EMAIL.label,
-        choices=NotificationKind.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    telegram = forms.MultipleChoiceField(
-        label=NotifyChannel.TELEGRAM.label,
-        choices=NotificationKind.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    browser = _kinds_field(NotifyChannel.BROWSER.label)
+    email = _kinds_field(NotifyChannel.EMAIL.label)
+    telegram = _kinds_field(NotifyChannel.TELEGRAM.label)
     telegram_chat_id = forms.CharField(
         label=_("Telegram chat id"),
         max_length=32,

@@ -54,7 +54,8 @@ def agent_required(view: View) -> View:
     return wrapper
 
 
-def _agent(request: HttpRequest) -> User:
+def signed_in_agent(request: HttpRequest) -> User:
+    """The agent behind a request that ``agent_required`` let through."""
     user = request.user
     assert isinstance(user, User)
     return user
@@ -75,7 +76,7 @@ def _filters_from(params: dict[str, str]) -> dict[str, str]:
 
 @agent_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     params = request.GET.dict()
     saved = None
     if params.get("saved", "").isdigit():
@@ -150,7 +151,7 @@ def save_filter(request: HttpRequest) -> HttpResponse:
     if query["view"] not in InboxView.__members__.values():
         query["view"] = InboxView.UNASSIGNED
     saved, _created = SavedFilter.objects.update_or_create(
-        owner=_agent(request), name=form.cleaned_data["name"], defaults={"query": query}
+        owner=signed_in_agent(request), name=form.cleaned_data["name"], defaults={"query": query}
     )
     return redirect(f"{reverse('desk:inbox')}?saved={saved.pk}")
 
@@ -175,7 +176,7 @@ def _neighbours(user: User, ticket: Ticket) -> tuple[Ticket | None, Ticket | Non
 
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     ticket = get_ticket_for(user, pk)
     messages_qs = ticket.messages.select_related("author", "no_reply_by").prefetch_related(
         "attachments"
@@ -256,7 +257,7 @@ def _form_action(
     request: HttpRequest, pk: int, form_class: type[Any], act: FormAction, done: str
 ) -> HttpResponse:
     """The shape every ticket form shares: fetch with write access, validate, act, report."""
-    user = _agent(request)
+    user = signed_in_agent(request)
     ticket = get_ticket_for(user, pk, write=True)
     form = form_class(request.POST, request.FILES)
     if not form.is_valid():
@@ -291,7 +292,7 @@ def ticket_note(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 @require_POST
 def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     ticket = get_ticket_for(user, pk, write=True)
     form = PropertiesForm(request.POST)
     if not form.is_valid():
@@ -316,7 +317,7 @@ def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 @require_POST
 def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     ticket = get_ticket_for(user, pk, write=True)
     form = EscalateForm(request.POST)
     if not form.is_valid():
@@ -355,7 +356,7 @@ def _other_ticket(request: HttpRequest, user: User) -> Ticket | None:
 @agent_required
 @require_POST
 def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     ticket = get_ticket_for(user, pk, write=True)
     into = _other_ticket(request, user)
     if into is None:
@@ -368,7 +369,7 @@ def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 @require_POST
 def ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     ticket = get_ticket_for(user, pk, write=True)
     other = _other_ticket(request, user)
     if other is None:
@@ -381,7 +382,7 @@ def ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agent_required
 def new_ticket(request: HttpRequest) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     form = NewTicketForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -406,7 +407,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
 
 @agent_required
 def log_call(request: HttpRequest) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     form = CallForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -464,7 +465,7 @@ def health(request: HttpRequest) -> HttpResponse:
     from loket.tickets.context import unanswered_summary
     from loket.tickets.search_index import check
 
-    user = _agent(request)
+    user = signed_in_agent(request)
     if not user.is_manager:
         raise Http404
     return render(

@@ -77,14 +77,24 @@ def build(
 @pytest.fixture(scope="session")
 def dovecot():
     """A real IMAP server on loopback, started once for the session."""
-    from tests.mail.servers import DOVECOT_PACKAGE, dovecot_binary, start_dovecot, stop_dovecot
+    from tests.mail.servers import (
+        DOVECOT_PACKAGE,
+        dovecot_binary,
+        start_dovecot,
+        start_token_server,
+        stop_dovecot,
+    )
 
     binary = dovecot_binary()
     if binary is None:
         pytest.skip(f"Dovecot is not installed (apt-get install -y {DOVECOT_PACKAGE})")
-    server = start_dovecot(binary)
+    tokens = start_token_server()
+    url = f"http://127.0.0.1:{tokens.server_address[1]}/introspect"
+    server = start_dovecot(binary, oauth2_introspection_url=url)
+    server.tokens = tokens  # type: ignore[attr-defined]
     yield server
     stop_dovecot(server)
+    tokens.shutdown()
 
 
 @pytest.fixture

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 DOVECOT_PACKAGE = "dovecot-imapd"
 PASSWORD = "imap-secret"
@@ -40,11 +44,14 @@ class Dovecot:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-def start_dovecot(binary: str) -> Dovecot:
+def start_dovecot(binary: str, oauth2_introspection_url: str = "") -> Dovecot:
     """Dovecot with a generated config in a temporary folder, on a free loopback port.
 
     Any user name logs in with ``PASSWORD`` and gets an empty Maildir of its own, so each test
-    takes a fresh mailbox by choosing a new user name.
+    takes a fresh mailbox by choosing a new user name. With ``oauth2_introspection_url``,
+    XOAUTH2 and OAUTHBEARER logins work too: Dovecot asks that URL (RFC 7662 token
+    introspection, as Microsoft 365 and Google are asked) whether the token is active and
+    whose it is.
     """
     root = Path(tempfile.mkdtemp(prefix="loket-dovecot-"))
     root.chmod(0o755)
@@ -61,6 +68,25 @@ def start_dovecot(binary: str) -> Dovecot:
         internal = login = entry.pw_name
     group = entry.pw_gid
     port = free_port()
+    mechanisms = "plain login"
+    oauth2 = ""
+    if oauth2_introspection_url:
+        mechanisms += " xoauth2 oauthbearer"
+        (root / "oauth2.conf.ext").write_text(
+            f"introspection_mode = post\n"
+            f"introspection_url = {oauth2_introspection_url}\n"
+            "username_attribute = username\n"
+            "active_attribute = active\n"
+            "active_value = true\n",
+            encoding="utf-8",
+        )
+        oauth2 = f"""
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf.ext
+}}
+"""
     (root / "dovecot.conf").write_text(
         f"""
 base_dir = {root}/run
@@ -70,7 +96,7 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 auth_failure_delay = 0
 first_valid_uid = 1
 first_valid_gid = 1
@@ -94,8 +120,10 @@ service anvil {{
     mode = 0
   }}
 }}
+{oauth2}
 passdb {{
   driver = static
+  mechanisms = plain login
   args = password={PASSWORD}
 }}
 userdb {{
@@ -133,3 +161,36 @@ def stop_dovecot(server: Dovecot) -> None:
         server.process.kill()
         server.process.wait()
     shutil.rmtree(server.root, ignore_errors=True)
+
+
+TOKEN_PREFIX = "valid-token-for-"
+
+
+class _Introspection(BaseHTTPRequestHandler):
+    """RFC 7662 token introspection as an identity provider answers it: a token
+    ``valid-token-for-<user>`` is active and belongs to <user>; every other token is not."""
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        token = parse_qs(self.rfile.read(length).decode()).get("token", [""])[0]
+        self.server.seen.append(token)  # type: ignore[attr-defined]
+        if token.startswith(TOKEN_PREFIX):
+            answer = {"active": True, "username": token.removeprefix(TOKEN_PREFIX)}
+        else:
+            answer = {"active": False}
+        body = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def start_token_server() -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Introspection)
+    server.seen = []  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

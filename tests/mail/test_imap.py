@@ -200,3 +200,31 @@ def test_poll_task_polls_every_enabled_mailbox(desk, imap_mailbox, imap_account)
     _append(client, build(message_id="<task@acme.test>"))
     Mailbox.objects.create(name="broken", host="127.0.0.1", port=1, security=Security.NONE)
     assert poll_mailboxes.call() == 1
+
+
+def test_oauth2_mailbox_logs_in_with_xoauth2_and_a_refused_token_shows_on_health(
+    desk, dovecot, imap_account
+):
+    # given a Microsoft 365/Google style mailbox: a user name and an OAuth2 access token, no
+    # password, on a server that checks tokens with the identity provider (RFC 7662)
+    from tests.mail.servers import TOKEN_PREFIX
+
+    user, client = imap_account
+    _append(client, build(message_id="<oauth@acme.test>", subject="Via OAuth"))
+    mailbox = Mailbox.objects.create(
+        name="m365", address="support@loket.test", host=dovecot.host, port=dovecot.port,
+        security=Security.NONE, username=user, password="", oauth2_token=TOKEN_PREFIX + user,
+    )  # fmt: skip
+    # when Loket polls, then it logged in with the token (the provider was asked) and stored
+    result = poll(mailbox)
+    assert (result.fetched, result.stored) == (1, 1)
+    assert TOKEN_PREFIX + user in dovecot.tokens.seen
+    assert Ticket.objects.get().subject == "Via OAuth"
+    # and when the token has expired, the poll fails with the server's refusal on the health
+    Mailbox.objects.filter(pk=mailbox.pk).update(oauth2_token="expired-token")
+    mailbox.refresh_from_db()
+    with pytest.raises(MailboxError, match="refused the login"):
+        poll(mailbox)
+    mailbox.refresh_from_db()
+    state = health(mailbox)
+    assert state["state"] == "failing" and "AUTHENTICATIONFAILED" in state["last_error"]

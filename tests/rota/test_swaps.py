@@ -209,3 +209,20 @@ def test_swap_notices_follow_the_agents_settings(
     actions.propose_swap(bram_shift, TUESDAY_8 + timedelta(days=7), chris, by=bram)
     assert [who for who, _text in _run_notices()] == ["Chris"]  # the desk shows it
     assert len(mailoutbox) == 1  # but no e-mail this time
+
+
+def test_a_colleague_on_leave_cannot_accept(
+    desk: Desk, crew: list[User], bram_shift: Shift, now: datetime
+) -> None:
+    from datetime import timedelta
+
+    from loket.rota.models import Leave
+
+    bram, chris, _dana = crew
+    change = actions.propose_swap(bram_shift, TUESDAY_8, chris, by=bram)
+    Leave.objects.create(agent=chris, start=change.start - timedelta(days=1), end=change.end)
+    with pytest.raises(actions.SwapError, match="leave"):
+        actions.answer_swap(change, by=chris, accept=True)
+    assert ShiftChange.objects.get(pk=change.pk).status == SwapStatus.PROPOSED
+    actions.answer_swap(change, by=chris, accept=False)  # declining still works
+    assert ShiftChange.objects.get(pk=change.pk).status == SwapStatus.DECLINED
