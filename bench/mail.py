@@ -8,7 +8,9 @@ Phases, each in a fresh process so that timings and peak memory are its own:
 - ``ingest_per_s``: the full ingest from .eml files into a fresh SQLite database (parse,
   loop rules, threading, customer lookup, ticket and message, attachments, raw bytes, search
   index, acknowledgement task), in batches of up to 100 messages per transaction (each
-  message in its own savepoint) as ``loket import-mail`` does.
+  message in its own savepoint) as ``loket import-mail`` does: parsing runs ahead in worker
+  processes (one fewer than the cores) while the main process stores.
+- ``ingest_serial_per_s``: the same with parsing in the storing process (``--jobs 0``).
 - ``ingest_pg_per_s``: the same on PostgreSQL, when it is reachable (``--pg-url``).
 - ``imap_ingest_per_s``: polling the messages from a real Dovecot on loopback into SQLite,
   when Dovecot is installed.
@@ -209,21 +211,29 @@ def phase_migrate(database_url: str, data_dir: Path) -> dict[str, Any]:
     return {}
 
 
-def phase_ingest(folder: Path, database_url: str, data_dir: Path) -> dict[str, Any]:
+def phase_ingest(folder: Path, database_url: str, data_dir: Path, jobs: int) -> dict[str, Any]:
     _setup_django(database_url, data_dir, migrate=not database_url.startswith("sqlite"))
     from loket.mail.ingest import chunks, ingest_batch
     from loket.mail.models import Mailbox
+    from loket.mail.pipeline import prepared_batches
     from loket.mail.sources import read_path
 
     mailbox, _ = Mailbox.objects.get_or_create(name="bench", address="support@loket.test")
     counts: dict[str, int] = {}
     started = time.perf_counter()
-    for chunk in chunks(item.raw for item in read_path(folder)):
-        for result in ingest_batch(chunk, mailbox):
+    batches = chunks(item.raw for item in read_path(folder))
+    for chunk, prepared in prepared_batches(batches, jobs):
+        for result in ingest_batch(chunk, mailbox, prepared=prepared):
             counts[result.status] = counts.get(result.status, 0) + 1
     seconds = time.perf_counter() - started
     total = sum(counts.values())
-    return {"per_s": round(total / seconds, 1), "counts": counts, "peak_rss_mb": _peak_mb()}
+    workers = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    return {
+        "per_s": round(total / seconds, 1),
+        "counts": counts,
+        "peak_rss_mb": _peak_mb(),
+        "peak_rss_parser_mb": workers,  # the largest parsing process (0: none)
+    }
 
 
 def phase_imap(
@@ -322,6 +332,7 @@ def main() -> None:
     parser.add_argument("--host", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--user", help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.phase == "parse":
@@ -331,7 +342,7 @@ def main() -> None:
         print(json.dumps(phase_migrate(args.db, Path(args.data))))
         return
     if args.phase == "ingest":
-        print(json.dumps(phase_ingest(Path(args.dir), args.db, Path(args.data))))
+        print(json.dumps(phase_ingest(Path(args.dir), args.db, Path(args.data), args.jobs)))
         return
     if args.phase == "imap":
         print(json.dumps(phase_imap(args.db, Path(args.data), args.host, args.port, args.user)))
@@ -352,11 +363,21 @@ def main() -> None:
         template.mkdir()
         _child(["--phase", "migrate", "--db", f"sqlite:///{template}/bench.sqlite3",
                 "--data", str(template)])  # fmt: skip
+        jobs = str(max(1, (os.cpu_count() or 1) - 1))  # as import-mail: pipeline.default_workers
+        serial_data = work / "sqlite-serial-data"
+        shutil.copytree(template, serial_data)
+        serial = _child(
+            ["--phase", "ingest", "--dir", str(folder), "--db",
+             f"sqlite:///{serial_data}/bench.sqlite3", "--data", str(serial_data), "--jobs", "0"]
+        )  # fmt: skip
+        shutil.rmtree(serial_data, ignore_errors=True)
+        result["ingest_serial_per_s"] = serial["per_s"]
+        print(f"ingest (SQLite, parsing in the same process): {serial}", flush=True)
         data = work / "sqlite-data"
         shutil.copytree(template, data)
         sqlite = _child(
             ["--phase", "ingest", "--dir", str(folder), "--db",
-             f"sqlite:///{data}/bench.sqlite3", "--data", str(data)]
+             f"sqlite:///{data}/bench.sqlite3", "--data", str(data), "--jobs", jobs]
         )  # fmt: skip
         result["ingest_per_s"] = sqlite["per_s"]
         result["ingest_counts"] = sqlite["counts"]
@@ -370,7 +391,7 @@ def main() -> None:
             try:
                 pg = _child(
                     ["--phase", "ingest", "--dir", str(folder), "--db", args.pg_url,
-                     "--data", str(pg_data)]
+                     "--data", str(pg_data), "--jobs", jobs]
                 )  # fmt: skip
             finally:
                 _drop_pg(args.pg_url)

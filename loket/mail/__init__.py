@@ -10,6 +10,7 @@ Modules, each with one job:
     threading  which ticket a mail belongs to
     ingest     stores one mail exactly once, or quarantines it
     sources    .eml files, Maildir and mbox, streamed
+    pipeline   bulk import on every core: parsing runs ahead in worker processes
     imap       polling by UIDVALIDITY + UID; mailbox health and alerts
     smtpd      push delivery (aiosmtpd)
     send       replies (to the customer, others on their mail in Cc), acknowledgements and
@@ -26,5 +27,6 @@ Settings (Django setting of the same name, else environment variable ``LOKET_<NA
 
 Bulk import (``ingest_batch``: import-mail, IMAP batches) writes each batch in one transaction
 with a savepoint per mail; the batch's ticket events are written together at its end
-(``loket.tickets.eventlog``), with the SLA clocks of all its tickets in a few queries.
+(``loket.tickets.eventlog``), with the SLA clocks of all its tickets in a few queries, and
+its mail records in one INSERT. ``loket import-mail --jobs N`` parses in N processes.
 """

@@ -156,6 +156,8 @@ class _Seen:
     users: dict[str, User | None] = field(default_factory=dict)
     opened: dict[str, int] = field(default_factory=dict)
     acknowledge: list[int] = field(default_factory=list)
+    records: list[MailRecord] = field(default_factory=list)
+    threads: dict[str, int] = field(default_factory=dict)
 
 
 _seen: ContextVar[_Seen | None] = ContextVar("loket_mail_batch_seen", default=None)
@@ -209,6 +211,9 @@ def _remember_stored(
         return
     if acknowledge is not None:
         seen.acknowledge.append(acknowledge)
+    seen.records.append(record)
+    if record.message_id and record.ticket_id is not None:
+        seen.threads[record.message_id] = record.ticket_id
     seen.checked_keys.add((mailbox.pk, record.dedupe_key))
     seen.stored_keys.add((mailbox.pk, record.dedupe_key))
     folded = record.from_address.casefold()
@@ -216,6 +221,19 @@ def _remember_stored(
         seen.users[folded] = customer
     if record.opened_ticket and folded in seen.opened:
         seen.opened[folded] += 1
+
+
+def _unsaved_threads() -> dict[str, int]:
+    seen = _seen.get()
+    return seen.threads if seen is not None else {}
+
+
+def _write_records(seen: _Seen | None) -> None:
+    """The batch's mail records in one INSERT. Should another importer have stored one of
+    the same mails meanwhile, the unique constraint fails it and the batch rolls back whole
+    (``ingest_batch`` then stores its mails one by one)."""
+    if seen is not None and seen.records:
+        MailRecord.objects.bulk_create(seen.records, batch_size=500)
 
 
 def _enqueue_acknowledgements(seen: _Seen | None) -> None:
@@ -228,7 +246,9 @@ def _enqueue_acknowledgements(seen: _Seen | None) -> None:
         acknowledge_tickets.enqueue(seen.acknowledge[start : start + 500])
 
 
-def _prefetch(mailbox: Mailbox, raws: Sequence[bytes]) -> list[ParsedMail | None]:
+def _prefetch(
+    mailbox: Mailbox, raws: Sequence[bytes], given: Sequence[ParsedMail | None]
+) -> list[ParsedMail | None]:
     """Parses a batch up front and asks the database what it needs about all of it at once:
     which mails are stored already, who the senders are, how many tickets each opened in the
     last hour. Three queries instead of three per mail."""
@@ -241,9 +261,9 @@ def _prefetch(mailbox: Mailbox, raws: Sequence[bytes]) -> list[ParsedMail | None
         seen.stored_keys.update((mailbox.pk, key) for key in stored)
         seen.checked_keys.update((mailbox.pk, key) for key in keys)
     parsed: list[ParsedMail | None] = []
-    for raw, key in zip(raws, keys, strict=True):
-        mail = None
-        if seen is None or (mailbox.pk, key) not in seen.stored_keys:
+    for raw, key, ready in zip(raws, keys, given, strict=True):
+        mail = ready
+        if mail is None and (seen is None or (mailbox.pk, key) not in seen.stored_keys):
             with suppress(Exception):  # ``ingest`` parses it again and quarantines the failure
                 mail = parse(raw)
         parsed.append(mail)
@@ -313,6 +333,7 @@ def batch() -> Iterator[None]:
         with memo.batch(), transaction.atomic():
             with eventlog.deferred():
                 yield
+            _write_records(_seen.get())
             _flush_counts(pending)
             _enqueue_acknowledgements(_seen.get())
     finally:
@@ -387,16 +408,29 @@ def ingest_batch(
     mailbox: Mailbox,
     *,
     uids: Sequence[tuple[int, int] | None] | None = None,
+    prepared: Sequence[tuple[ParsedMail, Content] | None] | None = None,
 ) -> list[Result]:
     """``ingest`` of every mail in one transaction (see ``batch``); all or none committed.
-    ``uids``: each mail's IMAP UIDVALIDITY and UID, when it came from IMAP."""
+    ``uids``: each mail's IMAP UIDVALIDITY and UID, when it came from IMAP; ``prepared``: the
+    mails already parsed, with their content (``loket.mail.pipeline``)."""
     where = list(uids) if uids is not None else [None] * len(raws)
-    with batch():
-        parsed = _prefetch(mailbox, raws)
-        return [
-            ingest(raw, mailbox, uid=uid, parsed=mail)
-            for raw, mail, uid in zip(raws, parsed, where, strict=True)
-        ]
+    ready = list(prepared) if prepared is not None else [None] * len(raws)
+    owner = _seen.get() is None
+    try:
+        with batch():
+            parsed = _prefetch(mailbox, raws, [p[0] if p else None for p in ready])
+            results = [
+                ingest(raw, mailbox, uid=uid, parsed=mail, content=p[1] if p else None)
+                for raw, mail, uid, p in zip(raws, parsed, where, ready, strict=True)
+            ]
+    except IntegrityError:
+        if not owner:
+            raise  # inside someone else's batch: theirs to roll back and retry
+        # Another importer stored some of these mails while this batch ran (its records
+        # clashed when written): nothing of the batch remains; store them one by one.
+        log.info("mail batch clashed with another importer; storing one by one")
+        return [ingest(raw, mailbox, uid=uid) for raw, uid in zip(raws, where, strict=True)]
+    return results
 
 
 def ingest(
@@ -405,9 +439,10 @@ def ingest(
     *,
     uid: tuple[int, int] | None = None,
     parsed: ParsedMail | None = None,
+    content: Content | None = None,
 ) -> Result:
-    """Stores one mail; never raises for anything in the mail itself. ``parsed``: the mail
-    already parsed by the caller (``ingest_batch``)."""
+    """Stores one mail; never raises for anything in the mail itself. ``parsed`` and
+    ``content``: the mail already parsed by the caller (``ingest_batch``)."""
     sha256 = _sha(raw)
     if len(raw) > conf.max_message_bytes():
         reason = _("The mail is %(size)s MB; the limit is %(limit)s MB.") % {
@@ -450,10 +485,13 @@ def ingest(
                 imap_uidvalidity=uid[0] if uid else None,
                 imap_uid=uid[1] if uid else None,
             )
-            notes, customer, acknowledge = _apply(mail, record, mailbox)
-            # Inserted last, in the same transaction as everything it led to: a second copy
-            # fails here on the unique constraint and all of its work is rolled back.
-            record.save(force_insert=True)
+            notes, customer, acknowledge = _apply(mail, record, mailbox, content)
+            if _seen.get() is None:
+                # Inserted last, in the same transaction as everything it led to: a second
+                # copy fails here on the unique constraint and all of its work is rolled back.
+                record.save(force_insert=True)
+            # In a batch the records are inserted together when it ends (``_write_records``),
+            # still in its transaction; copies within the batch are caught by its keys.
             if mailbox.quarantined_count:  # it may have failed before and is fine now
                 Quarantine.objects.filter(mailbox=mailbox, dedupe_key=key).delete()
             _count(mailbox, stored_count=1)
@@ -544,7 +582,7 @@ def _bounce(mail: ParsedMail, record: MailRecord) -> list[str]:
             original.ticket_message.ticket if original.ticket_message else original.ticket
         )
     elif ids:
-        record.ticket = threading.ticket_for_ids(ids)
+        record.ticket = threading.ticket_for_ids(ids, _unsaved_threads())
     now = timezone.now()
     for address in report.recipients[:20]:
         flagged, created = BouncedAddress.objects.get_or_create(
@@ -583,7 +621,7 @@ def _over_rate_limit(address: str) -> bool:
 
 
 def _apply(
-    mail: ParsedMail, record: MailRecord, mailbox: Mailbox
+    mail: ParsedMail, record: MailRecord, mailbox: Mailbox, prepared: Content | None = None
 ) -> tuple[list[str], User | None, int | None]:
     """Decides what the mail becomes and does it (inside the caller's transaction); returns
     notes for the message, the customer it came from (if it became a customer's) and the
@@ -598,18 +636,18 @@ def _apply(
         return notes, None, None
     if verdict.own:
         record.outcome = Outcome.OWN
-        record.ticket = threading.ticket_for_ids(mail.thread_ids)
+        record.ticket = threading.ticket_for_ids(mail.thread_ids, _unsaved_threads())
         return notes, None, None
     sender_address = mail.from_address
     if not sender_address:
         raise Rejected(_("The mail has no valid sender address."))
 
-    content = content_of(mail)
+    content = prepared or content_of(mail)
     record.quoted = content.quoted[:100_000]
     record.signature = content.signature[:5000]
     known = _user_by_address(sender_address)
     sender = known if known is not None and not known.is_agent else None
-    ticket, _how = threading.find_ticket(mail, sender)
+    ticket, _how = threading.find_ticket(mail, sender, _unsaved_threads())
 
     if known is not None and known.role in STAFF_ROLES:
         # Mail "from an agent" is an agent's action only when the desk's own servers say it

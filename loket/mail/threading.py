@@ -12,6 +12,7 @@ A changed subject does not break a thread: step 1 does not look at it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Literal
 
@@ -51,7 +52,9 @@ def current(ticket: Ticket) -> Ticket:
     return ticket
 
 
-def ticket_for_ids(ids: list[str]) -> Ticket | None:
+def ticket_for_ids(ids: list[str], unsaved: Mapping[str, int] | None = None) -> Ticket | None:
+    """The ticket of the first of ``ids`` Loket has seen or sent; ``unsaved``: Message-IDs
+    of mail stored in the running import batch whose records are not written yet."""
     if not ids:
         return None
     rows = (
@@ -64,6 +67,8 @@ def ticket_for_ids(ids: list[str]) -> Ticket | None:
         found = message_ticket_id or ticket_id
         if found is not None:
             by_id.setdefault(message_id, found)
+    for mid, found in (unsaved or {}).items():
+        by_id.setdefault(mid, found)
     for mid in ids:
         if mid in by_id:
             ticket = Ticket.objects.filter(pk=by_id[mid]).first()
@@ -104,8 +109,10 @@ def ticket_for_same_subject(subject: str, sender: User | None) -> Ticket | None:
     return None
 
 
-def find_ticket(mail: ParsedMail, sender: User | None) -> tuple[Ticket | None, How]:
-    ticket = ticket_for_ids(mail.thread_ids)
+def find_ticket(
+    mail: ParsedMail, sender: User | None, unsaved: Mapping[str, int] | None = None
+) -> tuple[Ticket | None, How]:
+    ticket = ticket_for_ids(mail.thread_ids, unsaved)
     if ticket is not None:
         return ticket, "message-id"
     ticket = ticket_for_subject_number(mail.subject, sender)

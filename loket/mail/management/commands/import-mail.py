@@ -11,6 +11,7 @@ from django.db import InterfaceError, OperationalError
 
 from loket.mail.ingest import chunks, ingest_batch
 from loket.mail.models import Mailbox
+from loket.mail.pipeline import Prepared, default_workers, prepared_batches
 from loket.mail.sources import read_path
 
 
@@ -26,6 +27,13 @@ class Command(BaseCommand):
             "--mailbox", default="import", help="mailbox to store into (made if missing)"
         )
         parser.add_argument("--quiet", action="store_true", help="no progress line")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=default_workers(),
+            help="processes that parse ahead while this one stores (0: parse here too; "
+            "default: one fewer than the cores, at least one)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         mailbox = Mailbox.objects.filter(name=options["mailbox"]).first()
@@ -38,8 +46,8 @@ class Command(BaseCommand):
         for path in options["paths"]:
             try:
                 raws = (item.raw for item in read_path(Path(path)))
-                for chunk in chunks(raws):
-                    for result in self._ingest(chunk, mailbox):
+                for chunk, prepared in prepared_batches(chunks(raws), options["jobs"]):
+                    for result in self._ingest(chunk, prepared, mailbox):
                         counts[result] += 1
                         total += 1
                     now = time.monotonic()
@@ -56,12 +64,15 @@ class Command(BaseCommand):
             f"{counts['quarantined']} quarantined"
         )
 
-    def _ingest(self, chunk: list[bytes], mailbox: Mailbox) -> list[str]:
+    def _ingest(
+        self, chunk: list[bytes], prepared: list[Prepared | None], mailbox: Mailbox
+    ) -> list[str]:
         """One batch in one transaction (each mail in its own savepoint, so a bad one is
         quarantined alone); when the database fails, the whole batch is tried again."""
         for attempt in range(5):
             try:
-                return [result.status for result in ingest_batch(chunk, mailbox)]
+                results = ingest_batch(chunk, mailbox, prepared=prepared)
+                return [result.status for result in results]
             except (OperationalError, InterfaceError):
                 if attempt == 4:
                     raise
