@@ -253,7 +253,10 @@ def _prefetch(
     which mails are stored already, who the senders are, how many tickets each opened in the
     last hour. Three queries instead of three per mail."""
     seen = _seen.get()
-    keys = [quick_key(raw, _sha(raw)) for raw in raws]
+    keys = [
+        quick_key(raw, mail.sha256 if mail is not None else _sha(raw))
+        for raw, mail in zip(raws, given, strict=True)
+    ]
     if seen is not None and keys:
         stored = MailRecord.objects.filter(
             mailbox=mailbox, direction=Direction.IN, dedupe_key__in=keys
@@ -443,7 +446,7 @@ def ingest(
 ) -> Result:
     """Stores one mail; never raises for anything in the mail itself. ``parsed`` and
     ``content``: the mail already parsed by the caller (``ingest_batch``)."""
-    sha256 = _sha(raw)
+    sha256 = parsed.sha256 if parsed is not None else _sha(raw)
     if len(raw) > conf.max_message_bytes():
         reason = _("The mail is %(size)s MB; the limit is %(limit)s MB.") % {
             "size": round(len(raw) / 1048576, 1),

@@ -19,7 +19,7 @@ from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
@@ -55,30 +55,50 @@ def new_message_id(ticket: Ticket, message: Message | None = None, *, kind: str 
     return f"loket.{ticket.pk}.{middle}{secrets.token_hex(8)}@{_domain()}"
 
 
-def _automatic_sent(ticket: Ticket, kind: str) -> bool:
-    return MailRecord.objects.filter(
-        direction=Direction.OUT, ticket=ticket, message_id__startswith=f"loket.{ticket.pk}.{kind}."
-    ).exists()
+def _records_of(ticket: Ticket) -> QuerySet[MailRecord]:
+    """Every mail record of the ticket: the ticket's own and those of its messages."""
+    return MailRecord.objects.filter(Q(ticket=ticket) | Q(ticket_message__ticket=ticket))
+
+
+def _customer_mails(ticket: Ticket) -> QuerySet[MailRecord]:
+    return _records_of(ticket).filter(direction=Direction.IN, outcome=Outcome.MESSAGE)
+
+
+def _automatic_record(ticket: Ticket, kind: str) -> MailRecord | None:
+    """The automatic mail of ``kind`` made for the ticket, if there is one."""
+    return (
+        MailRecord.objects.filter(
+            direction=Direction.OUT,
+            ticket=ticket,
+            message_id__startswith=f"loket.{ticket.pk}.{kind}.",
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+def hard_bounced(addresses: list[str]) -> set[str]:
+    """Those of ``addresses`` (lower case) with a hard bounce (5.x.x) in the last 30 days:
+    automatic mail and Cc copies are not sent there again."""
+    since = timezone.now() - timedelta(days=30)
+    return set(
+        BouncedAddress.objects.filter(
+            address__in=[a.lower() for a in addresses],
+            last_status__startswith="5",
+            last_bounce_at__gte=since,
+        ).values_list("address", flat=True)
+    )
 
 
 def permanently_bounced(address: str) -> bool:
-    """A hard bounce (5.x.x) in the last 30 days: automatic mail is not sent there again."""
-    since = timezone.now() - timedelta(days=30)
-    return BouncedAddress.objects.filter(
-        address=address.lower(), last_status__startswith="5", last_bounce_at__gte=since
-    ).exists()
+    return bool(hard_bounced([address]))
 
 
 def cc_for(ticket: Ticket, customer_address: str) -> list[str]:
     """Reply to all: the others on the customer side's latest mail in this ticket (its sender
     when that was not the customer, and its To and Cc), minus the desk's own addresses and
     addresses that bounce."""
-    latest = (
-        MailRecord.objects.filter(direction=Direction.IN, outcome=Outcome.MESSAGE)
-        .filter(Q(ticket=ticket) | Q(ticket_message__ticket=ticket))
-        .order_by("-id")
-        .first()
-    )
+    latest = _customer_mails(ticket).order_by("-id").first()
     if latest is None:
         return []
     skip = set(conf.own_addresses()) | {customer_address.lower()}
@@ -87,15 +107,15 @@ def cc_for(ticket: Ticket, customer_address: str) -> list[str]:
         folded = str(address).strip().lower()
         if folded and "@" in folded and folded not in skip and folded not in cc:
             cc.append(folded)
-    cc = [a for a in cc if not permanently_bounced(a)]
-    return cc[: conf.max_cc()]
+    bounced = hard_bounced(cc)
+    return [a for a in cc if a not in bounced][: conf.max_cc()]
 
 
 def _desk_address(ticket: Ticket) -> str:
     """The address the customer wrote to, so the answer comes from there."""
     first = (
-        MailRecord.objects.filter(direction=Direction.IN)
-        .filter(Q(ticket=ticket) | Q(ticket_message__ticket=ticket))
+        _records_of(ticket)
+        .filter(direction=Direction.IN)
         .exclude(mailbox__address="")
         .select_related("mailbox")
         .order_by("id")
@@ -109,7 +129,7 @@ def _desk_address(ticket: Ticket) -> str:
 def thread_headers(ticket: Ticket, exclude: MailRecord | None = None) -> tuple[str, list[str]]:
     """In-Reply-To (the customer's latest mail) and References (the thread, capped)."""
     records = (
-        MailRecord.objects.filter(Q(ticket=ticket) | Q(ticket_message__ticket=ticket))
+        _records_of(ticket)
         .exclude(message_id="")
         .filter(Q(direction=Direction.OUT) | Q(outcome=Outcome.MESSAGE))
         .order_by("id")
@@ -268,15 +288,7 @@ def _send_automatic(
 ) -> MailRecord | None:
     """One automatic mail of ``kind`` per ticket: made once, then (re)delivered until it is
     sent or has failed for good, so a retried task finishes what a failed try began."""
-    record = (
-        MailRecord.objects.filter(
-            direction=Direction.OUT,
-            ticket=ticket,
-            message_id__startswith=f"loket.{ticket.pk}.{kind}.",
-        )
-        .order_by("id")
-        .first()
-    )
+    record = _automatic_record(ticket, kind)
     if record is not None and record.delivery_status != Delivery.PENDING:
         return None  # sent, bounced or failed for good: never a second one
     if record is None:
@@ -324,20 +336,11 @@ def send_acknowledgement(ticket_pk: int) -> MailRecord | None:
     if opener is None or opener.automatic or opener.from_address != customer.email.lower():
         return None
     if (
-        not _automatic_sent(ticket, "ack")
+        _automatic_record(ticket, "ack") is None
         and _acks_recently(customer.email) >= conf.acks_per_hour()
     ):
         return None
     return _send_automatic(ticket, customer, "ack", "acknowledgement", "auto-replied")
-
-
-def _opened_by_mail(ticket: Ticket) -> MailRecord | None:
-    return (
-        MailRecord.objects.filter(direction=Direction.IN, outcome=Outcome.MESSAGE)
-        .filter(Q(ticket=ticket) | Q(ticket_message__ticket=ticket))
-        .order_by("id")
-        .first()
-    )
 
 
 def send_closing_notice(ticket_pk: int, event_pk: int) -> MailRecord | None:
@@ -347,7 +350,7 @@ def send_closing_notice(ticket_pk: int, event_pk: int) -> MailRecord | None:
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_pk).first()
     if ticket is None or ticket.customer is None or ticket.state != State.RESOLVED:
         return None
-    opener = _opened_by_mail(ticket)
+    opener = _customer_mails(ticket).order_by("id").first()
     if opener is None or opener.automatic:
         return None
     return _send_automatic(
