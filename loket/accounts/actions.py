@@ -24,10 +24,14 @@ def _organisation_domains() -> dict[str, Organisation]:
     return by_domain
 
 
-def register_customer(email: str, *, display_name: str = "", language: str = "") -> User:
-    """Find or create a customer by address; new ones join their domain's organisation."""
+def register_customer(
+    email: str, *, display_name: str = "", language: str = "", unknown: bool = False
+) -> User:
+    """Find or create a customer by address; new ones join their domain's organisation.
+    ``unknown``: the caller has just looked for the address in this transaction and found
+    nobody (a bulk import looks up all of a batch's senders at once)."""
     email = User.objects.normalize_email(email).lower()
-    existing = User.objects.filter(email__iexact=email).first()
+    existing = None if unknown else User.objects.with_addresses([email]).first()
     if existing is not None:
         return existing
     return User.objects.create_user(

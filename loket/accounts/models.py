@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -71,6 +73,15 @@ class Organisation(models.Model):
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
+    def with_addresses(self, addresses: Iterable[str]) -> models.QuerySet[User]:
+        """The people with these e-mail addresses, in any case (the ``user_email_folded``
+        index answers it, where ``email__iexact`` reads every person on SQLite)."""
+        return (
+            self.get_queryset()
+            .annotate(folded=Lower("email"))
+            .filter(folded__in=[a.lower() for a in addresses])
+        )
+
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:
             raise ValueError("an e-mail address is required")
@@ -126,6 +137,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        indexes = [models.Index(Lower("email"), name="user_email_folded")]
 
     def __str__(self) -> str:
         return self.name

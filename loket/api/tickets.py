@@ -50,6 +50,7 @@ from loket.api.schemas import (
     priority_name,
     team_ref,
 )
+from loket.mail.addresses import InvalidCc
 from loket.tickets import actions
 from loket.tickets.access import get_ticket_for, messages_visible_to, tickets_visible_to
 from loket.tickets.actions import ActionError, NewAttachment
@@ -87,6 +88,11 @@ class MessageOut(Schema):
     attachments: list[AttachmentOut]
     needs_reply: bool
     call_duration_seconds: int | None
+    cc: list[str] | None = Field(
+        None,
+        description="Agents only: the Cc an agent chose for a reply; null when it was left to "
+        "the sending (reply to all), and always null for customers.",
+    )
 
 
 class EventOut(Schema):
@@ -142,7 +148,7 @@ def attachment_out(attachment: Attachment) -> AttachmentOut:
     )
 
 
-def message_out(message: Message) -> MessageOut:
+def message_out(message: Message, *, staff: bool = False) -> MessageOut:
     return MessageOut(
         id=message.pk,
         ticket=message.ticket_id,
@@ -155,6 +161,7 @@ def message_out(message: Message) -> MessageOut:
         attachments=[attachment_out(a) for a in message.attachments.all()],
         needs_reply=message.needs_reply,
         call_duration_seconds=message.call_duration_seconds,
+        cc=message.cc if staff else None,
     )
 
 
@@ -255,11 +262,20 @@ class TicketPatch(Schema):
     )
 
 
+CcAddress = Annotated[str, Field(max_length=320), SafeText]
+
+
 class ReplyIn(Schema):
     body: Body
     body_html: BodyHtml = ""
     state: State | None = Field(None, description="Agents only: the state after the reply.")
     attachments: Attachments = Field(default_factory=list)
+    cc: list[CcAddress] | None = Field(
+        None,
+        description="Agents only: exactly these addresses in Cc of the mail to the customer "
+        "([] for none); leave it out (or null) to copy the others on the customer's latest "
+        "mail. The customer's and the desk's own addresses are dropped.",
+    )
 
 
 class NoteIn(Schema):
@@ -522,17 +538,21 @@ def reply(request: HttpRequest, id: Id, payload: ReplyIn) -> Status[MessageOut]:
     message on their ticket (on a closed ticket it opens a linked follow-up ticket)."""
     user = current_user(request)
     ticket = get_ticket_for(user, id, write=True)
-    _agents_only(user, payload, ("state",))
+    _agents_only(user, payload, ("state", "cc"))
     files = _files(payload.attachments)
     if user.is_agent:
-        message = actions.reply(
-            ticket,
-            body=payload.body,
-            body_html=payload.body_html,
-            by=user,
-            attachments=files,
-            then_state=payload.state,
-        )
+        try:
+            message = actions.reply(
+                ticket,
+                body=payload.body,
+                body_html=payload.body_html,
+                by=user,
+                attachments=files,
+                then_state=payload.state,
+                cc=payload.cc,
+            )
+        except InvalidCc as exc:
+            raise ApiError(422, "invalid", str(exc), field="cc") from exc
     else:
         message = actions.add_customer_message(
             ticket,
@@ -543,7 +563,9 @@ def reply(request: HttpRequest, id: Id, payload: ReplyIn) -> Status[MessageOut]:
             by=user,
             attachments=files,
         )
-    return Status(201, message_out(_messages(Message.objects.filter(pk=message.pk)).get()))
+    staff = user.is_agent
+    reply_out = message_out(_messages(Message.objects.filter(pk=message.pk)).get(), staff=staff)
+    return Status(201, reply_out)
 
 
 @router.post("/tickets/{id}/notes", response={201: MessageOut, **ERRORS})
@@ -555,7 +577,8 @@ def add_note(request: HttpRequest, id: Id, payload: NoteIn) -> Status[MessageOut
     message = actions.add_note(ticket, body=payload.body, by=user, attachments=_files(
         payload.attachments
     ))  # fmt: skip
-    return Status(201, message_out(_messages(Message.objects.filter(pk=message.pk)).get()))
+    note = _messages(Message.objects.filter(pk=message.pk)).get()
+    return Status(201, message_out(note, staff=True))
 
 
 @router.post("/tickets/{id}/escalate", response={200: TicketOut, **ERRORS})
@@ -599,7 +622,8 @@ def list_messages(request: HttpRequest, id: Id) -> list[MessageOut]:
     """The conversation, oldest first. Customers do not see internal notes."""
     user = current_user(request)
     ticket = get_ticket_for(user, id)
-    return [message_out(m) for m in _messages(messages_visible_to(user, ticket))]
+    staff = user.is_agent
+    return [message_out(m, staff=staff) for m in _messages(messages_visible_to(user, ticket))]
 
 
 @router.get("/tickets/{id}/events", response={200: list[EventOut], **ERRORS})

@@ -9,8 +9,15 @@ import time
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from loket.lib import memo
+
 
 def _int(name: str, default: int) -> int:
+    """Read once per batch of bulk work (``loket.lib.memo``), else every time."""
+    return memo.remember(("mail.conf", name, default), lambda: _read_int(name, default))
+
+
+def _read_int(name: str, default: int) -> int:
     value = getattr(settings, name, None)
     if value is not None:
         return int(value)

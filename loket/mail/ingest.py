@@ -33,13 +33,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Count, F
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loket.accounts.actions import register_customer
 from loket.accounts.models import STAFF_ROLES, User
-from loket.lib import memo
+from loket.lib import bulk, memo
 from loket.lib.files import AttachmentRejected, check_size
 from loket.mail import conf, loops, threading
 from loket.mail.auth import authenticate
@@ -55,7 +54,7 @@ from loket.mail.models import (
     Quarantine,
 )
 from loket.mail.parse import ParsedMail, message_ids, parse
-from loket.tickets import actions, eventlog
+from loket.tickets import actions, eventlog, locks
 from loket.tickets.actions import NewAttachment
 from loket.tickets.models import Channel, Message, State, Ticket
 
@@ -91,23 +90,46 @@ def raw_name(sha256: str) -> str:
 
 def store_raw(raw: bytes, sha256: str) -> str:
     """Content-addressed, so writing the same mail twice (after a crash) is harmless."""
+    return write_raw(raw, sha256)[0]
+
+
+def write_raw(raw: bytes, sha256: str) -> tuple[str, bool]:
+    """``store_raw``, also telling whether the file is new (not there before)."""
     name = raw_name(sha256)
     if isinstance(default_storage, FileSystemStorage):
-        _store_file(Path(default_storage.path(name)), raw)
-    elif not default_storage.exists(name):
-        name = default_storage.save(name, ContentFile(raw))
-    return name
+        return name, _store_file(Path(default_storage.path(name)), raw)
+    if default_storage.exists(name):
+        return name, False
+    return default_storage.save(name, ContentFile(raw)), True
 
 
-def _store_file(path: Path, raw: bytes) -> None:
+def _store_file(path: Path, raw: bytes) -> bool:
     """On local disk: written under a temporary name and renamed, so a reader (or a crash)
     never sees half a file; a second writer of the same bytes just replaces it."""
     if path.exists():
-        return
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading_ident()}.tmp")
     temporary.write_bytes(raw)
     os.replace(temporary, path)
+    return True
+
+
+def _drop_unused_raw(mail: ParsedMail | None) -> None:
+    """A parsing worker wrote this mail's bytes ahead of storing, and the mail turned out to
+    be a copy (same Message-ID, other bytes) of one stored before: its file serves nothing.
+    Removed unless something refers to it after all."""
+    if mail is None or not mail.raw_created or not mail.raw_name:
+        return
+    name = mail.raw_name
+    seen = _seen.get()
+    if seen is not None and any(record.raw.name == name for record in seen.records):
+        return  # the same bytes were stored earlier in this batch (record not written yet)
+    if MailRecord.objects.filter(raw=name).exists() or Quarantine.objects.filter(raw=name).exists():
+        return
+    with suppress(OSError):
+        default_storage.delete(name)
+    mail.raw_created = False
 
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -158,6 +180,9 @@ class _Seen:
     acknowledge: list[int] = field(default_factory=list)
     records: list[MailRecord] = field(default_factory=list)
     threads: dict[str, int] = field(default_factory=dict)
+    # ``threading.ticket_ids_for`` of every Message-ID the batch's mails refer to, read at once
+    known_threads: dict[str, int] = field(default_factory=dict)
+    checked_threads: set[str] = field(default_factory=set)
 
 
 _seen: ContextVar[_Seen | None] = ContextVar("loket_mail_batch_seen", default=None)
@@ -177,7 +202,7 @@ def _user_by_address(address: str) -> User | None:
     folded = address.casefold()
     if seen is not None and folded in seen.users:
         return seen.users[folded]
-    user = User.objects.filter(email__iexact=address).first()
+    user = User.objects.with_addresses([address]).first()
     if seen is not None:
         seen.users[folded] = user
     return user
@@ -228,12 +253,56 @@ def _unsaved_threads() -> dict[str, int]:
     return seen.threads if seen is not None else {}
 
 
+def _known_threads(ids: list[str]) -> dict[str, int] | None:
+    """What the batch has read already about the tickets of ``ids``; ``None``: ask."""
+    seen = _seen.get()
+    ids = ids[: threading.MAX_THREAD_IDS]
+    if seen is None or not seen.checked_threads.issuperset(ids):
+        return None
+    return {mid: seen.known_threads[mid] for mid in ids if mid in seen.known_threads}
+
+
+def _prefetch_threads(seen: _Seen, parsed: Sequence[ParsedMail | None]) -> None:
+    """The tickets the batch's mails answer: their Message-IDs looked up in a few queries,
+    and the tickets locked in one (each would otherwise be read twice per mail)."""
+    wanted: dict[str, None] = {}
+    for mail in parsed:
+        if mail is not None:
+            wanted.update(dict.fromkeys(mail.thread_ids[: threading.MAX_THREAD_IDS]))
+    unread = [mid for mid in wanted if mid not in seen.checked_threads]
+    for start in range(0, len(unread), 500):
+        part = unread[start : start + 500]
+        seen.known_threads.update(threading.ticket_ids_for(part))
+        seen.checked_threads.update(part)
+    answered = {
+        seen.known_threads[mid]
+        for mail in parsed
+        if mail is not None
+        for mid in mail.thread_ids[:1]
+        if mid in seen.known_threads
+    }
+    if answered:
+        locks.lock_many(answered)
+
+
 def _write_records(seen: _Seen | None) -> None:
     """The batch's mail records in one INSERT. Should another importer have stored one of
     the same mails meanwhile, the unique constraint fails it and the batch rolls back whole
     (``ingest_batch`` then stores its mails one by one)."""
     if seen is not None and seen.records:
-        MailRecord.objects.bulk_create(seen.records, batch_size=500)
+        bulk.insert(seen.records)
+
+
+def _clear_quarantine(seen: _Seen | None) -> None:
+    """Mails of the batch that were quarantined before and are stored now leave quarantine."""
+    if seen is None:
+        return
+    by_mailbox: dict[int, list[str]] = {}
+    for record in seen.records:
+        if record.mailbox is not None and record.mailbox.quarantined_count:
+            by_mailbox.setdefault(record.mailbox.pk, []).append(record.dedupe_key)
+    for mailbox_pk, keys in by_mailbox.items():
+        Quarantine.objects.filter(mailbox_id=mailbox_pk, dedupe_key__in=keys).delete()
 
 
 def _enqueue_acknowledgements(seen: _Seen | None) -> None:
@@ -254,7 +323,7 @@ def _prefetch(
     last hour. Three queries instead of three per mail."""
     seen = _seen.get()
     keys = [
-        quick_key(raw, mail.sha256 if mail is not None else _sha(raw))
+        mail.dedupe_key if mail is not None else quick_key(raw, _sha(raw))
         for raw, mail in zip(raws, given, strict=True)
     ]
     if seen is not None and keys:
@@ -276,7 +345,7 @@ def _prefetch(
     unknown = {a.casefold() for a in senders} - set(seen.users)
     if unknown:
         seen.users.update(dict.fromkeys(unknown))
-        for user in User.objects.annotate(folded=Lower("email")).filter(folded__in=unknown):
+        for user in User.objects.with_addresses(unknown):
             seen.users[user.email.casefold()] = user
     uncounted = {a for a in senders if a.casefold() not in seen.opened}
     if uncounted:
@@ -296,6 +365,7 @@ def _prefetch(
         for address, opened in counts:
             folded = address.casefold()
             seen.opened[folded] = seen.opened.get(folded, 0) + opened
+    _prefetch_threads(seen, parsed)
     return parsed
 
 
@@ -319,12 +389,14 @@ def _flush_counts(pending: dict[int, Counter[str]]) -> None:
 def batch() -> Iterator[None]:
     """Stores every mail ingested inside the block in one transaction, for bulk imports.
 
-    Each mail still gets its own savepoint: one that fails or is quarantined rolls back
-    alone, the others stay. Exactly-once holds as before (the ``MailRecord`` of every stored
-    mail commits with it), but nothing is committed until the block ends, so the caller
-    acknowledges the mails only after it; a database error (``OperationalError``) rolls back
-    the whole batch, which the caller then retries as a whole. Look-ups of configuration
-    (default team, routing rules, SLA policy) are read once per batch.
+    Each mail is one unit of work: one that fails or is quarantined rolls back alone, the
+    others stay (with a savepoint per mail; ``ingest_batch`` first tries without them and,
+    should a mail fail, stores the batch again with them). Exactly-once holds as before
+    (the ``MailRecord`` of every stored mail commits with it), but nothing is committed until
+    the block ends, so the caller acknowledges the mails only after it; a database error
+    (``OperationalError``) rolls back the whole batch, which the caller then retries as a
+    whole. Look-ups of configuration (default team, routing rules, SLA policy) are read once
+    per batch.
     """
     if _pending.get() is not None:
         yield
@@ -333,10 +405,11 @@ def batch() -> Iterator[None]:
     token = _pending.set(pending)
     seen_token = _seen.set(_Seen())
     try:
-        with memo.batch(), transaction.atomic():
+        with memo.batch(), transaction.atomic(), locks.holding():
             with eventlog.deferred():
                 yield
             _write_records(_seen.get())
+            _clear_quarantine(_seen.get())
             _flush_counts(pending)
             _enqueue_acknowledgements(_seen.get())
     finally:
@@ -385,7 +458,7 @@ def quarantine(
     return item
 
 
-BATCH_MESSAGES = 100
+BATCH_MESSAGES = 250  # per transaction: SQLite holds its write lock for about 0.3 s
 BATCH_BYTES = 8 * 1048576
 
 
@@ -419,13 +492,21 @@ def ingest_batch(
     where = list(uids) if uids is not None else [None] * len(raws)
     ready = list(prepared) if prepared is not None else [None] * len(raws)
     owner = _seen.get() is None
+    if owner:
+        # First without a savepoint per mail (they cost a tenth of the time): any mail that
+        # fails rolls the whole batch back, and it is stored again with savepoints, where
+        # that mail alone is rolled back and quarantined.
+        token = _careful.set(False)
+        try:
+            return _store_batch(raws, mailbox, where, ready)
+        except _Redo:
+            log.info("a mail of the batch failed; storing the batch again mail by mail")
+        except IntegrityError:
+            log.info("mail batch clashed with another importer; storing it again")
+        finally:
+            _careful.reset(token)
     try:
-        with batch():
-            parsed = _prefetch(mailbox, raws, [p[0] if p else None for p in ready])
-            results = [
-                ingest(raw, mailbox, uid=uid, parsed=mail, content=p[1] if p else None)
-                for raw, mail, uid, p in zip(raws, parsed, where, ready, strict=True)
-            ]
+        return _store_batch(raws, mailbox, where, ready)
     except IntegrityError:
         if not owner:
             raise  # inside someone else's batch: theirs to roll back and retry
@@ -433,7 +514,48 @@ def ingest_batch(
         # clashed when written): nothing of the batch remains; store them one by one.
         log.info("mail batch clashed with another importer; storing one by one")
         return [ingest(raw, mailbox, uid=uid) for raw, uid in zip(raws, where, strict=True)]
-    return results
+
+
+def _store_batch(
+    raws: Sequence[bytes],
+    mailbox: Mailbox,
+    where: Sequence[tuple[int, int] | None],
+    ready: Sequence[tuple[ParsedMail, Content] | None],
+) -> list[Result]:
+    with batch():
+        parsed = _prefetch(mailbox, raws, [p[0] if p else None for p in ready])
+        return [
+            ingest(raw, mailbox, uid=uid, parsed=mail, content=p[1] if p else None)
+            for raw, mail, uid, p in zip(raws, parsed, where, ready, strict=True)
+        ]
+
+
+class _Redo(Exception):
+    """A mail failed in a batch stored without savepoints: the batch must be redone."""
+
+
+# False while a batch is stored without a savepoint per mail (``ingest_batch``).
+_careful: ContextVar[bool] = ContextVar("loket_mail_careful", default=True)
+
+
+@contextmanager
+def _unit_of_work() -> Iterator[None]:
+    """One mail's writes: rolled back alone (its savepoint), or, in a batch stored without
+    savepoints, failing the batch (``_Redo``) so that it is stored again with them."""
+    careful = _careful.get()
+    try:
+        with (
+            eventlog.discarding_on_error(),
+            locks.forgetting_on_error(),
+            transaction.atomic(savepoint=careful),
+        ):
+            yield
+    except (OperationalError, InterfaceError):
+        raise  # the database itself: the caller's to retry
+    except Exception as exc:
+        if not careful:
+            raise _Redo from exc
+        raise
 
 
 def ingest(
@@ -453,9 +575,10 @@ def ingest(
             "limit": conf.max_message_bytes() // 1048576,
         }
         return Result("quarantined", quarantine=quarantine(mailbox, raw, reason, uid=uid))
-    quick = quick_key(raw, sha256)
+    quick = parsed.dedupe_key if parsed is not None else quick_key(raw, sha256)
     if _already_stored(mailbox, quick):
         _count(mailbox, duplicate_count=1)  # known already: not even parsed again
+        _drop_unused_raw(parsed)
         return Result("duplicate")
     try:
         mail = parsed if parsed is not None else parse(raw)
@@ -465,10 +588,11 @@ def ingest(
     key = mail.dedupe_key
     if key != quick and _already_stored(mailbox, key):
         _count(mailbox, duplicate_count=1)
+        _drop_unused_raw(mail)
         return Result("duplicate")
-    name = store_raw(raw, sha256)
+    name = mail.raw_name or store_raw(raw, sha256)
     try:
-        with eventlog.discarding_on_error(), transaction.atomic():
+        with _unit_of_work():
             record = MailRecord(
                 mailbox=mailbox,
                 direction=Direction.IN,
@@ -495,15 +619,19 @@ def ingest(
                 record.save(force_insert=True)
             # In a batch the records are inserted together when it ends (``_write_records``),
             # still in its transaction; copies within the batch are caught by its keys.
-            if mailbox.quarantined_count:  # it may have failed before and is fine now
+            if mailbox.quarantined_count and _seen.get() is None:
+                # It may have failed before and is fine now (a batch clears them together).
                 Quarantine.objects.filter(mailbox=mailbox, dedupe_key=key).delete()
             _count(mailbox, stored_count=1)
         _remember_stored(mailbox, record, customer, acknowledge)
+    except _Redo:
+        raise
     except IntegrityError:
         if MailRecord.objects.filter(
             mailbox=mailbox, direction=Direction.IN, dedupe_key=key
         ).exists():
             _count(mailbox, duplicate_count=1)
+            _drop_unused_raw(mail)
             return Result("duplicate")
         reason = _("database refused the mail:") + "\n" + traceback.format_exc(limit=3)
         item = quarantine(
@@ -639,7 +767,9 @@ def _apply(
         return notes, None, None
     if verdict.own:
         record.outcome = Outcome.OWN
-        record.ticket = threading.ticket_for_ids(mail.thread_ids, _unsaved_threads())
+        record.ticket = threading.ticket_for_ids(
+            mail.thread_ids, _unsaved_threads(), _known_threads(mail.thread_ids)
+        )
         return notes, None, None
     sender_address = mail.from_address
     if not sender_address:
@@ -650,7 +780,9 @@ def _apply(
     record.signature = content.signature[:5000]
     known = _user_by_address(sender_address)
     sender = known if known is not None and not known.is_agent else None
-    ticket, _how = threading.find_ticket(mail, sender, _unsaved_threads())
+    ticket, _how = threading.find_ticket(
+        mail, sender, _unsaved_threads(), _known_threads(mail.thread_ids)
+    )
 
     if known is not None and known.role in STAFF_ROLES:
         # Mail "from an agent" is an agent's action only when the desk's own servers say it
@@ -689,6 +821,7 @@ def _apply(
         sender_address,
         display_name=mail.sender.name if mail.sender else "",
         language=content.language if content.language in ui_languages else "",
+        unknown=known is None and _seen.get() is not None,
     )
     attachments = _attachments(mail, notes)
     body = _body(content, mail, notes)

@@ -191,6 +191,10 @@ class ParsedMail:
     authentication_results: list[str]
     report: DeliveryReport | None = None
     html_source: str = ""  # the HTML as sent, only for cutting off quotes before sanitising
+    # Set by the parsing workers of a bulk import (``loket.mail.pipeline``), which write the
+    # raw bytes ahead of storing: the file's name, and whether this mail's bytes created it.
+    raw_name: str = ""
+    raw_created: bool = False
 
     @property
     def dedupe_key(self) -> str:

@@ -111,6 +111,15 @@ def cc_for(ticket: Ticket, customer_address: str) -> list[str]:
     return [a for a in cc if a not in bounced][: conf.max_cc()]
 
 
+def chosen_cc(message: Message, customer_address: str) -> list[str]:
+    """The Cc the agent chose for the reply (``Message.cc``, checked when it was stored),
+    minus the customer and addresses that bounce."""
+    chosen = [a.lower() for a in message.cc or [] if isinstance(a, str)]
+    customer = customer_address.lower()
+    bounced = hard_bounced(chosen)
+    return [a for a in chosen if a != customer and a not in bounced]
+
+
 def _desk_address(ticket: Ticket) -> str:
     """The address the customer wrote to, so the answer comes from there."""
     first = (
@@ -238,7 +247,10 @@ def send_reply(message_pk: int) -> MailRecord | None:
     ticket = message.ticket
     customer = ticket.customer
     assert customer is not None
-    cc = cc_for(ticket, customer.email)
+    if message.cc is not None:  # the agent chose the Cc
+        cc = chosen_cc(message, customer.email)
+    else:
+        cc = cc_for(ticket, customer.email)
     record, _created = MailRecord.objects.get_or_create(
         ticket_message=message,
         defaults={

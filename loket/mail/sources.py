@@ -33,6 +33,18 @@ def is_mbox(path: Path) -> bool:
         return handle.read(5) == b"From "
 
 
+def _read_file(file: Path) -> Iterator[Item]:
+    """A file in a folder: an mbox (by its first bytes, whatever its name) or an .eml;
+    opened once."""
+    with file.open("rb") as handle:
+        start = handle.read(5)
+        if start == b"From ":
+            handle.seek(0)
+            yield from read_mbox(handle, str(file))
+        elif file.suffix.lower() == ".eml":
+            yield Item(str(file), start + handle.read())
+
+
 def read_mbox(handle: BinaryIO, origin: str = "mbox") -> Iterator[Item]:
     """Splits an mbox stream on "From " lines (mboxrd and mboxo), un-escaping ">From "."""
     lines: list[bytes] = []
@@ -76,11 +88,8 @@ def read_path(path: Path) -> Iterator[Item]:
         yield from read_maildir(path)
     elif path.is_dir():
         for file in sorted(path.rglob("*")):
-            if file.is_file() and file.suffix.lower() in {".eml", ".mbox", ""}:
-                if is_mbox(file):
-                    yield from read_path(file)
-                elif file.suffix.lower() == ".eml":
-                    yield Item(str(file), file.read_bytes())
+            if file.suffix.lower() in {".eml", ".mbox", ""} and file.is_file():
+                yield from _read_file(file)
     elif is_mbox(path):
         with path.open("rb") as handle:
             yield from read_mbox(handle, str(path))

@@ -12,7 +12,7 @@ A changed subject does not break a thread: step 1 does not look at it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Literal
 
@@ -22,6 +22,7 @@ from loket.accounts.models import User
 from loket.mail import conf
 from loket.mail.models import MailRecord
 from loket.mail.parse import ParsedMail
+from loket.tickets import locks
 from loket.tickets.models import State, Ticket
 
 SUBJECT_NUMBER = re.compile(r"\[#(\d{1,12})\]")
@@ -32,6 +33,7 @@ _PREFIX = re.compile(
 )
 
 How = Literal["message-id", "subject-number", "subject", ""]
+MAX_THREAD_IDS = 50  # of In-Reply-To and References, most specific first
 
 
 def normalise_subject(subject: str) -> str:
@@ -48,17 +50,15 @@ def current(ticket: Ticket) -> Ticket:
     seen = {ticket.pk}
     while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
         seen.add(ticket.merged_into_id)
-        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
+        ticket = locks.held(ticket.merged_into_id) or Ticket.objects.get(pk=ticket.merged_into_id)
     return ticket
 
 
-def ticket_for_ids(ids: list[str], unsaved: Mapping[str, int] | None = None) -> Ticket | None:
-    """The ticket of the first of ``ids`` Loket has seen or sent; ``unsaved``: Message-IDs
-    of mail stored in the running import batch whose records are not written yet."""
-    if not ids:
-        return None
+def ticket_ids_for(ids: Collection[str]) -> dict[str, int]:
+    """The ticket of each of ``ids`` Loket has seen or sent (the latest record's, when the
+    same id was recorded twice)."""
     rows = (
-        MailRecord.objects.filter(message_id__in=ids[:50])
+        MailRecord.objects.filter(message_id__in=list(ids))
         .order_by("-id")
         .values_list("message_id", "ticket_message__ticket_id", "ticket_id")
     )
@@ -67,11 +67,28 @@ def ticket_for_ids(ids: list[str], unsaved: Mapping[str, int] | None = None) -> 
         found = message_ticket_id or ticket_id
         if found is not None:
             by_id.setdefault(message_id, found)
+    return by_id
+
+
+def ticket_for_ids(
+    ids: list[str],
+    unsaved: Mapping[str, int] | None = None,
+    known: Mapping[str, int] | None = None,
+) -> Ticket | None:
+    """The ticket of the first of ``ids`` Loket has seen or sent. ``unsaved``: Message-IDs
+    of mail stored in the running import batch whose records are not written yet; ``known``:
+    ``ticket_ids_for`` of these ids, when the caller has read it already (a batch reads it for
+    all of its mails at once)."""
+    ids = ids[:MAX_THREAD_IDS]
+    if not ids:
+        return None
+    by_id = dict(known) if known is not None else ticket_ids_for(ids)
     for mid, found in (unsaved or {}).items():
         by_id.setdefault(mid, found)
     for mid in ids:
         if mid in by_id:
-            ticket = Ticket.objects.filter(pk=by_id[mid]).first()
+            pk = by_id[mid]
+            ticket = locks.held(pk) or Ticket.objects.filter(pk=pk).first()
             return current(ticket) if ticket is not None else None
     return None
 
@@ -96,8 +113,10 @@ def ticket_for_subject_number(subject: str, sender: User | None) -> Ticket | Non
 
 def ticket_for_same_subject(subject: str, sender: User | None) -> Ticket | None:
     days = conf.thread_by_subject_days()
+    if days <= 0 or sender is None:
+        return None
     wanted = normalise_subject(subject)
-    if days <= 0 or sender is None or not wanted:
+    if not wanted:
         return None
     since = timezone.now() - timedelta(days=days)
     candidates = Ticket.objects.filter(
@@ -110,9 +129,12 @@ def ticket_for_same_subject(subject: str, sender: User | None) -> Ticket | None:
 
 
 def find_ticket(
-    mail: ParsedMail, sender: User | None, unsaved: Mapping[str, int] | None = None
+    mail: ParsedMail,
+    sender: User | None,
+    unsaved: Mapping[str, int] | None = None,
+    known: Mapping[str, int] | None = None,
 ) -> tuple[Ticket | None, How]:
-    ticket = ticket_for_ids(mail.thread_ids, unsaved)
+    ticket = ticket_for_ids(mail.thread_ids, unsaved, known)
     if ticket is not None:
         return ticket, "message-id"
     ticket = ticket_for_subject_number(mail.subject, sender)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 
 from loket.sla import calendars
 from loket.sla.calendars import Calendar
@@ -44,13 +45,19 @@ class Clock:
         return self.status == ClockStatus.RUNNING
 
 
+# Each clock's columns on ``TicketSla`` ("first_response_status", …), and a reader for them.
+_COLUMNS = {kind: tuple(f"{kind}_{name}" for name in CLOCK_FIELDS) for kind in ClockKind}
+_READ = {kind: attrgetter(*columns) for kind, columns in _COLUMNS.items()}
+_FIELDS = attrgetter(*CLOCK_FIELDS)
+
+
 def get(sla: TicketSla, kind: ClockKind) -> Clock:
-    return Clock(kind, *(getattr(sla, f"{kind}_{name}") for name in CLOCK_FIELDS))
+    return Clock(kind, *_READ[kind](sla))
 
 
 def put(sla: TicketSla, clock: Clock) -> None:
-    for name in CLOCK_FIELDS:
-        setattr(sla, f"{clock.kind}_{name}", getattr(clock, name))
+    for column, value in zip(_COLUMNS[clock.kind], _FIELDS(clock), strict=True):
+        setattr(sla, column, value)
 
 
 @dataclass(frozen=True)

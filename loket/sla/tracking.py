@@ -22,7 +22,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from loket.accounts.models import Organisation
-from loket.lib import memo
+from loket.lib import bulk, memo
 from loket.sla import alarms, still_working
 from loket.sla.clocks import Change, Setup, apply
 from loket.sla.models import ClockKind, Policy, Target, TicketSla
@@ -214,7 +214,7 @@ def track_many(events: list[Event]) -> None:
         # Rewritten rather than ``bulk_update``d: nothing refers to these rows, and one DELETE
         # plus one INSERT beats an UPDATE with a CASE per column for every row many times over.
         TicketSla.objects.filter(pk__in=[sla.pk for sla in changed]).delete()
-    TicketSla.objects.bulk_create([*created, *changed], batch_size=500)
+    bulk.insert([*created, *changed])
 
 
 def _oldest_among(rows: list[tuple[int, datetime]], upto_message: int | None) -> datetime | None:

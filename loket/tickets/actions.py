@@ -7,10 +7,11 @@ enqueues side effects in the same transaction (an outbox: both commit or neither
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -20,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loket.accounts.models import Team, Tier, User
-from loket.lib import memo
+from loket.lib import bulk, memo
 from loket.lib.files import check_size, display_name, sniff_type
 from loket.lib.html import html_to_text, sanitise_html
-from loket.tickets import eventlog, states
+from loket.tickets import eventlog, locks, states
 from loket.tickets.models import (
     Attachment,
     Channel,
@@ -38,6 +39,9 @@ from loket.tickets.models import (
     TicketLink,
 )
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 class ActionError(ValueError):
     """A request that cannot be carried out, with a reason to show the person."""
@@ -49,6 +53,19 @@ class NewAttachment:
     data: bytes
 
 
+def _atomic(action: Callable[P, R]) -> Callable[P, R]:
+    """``transaction.atomic`` for an action. Inside a bulk import (``eventlog.deferring()``)
+    each mail is one unit of work that a failure rolls back whole (``loket.mail.ingest``);
+    the actions it calls join it instead of opening a savepoint each."""
+
+    @functools.wraps(action)
+    def atomic_action(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic(savepoint=not eventlog.deferring()):
+            return action(*args, **kwargs)
+
+    return atomic_action
+
+
 def _require_agent(by: User | None) -> User:
     if by is None or not by.is_agent:
         raise PermissionDenied(_("Only agents may do this."))
@@ -56,7 +73,7 @@ def _require_agent(by: User | None) -> User:
 
 
 def _lock(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    return locks.lock(ticket.pk)
 
 
 def _event(
@@ -80,7 +97,7 @@ def _event(
 def _save(ticket: Ticket, *fields: str) -> None:
     ticket.version += 1
     ticket.updated_at = timezone.now()
-    ticket.save(update_fields=[*fields, "version", "updated_at"])
+    bulk.save_fields(ticket, *fields, "version", "updated_at")
 
 
 def default_team(tier: int) -> Team:
@@ -193,7 +210,7 @@ def create_ticket(
     return ticket
 
 
-@transaction.atomic
+@_atomic
 def create_ticket_with_message(
     *,
     subject: str,
@@ -222,33 +239,38 @@ def create_ticket_with_message(
     if by is not None and not by.is_agent and (customer is None or customer.pk != by.pk):
         raise PermissionDenied(_("Customers open tickets only for themselves."))
     now = timezone.now()
-    ticket = Ticket.objects.create(
-        subject=subject,
-        customer=customer,
-        organisation=customer.organisation if customer is not None else None,
-        channel=channel,
-        priority=priority,
-        tier=(team.tier if team else Tier.FIRST_LINE),
-        team=team or default_team(Tier.FIRST_LINE),
-        language=language or (customer.language if customer else ""),
-        created_at=now,
-        updated_at=now,
-        awaiting_reply_since=now if customer is not None else None,
+    ticket = bulk.create(
+        Ticket(
+            subject=subject,
+            customer=customer,
+            organisation=customer.organisation if customer is not None else None,
+            channel=channel,
+            priority=priority,
+            tier=(team.tier if team else Tier.FIRST_LINE),
+            team=team or default_team(Tier.FIRST_LINE),
+            language=language or (customer.language if customer else ""),
+            created_at=now,
+            updated_at=now,
+            awaiting_reply_since=now if customer is not None else None,
+        )
     )
+    locks.hold(ticket)
     created: dict[str, Any] = {"channel": channel, "subject": subject}
     if mailbox_id is not None:
         created["mailbox"] = mailbox_id
     _event(ticket, by, EventKind.CREATED, after=created)
-    message = Message.objects.create(
-        ticket=ticket,
-        kind=MessageKind.CUSTOMER,
-        author=customer,
-        channel=channel,
-        body=text,
-        body_html=clean_html,
-        created_at=now,
-        needs_reply=customer is not None,
-        call_duration_seconds=call_duration_seconds,
+    message = bulk.create(
+        Message(
+            ticket=ticket,
+            kind=MessageKind.CUSTOMER,
+            author=customer,
+            channel=channel,
+            body=text,
+            body_html=clean_html,
+            created_at=now,
+            needs_reply=customer is not None,
+            call_duration_seconds=call_duration_seconds,
+        )
     )
     _store_attachments(message, attachments)
     _event(ticket, by, EventKind.MESSAGE, after={"kind": MessageKind.CUSTOMER}, message=message)
@@ -257,7 +279,7 @@ def create_ticket_with_message(
     return ticket, message
 
 
-@transaction.atomic
+@_atomic
 def add_customer_message(
     ticket: Ticket,
     *,
@@ -275,7 +297,7 @@ def add_customer_message(
     if by is not None and not by.is_agent and (author is None or author.pk != by.pk):
         raise PermissionDenied(_("Customers write only as themselves."))
     while ticket.merged_into_id is not None:  # merged tickets can be merged again
-        ticket = _lock(Ticket.objects.get(pk=ticket.merged_into_id))
+        ticket = locks.lock(ticket.merged_into_id)
     if ticket.state == State.CLOSED:
         follow_up, first = create_ticket_with_message(
             subject=ticket.subject,
@@ -292,15 +314,17 @@ def add_customer_message(
         _link(follow_up, ticket, by)
         return first
     text, clean_html = _body_fields(body, body_html)
-    message = Message.objects.create(
-        ticket=ticket,
-        kind=MessageKind.CUSTOMER,
-        author=author,
-        channel=channel,
-        body=text,
-        body_html=clean_html,
-        needs_reply=True,
-        call_duration_seconds=call_duration_seconds,
+    message = bulk.create(
+        Message(
+            ticket=ticket,
+            kind=MessageKind.CUSTOMER,
+            author=author,
+            channel=channel,
+            body=text,
+            body_html=clean_html,
+            needs_reply=True,
+            call_duration_seconds=call_duration_seconds,
+        )
     )
     _store_attachments(message, attachments)
     _event(ticket, by, EventKind.MESSAGE, after={"kind": MessageKind.CUSTOMER}, message=message)
@@ -317,7 +341,7 @@ def add_customer_message(
     return message
 
 
-@transaction.atomic
+@_atomic
 def reply(
     ticket: Ticket,
     *,
@@ -327,13 +351,26 @@ def reply(
     attachments: Sequence[NewAttachment] = (),
     then_state: State | None = None,
     channel: Channel | None = None,
+    cc: Sequence[str] | None = None,
 ) -> Message:
-    """A public reply by an agent. It answers every customer message still waiting."""
+    """A public reply by an agent. It answers every customer message still waiting.
+
+    ``cc``: the addresses the mail goes to in Cc, exactly (checked by
+    ``loket.mail.addresses.clean_cc``; empty: no Cc); ``None`` leaves it to the sending,
+    which copies the others on the customer's latest mail (``loket.mail.send.cc_for``)."""
     _require_agent(by)
     ticket = _lock(ticket)
     if ticket.state == State.CLOSED:
         raise ActionError(_("This ticket is closed; open a follow-up ticket instead."))
     text, clean_html = _body_fields(body, body_html)
+    chosen_cc: list[str] | None = None
+    if cc is not None:
+        from loket.mail.addresses import InvalidCc, clean_cc
+
+        customer = ticket.customer
+        if customer is None and cc:
+            raise InvalidCc(_("This ticket has no customer to mail, so nobody can be in Cc."))
+        chosen_cc = clean_cc(cc, customer_address=customer.email if customer else "")
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.REPLY,
@@ -341,10 +378,14 @@ def reply(
         channel=channel or Channel(ticket.channel),
         body=text,
         body_html=clean_html,
+        cc=chosen_cc,
     )
     _store_attachments(message, attachments)
     ticket.messages.filter(needs_reply=True).update(needs_reply=False, answered_by=message)
-    _event(ticket, by, EventKind.MESSAGE, after={"kind": MessageKind.REPLY}, message=message)
+    after: dict[str, Any] = {"kind": MessageKind.REPLY}
+    if chosen_cc is not None:
+        after["cc"] = chosen_cc
+    _event(ticket, by, EventKind.MESSAGE, after=after, message=message)
     target = then_state or (State.OPEN if ticket.state == State.NEW else None)
     if target is not None and target != ticket.state:
         _set_state(ticket, target, by)
@@ -362,7 +403,7 @@ def reply(
     return message
 
 
-@transaction.atomic
+@_atomic
 def add_note(
     ticket: Ticket, *, body: str, by: User, attachments: Sequence[NewAttachment] = ()
 ) -> Message:
@@ -380,7 +421,7 @@ def add_note(
     return message
 
 
-@transaction.atomic
+@_atomic
 def add_system_note(ticket: Ticket, *, body: str, then_state: State | None = None) -> Message:
     """An internal note by Loket itself (a monitor, a sweep), optionally with a state change;
     the note and the events have no author. There is no person to check, so only background
@@ -399,7 +440,7 @@ def add_system_note(ticket: Ticket, *, body: str, then_state: State | None = Non
     return message
 
 
-@transaction.atomic
+@_atomic
 def mark_no_reply_needed(ticket: Ticket, *, by: User, reason: str) -> int:
     """A person decides that the waiting customer messages need no answer, and says why."""
     _require_agent(by)
@@ -419,7 +460,7 @@ def mark_no_reply_needed(ticket: Ticket, *, by: User, reason: str) -> int:
     return len(waiting)
 
 
-@transaction.atomic
+@_atomic
 def change_state(ticket: Ticket, target: State, *, by: User, reason: str = "") -> Ticket:
     _require_agent(by)
     try:
@@ -431,7 +472,7 @@ def change_state(ticket: Ticket, target: State, *, by: User, reason: str = "") -
     return ticket
 
 
-@transaction.atomic
+@_atomic
 def set_priority(ticket: Ticket, priority: Priority, *, by: User) -> Ticket:
     _require_agent(by)
     try:
@@ -448,7 +489,7 @@ def set_priority(ticket: Ticket, priority: Priority, *, by: User) -> Ticket:
     return ticket
 
 
-@transaction.atomic
+@_atomic
 def set_subject(ticket: Ticket, subject: str, *, by: User) -> Ticket:
     _require_agent(by)
     subject = " ".join(subject.split())[:250]
@@ -464,7 +505,7 @@ def set_subject(ticket: Ticket, subject: str, *, by: User) -> Ticket:
     return ticket
 
 
-@transaction.atomic
+@_atomic
 def assign(
     ticket: Ticket, assignee: User | None, *, by: User | None, system: bool = False
 ) -> Ticket:
@@ -484,7 +525,7 @@ def assign(
     return ticket
 
 
-@transaction.atomic
+@_atomic
 def move_to_team(
     ticket: Ticket, team: Team, *, by: User | None, reason: str = "", system: bool = False
 ) -> Ticket:
@@ -510,7 +551,7 @@ def move_to_team(
     return ticket
 
 
-@transaction.atomic
+@_atomic
 def escalate(
     ticket: Ticket, to_tier: Tier, *, by: User, reason: str, team: Team | None = None
 ) -> Ticket:
@@ -559,7 +600,7 @@ def _apply_tags(ticket: Ticket, names: Iterable[str], by: User | None) -> None:
     _event(ticket, by, EventKind.TAGS, before=before, after=wanted)
 
 
-@transaction.atomic
+@_atomic
 def set_tags(ticket: Ticket, names: Iterable[str], *, by: User) -> Ticket:
     _require_agent(by)
     ticket = _lock(ticket)
@@ -580,20 +621,19 @@ def _link(source: Ticket, target: Ticket, by: User | None) -> None:
         _event(target, by, EventKind.LINKED, after=source.pk)
 
 
-@transaction.atomic
+@_atomic
 def link(source: Ticket, target: Ticket, *, by: User) -> None:
     _require_agent(by)
     _link(source, target, by)
 
 
-@transaction.atomic
+@_atomic
 def merge(source: Ticket, into: Ticket, *, by: User) -> Ticket:
     """Moves every message of ``source`` into ``into`` and closes ``source`` as merged."""
     _require_agent(by)
     if source.pk == into.pk:
         raise ActionError(_("A ticket cannot be merged into itself."))
-    first, second = sorted([source.pk, into.pk])
-    locked = {t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=[first, second])}
+    locked = locks.lock_many([source.pk, into.pk])
     source, into = locked[source.pk], locked[into.pk]
     if source.merged_into_id is not None:
         raise ActionError(_("This ticket was already merged."))
@@ -626,7 +666,7 @@ def merge(source: Ticket, into: Ticket, *, by: User) -> Ticket:
     return into
 
 
-@transaction.atomic
+@_atomic
 def log_call(
     *,
     customer: User,

@@ -21,14 +21,14 @@ nothing half-written is left.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db.models.signals import post_save
 
-from loket.tickets.models import Event
+from loket.lib import bulk
+from loket.tickets.models import Event, Ticket
 
 BatchHandler = Callable[[list[Event]], None]
 
@@ -63,9 +63,17 @@ def record(event: Event) -> Event:
     if buffer is None:
         event.save(force_insert=True)
         return event
-    event.ticket = copy.copy(event.ticket)
+    event.ticket = _snapshot(event.ticket)
     buffer.append(event)
     return event
+
+
+def _snapshot(ticket: Ticket) -> Ticket:
+    """``copy.copy(ticket)``, as a model copies itself (``__getstate__``), without the copy
+    module's detour through pickling support."""
+    clone = type(ticket).__new__(type(ticket))
+    clone.__dict__.update(ticket.__getstate__())
+    return clone
 
 
 @contextmanager
@@ -102,7 +110,7 @@ def discarding_on_error() -> Iterator[None]:
 def _write(events: list[Event]) -> None:
     if not events:
         return
-    Event.objects.bulk_create(events, batch_size=500)
+    bulk.insert(events)
     for _order, _name, handler in list(_handlers):
         handler(events)
     for event in events:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import Role, Team, Tier, User
 from loket.lib.files import AttachmentRejected, check_size
+from loket.mail.addresses import InvalidCc, clean_cc, split_addresses
 from loket.tickets.actions import NewAttachment
 from loket.tickets.models import Channel, Priority, State
 
@@ -59,6 +60,35 @@ class ReplyForm(forms.Form):
         initial=State.WAITING_CUSTOMER,
     )
     attachments = AttachmentsField()
+    cc = forms.CharField(
+        label=_("Cc"),
+        required=False,
+        max_length=10_000,
+        widget=forms.TextInput(
+            attrs={"id": "reply-cc", "autocomplete": "off", "aria-describedby": "reply-cc-help"}
+        ),
+        help_text=_("Separate addresses with commas or spaces; leave empty for no Cc."),
+    )
+
+    def __init__(self, *args: Any, cc_customer: str | None = None, **kwargs: Any) -> None:
+        """``cc_customer``: the customer's address, when the agent chooses the Cc (mail
+        tickets with a customer); without it the Cc is decided when the mail is sent."""
+        super().__init__(*args, **kwargs)
+        self.cc_customer = cc_customer
+        if cc_customer is None:
+            del self.fields["cc"]
+
+    def clean_cc(self) -> list[str] | None:
+        """The typed addresses, or None when the form that was sent had no Cc field (the Cc
+        is then decided automatically). The reply action checks them again."""
+        if "cc" not in self.data:
+            return None
+        addresses = split_addresses(self.cleaned_data.get("cc") or "")
+        try:
+            clean_cc(addresses, customer_address=self.cc_customer or "")
+        except InvalidCc as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return addresses
 
 
 class NoteForm(forms.Form):

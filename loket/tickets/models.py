@@ -171,6 +171,10 @@ class Message(models.Model):
         related_name="+",
     )
     no_reply_reason = models.CharField(max_length=300, blank=True)
+    # A public reply's Cc as the agent chose it (checked by ``loket.mail.addresses``): None
+    # means "decide when sending" (reply to all, ``loket.mail.send.cc_for``), a list exactly
+    # these addresses (empty: no Cc).
+    cc = models.JSONField(_("Cc"), default=None, null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 from loket.accounts.actions import register_customer
 from loket.accounts.models import Team, Tier, User
 from loket.lib.files import AttachmentRejected
+from loket.mail.addresses import InvalidCc
+from loket.mail.send import cc_for
 from loket.tickets import actions, timeline
 from loket.tickets.access import get_ticket_for, tickets_visible_to
 from loket.tickets.forms import (
@@ -174,10 +176,32 @@ def _neighbours(user: User, ticket: Ticket) -> tuple[Ticket | None, Ticket | Non
     return newer, older
 
 
+def _cc_customer(ticket: Ticket) -> str | None:
+    """The customer's address when the agent chooses the Cc of a reply: tickets that came
+    by mail and have a customer (the others get no Cc field; their Cc is automatic)."""
+    if ticket.channel != Channel.EMAIL or ticket.customer is None:
+        return None
+    return ticket.customer.email
+
+
+def _new_reply_form(ticket: Ticket) -> ReplyForm:
+    """The reply form, its Cc field filled in with "reply to all" (``cc_for``)."""
+    customer = _cc_customer(ticket)
+    if customer is None:
+        return ReplyForm()
+    return ReplyForm(cc_customer=customer, initial={"cc": ", ".join(cc_for(ticket, customer))})
+
+
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_agent(request)
-    ticket = get_ticket_for(user, pk)
+    return _ticket_page(request, user, get_ticket_for(user, pk))
+
+
+def _ticket_page(
+    request: HttpRequest, user: User, ticket: Ticket, reply_form: ReplyForm | None = None
+) -> HttpResponse:
+    """The ticket page; ``reply_form`` is a reply that was refused, shown with its errors."""
     messages_qs = ticket.messages.select_related("author", "no_reply_by").prefetch_related(
         "attachments"
     )
@@ -212,7 +236,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ticket": ticket,
             "timeline": timeline.build(messages_qs, events),
             "waiting": ticket.messages.filter(needs_reply=True).count(),
-            "reply_form": ReplyForm(),
+            "reply_form": reply_form if reply_form is not None else _new_reply_form(ticket),
             "note_form": NoteForm(),
             "properties": properties,
             "escalate_form": escalate_form if tier_field.choices else None,
@@ -268,16 +292,40 @@ def _form_action(
 @agent_required
 @require_POST
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(user: User, ticket: Ticket, data: dict[str, Any]) -> object:
-        return actions.reply(
-            ticket,
-            body=data["body"],
-            by=user,
-            attachments=data["attachments"],
-            then_state=State(data["then_state"]),
-        )
-
-    return _form_action(request, pk, ReplyForm, act, _("Your reply was sent."))
+    """Sends the reply; a refused one comes back in the form with what was typed in it."""
+    user = signed_in_agent(request)
+    ticket = get_ticket_for(user, pk, write=True)
+    form = ReplyForm(request.POST, request.FILES, cc_customer=_cc_customer(ticket))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.reply(
+                ticket,
+                body=data["body"],
+                by=user,
+                attachments=data["attachments"],
+                then_state=State(data["then_state"]),
+                cc=data.get("cc"),
+            )
+        except InvalidCc as exc:
+            form.add_error("cc" if "cc" in form.fields else None, str(exc))
+        except (actions.ActionError, TransitionError, AttachmentRejected) as exc:
+            if ticket.state == State.CLOSED:  # the page has no reply form to show it in
+                messages.error(request, str(exc))
+                return _back(ticket.pk)
+            form.add_error(None, str(exc))
+        except PermissionDenied as exc:
+            messages.error(request, str(exc) or _("You may not do this."))
+            return _back(ticket.pk)
+        else:
+            messages.success(request, _("Your reply was sent."))
+            return _back(ticket.pk)
+    if request.FILES:
+        form.add_error("attachments", _("Choose the files again: they were not kept."))
+    response = _ticket_page(request, user, ticket, reply_form=form)
+    # htmx (boosted form) would put the reply URL, which only takes POST, in the address bar
+    response["HX-Replace-Url"] = reverse("desk:ticket", args=[ticket.pk])
+    return response
 
 
 @agent_required

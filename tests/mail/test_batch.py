@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from loket.mail.ingest import batch, chunks, ingest, ingest_batch
 from loket.mail.models import MailRecord, Quarantine
@@ -144,3 +146,37 @@ def test_a_quarantined_mail_in_a_batch_leaves_no_events_and_one_acknowledgement_
     queued = DBTaskResult.objects.filter(task_path="loket.mail.tasks.acknowledge_tickets")
     assert queued.count() == 1
     assert sorted(queued.get().args_kwargs["args"][0]) == sorted(tickets)
+
+
+def test_a_mail_quarantined_before_and_stored_in_a_batch_leaves_quarantine(desk, mailbox, settings):
+    # given a mail quarantined for the per-address limit of new tickets
+    settings.MAIL_NEW_TICKETS_PER_HOUR = 0
+    held = build(message_id="<q1@acme.test>", subject="Held back")
+    assert ingest_batch([held], mailbox)[0].status == "quarantined"
+    assert Quarantine.objects.filter(dedupe_key="mid:q1@acme.test").exists()
+    # when the limit is raised and the mailbox is read again (with another quarantined mail)
+    settings.MAIL_NEW_TICKETS_PER_HOUR = 20
+    mailbox.refresh_from_db()
+    broken = b"From: not an address\r\nSubject: ?\r\nMessage-ID: <q2@x.test>\r\n\r\nhi\r\n"
+    results = ingest_batch([held, broken], mailbox)
+    # then the mail is stored and out of quarantine; the broken one stays there
+    assert [r.status for r in results] == ["stored", "quarantined"]
+    assert list(Quarantine.objects.values_list("dedupe_key", flat=True)) == ["mid:q2@x.test"]
+
+
+def test_a_clean_batch_is_stored_without_a_savepoint_per_mail(desk, mailbox):
+    # given ten good mails, new ones and replies
+    raws = [build(message_id=f"<s{i}@acme.test>", subject=f"Question {i}") for i in range(5)]
+    raws += [
+        build(message_id=f"<r{i}@acme.test>", subject=f"Re: Question {i}",
+              in_reply_to=f"<s{i}@acme.test>", references=f"<s{i}@acme.test>")
+        for i in range(5)
+    ]  # fmt: skip
+    # when they are stored as one batch
+    with CaptureQueriesContext(connection) as queries:
+        results = ingest_batch(raws, mailbox)
+    # then all are stored, each reply on its ticket, and no mail paid for a savepoint
+    assert [r.status for r in results] == ["stored"] * 10
+    assert all(t.messages.count() == 2 for t in Ticket.objects.all())
+    savepoints = [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) < 3, savepoints

@@ -11,7 +11,7 @@ from django.db import InterfaceError, OperationalError
 
 from loket.mail.ingest import chunks, ingest_batch
 from loket.mail.models import Mailbox
-from loket.mail.pipeline import Prepared, default_workers, prepared_batches
+from loket.mail.pipeline import Prepared, default_workers, fewer_collections, prepared_batches
 from loket.mail.sources import read_path
 
 
@@ -43,19 +43,20 @@ class Command(BaseCommand):
         show = not options["quiet"]
         started = last = time.monotonic()
         total = 0
-        for path in options["paths"]:
-            try:
-                raws = (item.raw for item in read_path(Path(path)))
-                for chunk, prepared in prepared_batches(chunks(raws), options["jobs"]):
-                    for result in self._ingest(chunk, prepared, mailbox):
-                        counts[result] += 1
-                        total += 1
-                    now = time.monotonic()
-                    if show and now - last >= 0.5:
-                        last = now
-                        self._progress(total, counts, now - started)
-            except FileNotFoundError:
-                raise CommandError(f"no such file or folder: {path}") from None
+        with fewer_collections():
+            for path in options["paths"]:
+                try:
+                    raws = (item.raw for item in read_path(Path(path)))
+                    for chunk, prepared in prepared_batches(chunks(raws), options["jobs"]):
+                        for result in self._ingest(chunk, prepared, mailbox):
+                            counts[result] += 1
+                            total += 1
+                        now = time.monotonic()
+                        if show and now - last >= 0.5:
+                            last = now
+                            self._progress(total, counts, now - started)
+                except FileNotFoundError:
+                    raise CommandError(f"no such file or folder: {path}") from None
         if show:
             self._progress(total, counts, time.monotonic() - started)
             sys.stderr.write("\n")
