@@ -216,14 +216,14 @@ def phase_ingest(folder: Path, database_url: str, data_dir: Path, jobs: int) -> 
     _setup_django(database_url, data_dir, migrate=not database_url.startswith("sqlite"))
     from loket.mail.ingest import chunks, ingest_batch
     from loket.mail.models import Mailbox
-    from loket.mail.pipeline import fewer_collections, prepared_batches
+    from loket.mail.pipeline import bulk_import, prepared_batches
     from loket.mail.sources import read_path
 
     mailbox, _ = Mailbox.objects.get_or_create(name="bench", address="support@loket.test")
     counts: dict[str, int] = {}
     started = time.perf_counter()
     batches = chunks(item.raw for item in read_path(folder))
-    with fewer_collections():  # as ``loket import-mail``
+    with bulk_import():  # as ``loket import-mail``
         for chunk, prepared in prepared_batches(batches, jobs):
             for result in ingest_batch(chunk, mailbox, prepared=prepared):
                 counts[result.status] = counts.get(result.status, 0) + 1

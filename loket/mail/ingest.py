@@ -85,7 +85,10 @@ class Result:
 
 
 def raw_name(sha256: str) -> str:
-    return f"mail/raw/{sha256[:2]}/{sha256[2:4]}/{sha256}.eml"
+    """Where a mail's bytes go: 256 folders, as git keeps its objects (a folder per mail
+    pair of hex digits more would mostly hold one file each and cost a directory each).
+    Mail stored under an earlier layout keeps its name: records hold the name itself."""
+    return f"mail/raw/{sha256[:2]}/{sha256}.eml"
 
 
 def store_raw(raw: bytes, sha256: str) -> str:

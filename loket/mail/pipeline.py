@@ -19,8 +19,10 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+
+from django.db import connection
 
 from loket.mail.content import Content, content_of
 from loket.mail.ingest import write_raw
@@ -32,6 +34,10 @@ Prepared = tuple[ParsedMail, Content]
 def prepare(raw: bytes) -> Prepared | None:
     """What ``ingest`` reads of a mail, worked out without the database; the raw bytes are
     written to their content-addressed file too (``ingest`` then finds it there)."""
+    return _write(_parse(raw))
+
+
+def _parse(raw: bytes) -> Prepared | None:
     try:
         mail = parse(raw)
         content = content_of(mail)
@@ -39,14 +45,41 @@ def prepare(raw: bytes) -> Prepared | None:
             # Worked out here rather than when storing; a reply (to a known ticket, mostly)
             # needs it only when it opens a ticket after all, and then detects it itself.
             _ = content.language
-        mail.raw_name, mail.raw_created = write_raw(raw, mail.sha256)
     except Exception:  # ``ingest`` repeats it and quarantines the mail with the reason
         return None
     return mail, content
 
 
+def _write(prepared: Prepared | None) -> Prepared | None:
+    if prepared is None:
+        return None
+    mail = prepared[0]
+    try:
+        mail.raw_name, mail.raw_created = write_raw(mail.raw, mail.sha256)
+    except Exception:  # ``ingest`` writes it itself, and quarantines the mail if it fails
+        return None
+    return prepared
+
+
 def _prepare_all(raws: list[bytes]) -> list[Prepared | None]:
-    return [prepare(raw) for raw in raws]
+    """A batch prepared; creating files is mostly waiting for the disk, so the batch's raw
+    files are written by a few threads while the next mails are parsed, and all of them are
+    on disk before the batch is handed on."""
+    writers = _writers()
+    pending = [writers.submit(_write, _parse(raw)) for raw in raws]
+    return [future.result() for future in pending]
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+WRITER_THREADS = 4
+
+
+def _writers() -> ThreadPoolExecutor:
+    """This process's file writers (a forked worker makes its own)."""
+    global _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(WRITER_THREADS, "loket-raw-writer"))
+    return _pool[1]
 
 
 def _worker_started() -> None:
@@ -68,25 +101,39 @@ _PR_SET_PDEATHSIG = 1
 
 
 @contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Python's cycle collector, tuned for the length of a bulk import.
+def bulk_import() -> Iterator[None]:
+    """The process tuned for the length of a bulk import; everything is put back after it.
 
-    A batch makes hundreds of thousands of short-lived objects (model instances, query
-    parts, parsed headers). With the default thresholds the collector runs every 700 of
-    them and, every few runs, walks every long-lived object of the process as well (Django's
-    models, URL patterns, translations): a tenth of an import's time. Here the objects that
-    exist before the import are frozen out of its walks, and it runs a hundredth as often;
-    everything is put back when the import ends.
+    - Python's cycle collector. A batch makes hundreds of thousands of short-lived objects
+      (model instances, query parts, parsed headers). With the default thresholds the
+      collector runs every 700 of them and, every few runs, walks every long-lived object of
+      the process as well (Django's models, URL patterns, translations): a tenth of an
+      import's time. Here the objects that exist before the import are frozen out of its
+      walks, and it runs a hundredth as often.
+    - SQLite's checkpoints. By default the write-ahead log is copied into the database every
+      4 MB, which during an import is every few batches, rewriting the same index pages
+      again and again (and waiting for the disk each time). Here it is every 64 MB.
     """
     before = gc.get_threshold()
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
+    _wal_checkpoint_pages(16_384)
     try:
         yield
     finally:
+        _wal_checkpoint_pages(SQLITE_CHECKPOINT_PAGES)
         gc.set_threshold(*before)
         gc.unfreeze()
+
+
+SQLITE_CHECKPOINT_PAGES = 1000  # SQLite's own default
+
+
+def _wal_checkpoint_pages(pages: int) -> None:
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
 
 
 def default_workers() -> int:

@@ -11,7 +11,7 @@ from django.db import InterfaceError, OperationalError
 
 from loket.mail.ingest import chunks, ingest_batch
 from loket.mail.models import Mailbox
-from loket.mail.pipeline import Prepared, default_workers, fewer_collections, prepared_batches
+from loket.mail.pipeline import Prepared, bulk_import, default_workers, prepared_batches
 from loket.mail.sources import read_path
 
 
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         show = not options["quiet"]
         started = last = time.monotonic()
         total = 0
-        with fewer_collections():
+        with bulk_import():
             for path in options["paths"]:
                 try:
                     raws = (item.raw for item in read_path(Path(path)))
