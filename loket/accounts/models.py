@@ -14,6 +14,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from loket.lib import bulk
+
 
 class Role(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
@@ -88,10 +90,13 @@ class UserManager(BaseUserManager["User"]):
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         if password:
             user.set_password(password)
-        else:
-            user.set_unusable_password()
-        user.save(using=self._db)
-        return user
+            user.save(using=self._db)
+            return user
+        # Most people here are customers who wrote in and never sign in with a password
+        # (a bulk import makes thousands): no password to announce (``password_changed``),
+        # so the row is written with an INSERT compiled once (``loket.lib.bulk.create``).
+        user.set_unusable_password()
+        return bulk.create(user)
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("role", Role.ADMIN)

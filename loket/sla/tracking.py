@@ -71,6 +71,10 @@ def _policy_for(organisation_id: int | None) -> Policy | None:
 def setup_for(policy: Policy | None, priority: int) -> Setup | None:
     if policy is None:
         return None
+    return memo.remember(("sla.setup", policy.pk, priority), lambda: _setup_for(policy, priority))
+
+
+def _setup_for(policy: Policy, priority: int) -> Setup:
     target = memo.remember(
         ("sla.target", policy.pk, priority),
         lambda: Target.objects.filter(policy=policy, priority=priority).first(),
