@@ -168,7 +168,13 @@ def _update_statement(
     fields: list[Field[Any, Any]] = []
     for name in names:
         field = model._meta.get_field(name)
-        if not isinstance(field, Field) or not field.concrete or field.primary_key:
+        if (
+            not isinstance(field, Field)
+            or not field.concrete
+            or field.many_to_many
+            or field.column is None
+            or field.primary_key
+        ):
             raise ValueError(f"{model.__name__}.{name} is not a column to update")
         fields.append(field)
     pk = model._meta.pk
