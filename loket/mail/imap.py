@@ -18,6 +18,7 @@ import logging
 import socket
 import ssl
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from loket.accounts.models import Role, User
 from loket.mail import conf
 from loket.mail.ingest import ingest_batch
 from loket.mail.models import AfterStore, Mailbox, Security
+from loket.mail.pipeline import bulk_import
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +150,9 @@ def _claim(mailbox: Mailbox) -> bool:
     )
 
 
+BACKLOG = 500  # new messages from which a poll is run as a bulk import (``bulk_import``)
+
+
 def poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
     """Fetches and stores every message above the last UID; records the mailbox's health."""
     result = PollResult()
@@ -167,34 +172,10 @@ def poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
         uids = _new_uids(client, mailbox.last_uid)
         if limit is not None:
             uids = uids[:limit]
-        for batch in _chunks(uids, conf.fetch_batch()):
-            data = client.fetch(batch, ["BODY.PEEK[]"])
-            found = [
-                (uid, bytes(data[uid][b"BODY[]"]))
-                for uid in batch
-                if b"BODY[]" in data.get(uid, {})
-            ]
-            # One transaction for the batch (a savepoint per mail): committed before any
-            # message is flagged or moved, and before the last UID moves past them.
-            outcomes = ingest_batch(
-                [raw for _uid, raw in found],
-                mailbox,
-                uids=[(uidvalidity, uid) for uid, _raw in found],
-            )
-            for outcome in outcomes:
-                result.fetched += 1
-                if outcome.status == "stored":
-                    result.stored += 1
-                elif outcome.status == "duplicate":
-                    result.duplicates += 1
-                else:
-                    result.quarantined += 1
-            _after_store(client, mailbox, [uid for uid, _raw in found])
-            Mailbox.objects.filter(pk=mailbox.pk).update(
-                last_uid=batch[-1],
-                fetched_count=F("fetched_count") + len(found),
-                lease_until=timezone.now() + _lease(),  # still alive: keep the lease
-            )
+        # A backlog (a new mailbox, a long outage) is a bulk import; a usual poll is not.
+        backlog = len(uids) > BACKLOG
+        with bulk_import() if backlog else nullcontext():
+            _fetch_and_store(client, mailbox, uidvalidity, uids, result)
         _succeeded(mailbox)
     except Exception as exc:
         _failed(mailbox, exc)
@@ -207,6 +188,37 @@ def poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
             except Exception:  # the connection may already be gone
                 log.debug("logout failed", exc_info=True)
     return result
+
+
+def _fetch_and_store(
+    client: IMAPClient, mailbox: Mailbox, uidvalidity: int, uids: list[int], result: PollResult
+) -> None:
+    for batch in _chunks(uids, conf.fetch_batch()):
+        data = client.fetch(batch, ["BODY.PEEK[]"])
+        found = [
+            (uid, bytes(data[uid][b"BODY[]"])) for uid in batch if b"BODY[]" in data.get(uid, {})
+        ]
+        # One transaction for the batch: committed before any message is flagged or
+        # moved, and before the last UID moves past them.
+        outcomes = ingest_batch(
+            [raw for _uid, raw in found],
+            mailbox,
+            uids=[(uidvalidity, uid) for uid, _raw in found],
+        )
+        for outcome in outcomes:
+            result.fetched += 1
+            if outcome.status == "stored":
+                result.stored += 1
+            elif outcome.status == "duplicate":
+                result.duplicates += 1
+            else:
+                result.quarantined += 1
+        _after_store(client, mailbox, [uid for uid, _raw in found])
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            last_uid=batch[-1],
+            fetched_count=F("fetched_count") + len(found),
+            lease_until=timezone.now() + _lease(),  # still alive: keep the lease
+        )
 
 
 def check_connection(mailbox: Mailbox) -> dict[str, Any]:
