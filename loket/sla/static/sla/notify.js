@@ -1,15 +1,18 @@
 // Live SLA notifications for agents: a badge with the unread count, a short sound and a
 // browser notification for each new one, and a presence heartbeat while the desk is open.
-// Needs an element <span data-sla-unread data-url="/sla/notifications/"
-//   data-heartbeat="/rota/presence/heartbeat/"></span> on the page; texts come translated
-// from the server.
+// Needs an element <button data-sla-unread data-url="/sla/notifications/"
+//   data-read-url="/sla/notifications/read/" data-heartbeat="/rota/presence/heartbeat/">
+// on the page (clicking it marks the notifications read); texts come translated from the
+// server. Loaded on every page: after a boosted (htmx) sign-in the badge arrives without a
+// page load, so the script starts when it first finds one, and looks it up again each time.
 (function () {
   "use strict";
-  var badge = document.querySelector("[data-sla-unread]");
-  if (!badge) return;
-  var url = badge.getAttribute("data-url");
-  var heartbeatUrl = badge.getAttribute("data-heartbeat");
+  var started = false;
   var newest = null;
+
+  function badge() {
+    return document.querySelector("[data-sla-unread]");
+  }
 
   function csrf() {
     var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
@@ -41,13 +44,16 @@
   }
 
   function poll() {
+    var el = badge();
+    if (!el) return;
     var q = newest === null ? "" : "?after=" + newest;
-    fetch(url + q, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    fetch(el.getAttribute("data-url") + q, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
-        if (!data) return;
-        badge.textContent = data.unread ? String(data.unread) : "";
-        badge.hidden = !data.unread;
+        var current = badge();
+        if (!data || !current) return;
+        current.textContent = data.unread ? "\uD83D\uDD14 " + data.unread : "";
+        current.hidden = !data.unread;
         // Only the kinds the agent wants in the browser pop up and sound ("popup").
         var popups = data.items.filter(function (item) { return item.popup !== false; });
         if (newest !== null && popups.length) {
@@ -61,16 +67,41 @@
   }
 
   function heartbeat() {
-    if (!heartbeatUrl || document.hidden) return;
-    fetch(heartbeatUrl, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() } })
+    var el = badge();
+    var url = el && el.getAttribute("data-heartbeat");
+    if (!url || document.hidden) return;
+    fetch(url, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() } })
       .catch(function () {});
   }
 
-  badge.addEventListener("click", function () {
+  function markRead(event) {
+    var el = event.currentTarget;
     if ("Notification" in window && Notification.permission === "default") Notification.requestPermission();
+    var url = el.getAttribute("data-read-url");
+    if (!url) return;
+    fetch(url, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() } })
+      .then(function (r) { if (r.ok) { el.hidden = true; el.textContent = ""; } })
+      .catch(function () {});
+  }
+
+  function start() {
+    var el = badge();
+    if (!el) return;
+    if (!el.hasAttribute("data-bound")) {
+      el.setAttribute("data-bound", "");
+      el.addEventListener("click", markRead);
+    }
+    if (started) return;
+    started = true;
+    poll();
+    heartbeat();
+    setInterval(poll, 15000);
+    setInterval(heartbeat, 60000);
+  }
+
+  start();
+  document.addEventListener("htmx:afterSettle", function () {
+    var el = badge();
+    if (el && !el.hasAttribute("data-bound")) { start(); poll(); }
   });
-  poll();
-  heartbeat();
-  setInterval(poll, 15000);
-  setInterval(heartbeat, 60000);
 })();
