@@ -52,7 +52,8 @@
       .then(function (data) {
         var current = badge();
         if (!data || !current) return;
-        current.textContent = data.unread ? "\uD83D\uDD14 " + data.unread : "";
+        var count = current.querySelector("[data-count]") || current;
+        count.textContent = data.unread ? String(data.unread) : "";
         current.hidden = !data.unread;
         // Only the kinds the agent wants in the browser pop up and sound ("popup").
         var popups = data.items.filter(function (item) { return item.popup !== false; });
@@ -80,7 +81,7 @@
     var url = el.getAttribute("data-read-url");
     if (!url) return;
     fetch(url, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() } })
-      .then(function (r) { if (r.ok) { el.hidden = true; el.textContent = ""; } })
+      .then(function (r) { if (r.ok) el.hidden = true; })
       .catch(function () {});
   }
 
