@@ -130,6 +130,18 @@ def _store_attachments(message: Message, attachments: Sequence[NewAttachment]) -
         attachment.save()
 
 
+def _customer_message(
+    ticket: Ticket, by: User | None, message: Message, attachments: Sequence[NewAttachment]
+) -> Message:
+    """Writes a customer-side message on ``ticket``, its attachments and its event."""
+    message.ticket = ticket
+    message.kind = MessageKind.CUSTOMER
+    bulk.create(message)
+    _store_attachments(message, attachments)
+    _event(ticket, by, EventKind.MESSAGE, after={"kind": MessageKind.CUSTOMER}, message=message)
+    return message
+
+
 def _refresh_awaiting(ticket: Ticket) -> None:
     oldest = ticket.messages.filter(needs_reply=True).aggregate(m=Min("created_at"))["m"]
     if oldest != ticket.awaiting_reply_since:
@@ -259,21 +271,12 @@ def create_ticket_with_message(
     if mailbox_id is not None:
         created["mailbox"] = mailbox_id
     _event(ticket, by, EventKind.CREATED, after=created)
-    message = bulk.create(
-        Message(
-            ticket=ticket,
-            kind=MessageKind.CUSTOMER,
-            author=customer,
-            channel=channel,
-            body=text,
-            body_html=clean_html,
-            created_at=now,
-            needs_reply=customer is not None,
-            call_duration_seconds=call_duration_seconds,
-        )
-    )
-    _store_attachments(message, attachments)
-    _event(ticket, by, EventKind.MESSAGE, after={"kind": MessageKind.CUSTOMER}, message=message)
+    message = _customer_message(
+        ticket, by, Message(
+            author=customer, channel=channel, body=text, body_html=clean_html, created_at=now,
+            needs_reply=customer is not None, call_duration_seconds=call_duration_seconds,
+        ), attachments,
+    )  # fmt: skip
     if tags:
         _apply_tags(ticket, tags, by)
     return ticket, message
@@ -314,20 +317,12 @@ def add_customer_message(
         _link(follow_up, ticket, by)
         return first
     text, clean_html = _body_fields(body, body_html)
-    message = bulk.create(
-        Message(
-            ticket=ticket,
-            kind=MessageKind.CUSTOMER,
-            author=author,
-            channel=channel,
-            body=text,
-            body_html=clean_html,
-            needs_reply=True,
+    message = _customer_message(
+        ticket, by, Message(
+            author=author, channel=channel, body=text, body_html=clean_html, needs_reply=True,
             call_duration_seconds=call_duration_seconds,
-        )
-    )
-    _store_attachments(message, attachments)
-    _event(ticket, by, EventKind.MESSAGE, after={"kind": MessageKind.CUSTOMER}, message=message)
+        ), attachments,
+    )  # fmt: skip
     waiting: list[str] = []
     if ticket.awaiting_reply_since is None:  # else an older message still waits: it stays
         ticket.awaiting_reply_since = message.created_at

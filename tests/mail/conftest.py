@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import threading
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "mail"
 
@@ -128,3 +132,58 @@ def imap_mailbox(db, dovecot, imap_account):
         username=user,
         password="imap-secret",
     )
+
+
+# --- outgoing mail: a real SMTP server on loopback ----------------------------------------
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.mails: list[tuple[str, list[str], EmailMessage]] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = message_from_bytes(envelope.original_content, policy=policy.default)
+        with self.lock:
+            self.mails.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        return "250 OK"
+
+
+@pytest.fixture
+def mta(settings):
+    from tests.mail.servers import free_port
+
+    handler = Collect()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.SITE_NAME = "Acme Support"
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def cc_ticket(desk, mailbox):
+    """A ticket opened by Alice's mail to the desk and a colleague, with her boss (and the
+    desk itself) in Cc."""
+    from loket.mail.ingest import ingest
+
+    result = ingest(
+        build(
+            to="support@loket.test, Colleague <colleague@acme.test>",
+            headers={"Cc": "Boss <boss@acme.test>, support@loket.test"},
+        ),
+        mailbox,
+    )
+    assert result.status == "stored"
+    return result.ticket
+
+
+def cc_header(mail) -> list[str]:
+    return [a.strip() for a in str(mail["Cc"]).split(",")] if mail["Cc"] is not None else []

@@ -8,28 +8,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from loket.mail.ingest import ingest
 from loket.mail.send import send_reply
 from loket.tickets import actions
 from loket.tickets.models import Channel, Message, MessageKind, State
 from tests.conftest import PASSWORD
-from tests.mail.conftest import build
-from tests.mail.test_send_chosen_cc import _cc_header, smtp  # noqa: F401  (fixture)
+from tests.mail.conftest import cc_header
 
 SUGGESTED = "colleague@acme.test, boss@acme.test"
-
-
-@pytest.fixture
-def cc_ticket(desk, mailbox):
-    result = ingest(
-        build(
-            to="support@loket.test, Colleague <colleague@acme.test>",
-            headers={"Cc": "Boss <boss@acme.test>, support@loket.test"},
-        ),
-        mailbox,
-    )
-    assert result.status == "stored"
-    return result.ticket
 
 
 @pytest.fixture
@@ -53,7 +38,7 @@ def test_the_form_suggests_reply_to_all_and_sends_the_edited_cc(
     desk,
     cc_ticket,
     agent_client,
-    smtp,  # noqa: F811
+    mta,
 ):
     # given the ticket page of a mail ticket, its Cc filled in with the others on the mail
     page = agent_client.get(f"/desk/tickets/{cc_ticket.pk}/").content.decode()
@@ -72,12 +57,12 @@ def test_the_form_suggests_reply_to_all_and_sends_the_edited_cc(
     assert reply.cc == ["colleague@acme.test", "partner@example.test"]
     # then the mail goes to exactly those
     send_reply(reply.pk)
-    ((_from, rcpt, mail),) = smtp.mails
+    ((_from, rcpt, mail),) = mta.mails
     assert sorted(rcpt) == ["alice@acme.test", "colleague@acme.test", "partner@example.test"]
-    assert _cc_header(mail) == ["colleague@acme.test", "partner@example.test"]
+    assert cc_header(mail) == ["colleague@acme.test", "partner@example.test"]
 
 
-def test_an_emptied_field_sends_no_cc(desk, cc_ticket, agent_client, smtp):  # noqa: F811
+def test_an_emptied_field_sends_no_cc(desk, cc_ticket, agent_client, mta):
     agent_client.post(
         f"/desk/tickets/{cc_ticket.pk}/reply/",
         {"body": "Only you.", "then_state": State.WAITING_CUSTOMER, "cc": "  "},
@@ -85,7 +70,7 @@ def test_an_emptied_field_sends_no_cc(desk, cc_ticket, agent_client, smtp):  # n
     (reply,) = _replies(cc_ticket)
     assert reply.cc == []
     send_reply(reply.pk)
-    ((_from, rcpt, mail),) = smtp.mails
+    ((_from, rcpt, mail),) = mta.mails
     assert rcpt == ["alice@acme.test"] and mail["Cc"] is None
 
 
@@ -170,7 +155,7 @@ def test_in_the_browser_the_agent_edits_the_cc(
     live_server: Any,
     desk,
     cc_ticket,
-    smtp,  # noqa: F811
+    mta,
 ) -> None:
     page = browser.new_context(locale="en-GB").new_page()
     errors: list[str] = []

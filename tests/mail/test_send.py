@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from loket.mail.ingest import ingest
@@ -24,35 +19,6 @@ from loket.tickets.models import Channel, EventKind, State
 from loket.tickets.tasks import notify_customer_of_reply
 from tests.mail.conftest import build, eml
 from tests.mail.servers import free_port
-
-
-class Collect:
-    def __init__(self) -> None:
-        self.mails: list[tuple[str, list[str], EmailMessage]] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        parsed = message_from_bytes(envelope.original_content, policy=policy.default)
-        with self.lock:
-            self.mails.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
-        return "250 OK"
-
-
-@pytest.fixture
-def mta(settings):
-    handler = Collect()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.SITE_NAME = "Acme Support"
-    yield handler
-    controller.stop()
 
 
 def _mail_ticket(desk, mailbox, **kwargs):

@@ -3,63 +3,27 @@
 from __future__ import annotations
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from loket.mail.addresses import InvalidCc, clean_cc, split_addresses
-from loket.mail.ingest import ingest
 from loket.mail.models import BouncedAddress, Delivery, MailRecord
 from loket.mail.send import send_reply
 from loket.tickets import actions
 from loket.tickets.actions import ActionError
 from loket.tickets.models import Channel, Event, EventKind, Message, MessageKind
 from loket.tickets.tasks import notify_customer_of_reply
-from tests.mail.conftest import build
+from tests.mail.conftest import cc_header
 from tests.mail.servers import free_port
-from tests.mail.test_send import Collect
 
 NOTIFY = "loket.tickets.tasks.notify_customer_of_reply"
-
-
-@pytest.fixture
-def smtp(settings):
-    """aiosmtpd on a free loopback port as the desk's outgoing mail server."""
-    handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.SITE_NAME = "Acme Support"
-    yield handler
-    controller.stop()
-
-
-@pytest.fixture
-def cc_ticket(desk, mailbox):
-    """A ticket opened by Alice's mail to the desk and a colleague, with her boss in Cc."""
-    result = ingest(
-        build(
-            to="support@loket.test, Colleague <colleague@acme.test>",
-            headers={"Cc": "Boss <boss@acme.test>"},
-        ),
-        mailbox,
-    )
-    assert result.status == "stored"
-    return result.ticket
-
-
-def _cc_header(mail) -> list[str]:
-    return [a.strip() for a in str(mail["Cc"]).split(",")] if mail["Cc"] is not None else []
 
 
 def _reply_event(message: Message) -> Event:
     return Event.objects.get(kind=EventKind.MESSAGE, message=message)
 
 
-def test_the_cc_the_agent_chose_is_sent_exactly(desk, cc_ticket, smtp):
+def test_the_cc_the_agent_chose_is_sent_exactly(desk, cc_ticket, mta):
     # given a mail ticket whose automatic Cc would be the colleague and the boss
     # when the agent chooses other addresses (mixed case, twice, with the customer and the desk)
     reply = actions.reply(
@@ -82,34 +46,34 @@ def test_the_cc_the_agent_chose_is_sent_exactly(desk, cc_ticket, smtp):
     }
     # and when the mail task runs, the server gets exactly those recipients and that Cc header
     notify_customer_of_reply.call(reply.pk)
-    ((_from, rcpt, mail),) = smtp.mails
+    ((_from, rcpt, mail),) = mta.mails
     assert sorted(rcpt) == ["alice@acme.test", "lawyer@example.test", "partner@example.test"]
     assert str(mail["To"]) == "alice@acme.test"
-    assert _cc_header(mail) == ["partner@example.test", "lawyer@example.test"]
+    assert cc_header(mail) == ["partner@example.test", "lawyer@example.test"]
     record = MailRecord.objects.get(ticket_message=reply)
     assert record.recipients == ["alice@acme.test", "partner@example.test", "lawyer@example.test"]
     assert record.delivery_status == Delivery.SENT
 
 
-def test_an_empty_cc_sends_to_the_customer_only(desk, cc_ticket, smtp):
+def test_an_empty_cc_sends_to_the_customer_only(desk, cc_ticket, mta):
     reply = actions.reply(cc_ticket, body="Only for you.", by=desk.agent, cc=[])
     assert reply.cc == []
     send_reply(reply.pk)
-    ((_from, rcpt, mail),) = smtp.mails
+    ((_from, rcpt, mail),) = mta.mails
     assert rcpt == ["alice@acme.test"] and mail["Cc"] is None
 
 
-def test_no_choice_keeps_reply_to_all(desk, cc_ticket, smtp):
+def test_no_choice_keeps_reply_to_all(desk, cc_ticket, mta):
     reply = actions.reply(cc_ticket, body="Fixed.", by=desk.agent, cc=None)
     assert reply.cc is None
     assert _reply_event(reply).after == {"kind": MessageKind.REPLY}  # as before
     send_reply(reply.pk)
-    ((_from, rcpt, mail),) = smtp.mails
+    ((_from, rcpt, mail),) = mta.mails
     assert sorted(rcpt) == ["alice@acme.test", "boss@acme.test", "colleague@acme.test"]
-    assert _cc_header(mail) == ["colleague@acme.test", "boss@acme.test"]
+    assert cc_header(mail) == ["colleague@acme.test", "boss@acme.test"]
 
 
-def test_a_chosen_address_that_bounced_hard_is_left_out(desk, cc_ticket, smtp):
+def test_a_chosen_address_that_bounced_hard_is_left_out(desk, cc_ticket, mta):
     BouncedAddress.objects.create(
         address="gone@example.test", bounces=1, last_status="5.1.1", last_bounce_at=timezone.now()
     )
@@ -118,12 +82,12 @@ def test_a_chosen_address_that_bounced_hard_is_left_out(desk, cc_ticket, smtp):
     )
     assert reply.cc == ["gone@example.test", "here@example.test"]  # the choice is kept as made
     send_reply(reply.pk)
-    ((_from, rcpt, mail),) = smtp.mails
+    ((_from, rcpt, mail),) = mta.mails
     assert sorted(rcpt) == ["alice@acme.test", "here@example.test"]
-    assert _cc_header(mail) == ["here@example.test"]
+    assert cc_header(mail) == ["here@example.test"]
 
 
-def test_a_retry_sends_the_same_chosen_cc(desk, cc_ticket, smtp, settings):
+def test_a_retry_sends_the_same_chosen_cc(desk, cc_ticket, mta, settings):
     reply = actions.reply(cc_ticket, body="Fixed.", by=desk.agent, cc=["partner@example.test"])
     working_port = settings.EMAIL_PORT
     settings.EMAIL_PORT = free_port()  # the mail server is down
@@ -131,9 +95,9 @@ def test_a_retry_sends_the_same_chosen_cc(desk, cc_ticket, smtp, settings):
         send_reply(reply.pk)
     settings.EMAIL_PORT = working_port
     send_reply(reply.pk)
-    ((_from, rcpt, mail),) = smtp.mails
+    ((_from, rcpt, mail),) = mta.mails
     assert sorted(rcpt) == ["alice@acme.test", "partner@example.test"]
-    assert _cc_header(mail) == ["partner@example.test"]
+    assert cc_header(mail) == ["partner@example.test"]
 
 
 @pytest.mark.parametrize(
@@ -148,7 +112,7 @@ def test_a_retry_sends_the_same_chosen_cc(desk, cc_ticket, smtp, settings):
         (["@example.test"], "@example.test"),
     ],
 )
-def test_a_bad_address_is_refused_and_nothing_is_stored(desk, cc_ticket, smtp, cc, named):
+def test_a_bad_address_is_refused_and_nothing_is_stored(desk, cc_ticket, mta, cc, named):
     messages, events = Message.objects.count(), Event.objects.count()
     tasks = DBTaskResult.objects.filter(task_path=NOTIFY).count()
     # when the agent replies with a Cc that is not a list of single addresses
@@ -161,7 +125,7 @@ def test_a_bad_address_is_refused_and_nothing_is_stored(desk, cc_ticket, smtp, c
     assert DBTaskResult.objects.filter(task_path=NOTIFY).count() == tasks
     cc_ticket.refresh_from_db()
     assert cc_ticket.messages.filter(needs_reply=True).count() == 1  # still waiting
-    assert smtp.mails == []
+    assert mta.mails == []
 
 
 def test_more_than_the_limit_is_refused(desk, cc_ticket, settings):

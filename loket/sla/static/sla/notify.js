@@ -85,24 +85,21 @@
       .catch(function () {});
   }
 
+  // Binds a badge seen for the first time and counts for it at once; the polling and the
+  // heartbeat start with the first badge.
   function start() {
     var el = badge();
-    if (!el) return;
-    if (!el.hasAttribute("data-bound")) {
-      el.setAttribute("data-bound", "");
-      el.addEventListener("click", markRead);
-    }
+    if (!el || el.hasAttribute("data-bound")) return;
+    el.setAttribute("data-bound", "");
+    el.addEventListener("click", markRead);
+    poll();
     if (started) return;
     started = true;
-    poll();
     heartbeat();
     setInterval(poll, 15000);
     setInterval(heartbeat, 60000);
   }
 
   start();
-  document.addEventListener("htmx:afterSettle", function () {
-    var el = badge();
-    if (el && !el.hasAttribute("data-bound")) { start(); poll(); }
-  });
+  document.addEventListener("htmx:afterSettle", start);
 })();
