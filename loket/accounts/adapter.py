@@ -1,4 +1,5 @@
-"""allauth hooks: people who sign up are customers, placed in their domain's organisation."""
+"""allauth hooks: people who sign up are customers, placed in their domain's organisation;
+rate limits count by the address ``loket.lib.clientip`` names."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils import translation
 
 from loket.accounts.actions import organisation_for_email
 from loket.accounts.models import Role, User
+from loket.lib.clientip import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -28,3 +30,8 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         if getattr(user, "is_agent", False):
             return "/desk/"
         return "/portal/"
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The same address the lockout and every other limit use (proxies only when
+        configured in ``LOKET_TRUSTED_PROXIES``)."""
+        return client_ip(request) or super().get_client_ip(request)

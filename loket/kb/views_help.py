@@ -36,6 +36,7 @@ from loket.kb.forms import VoteForm
 from loket.kb.languages import KB_LANGUAGES, LANGUAGE_CODES, normalise_language
 from loket.kb.models import Branding, Category, SearchSource, Translation
 from loket.kb.search import Mode, search_articles
+from loket.lib.clientip import client_ip
 from loket.lib.files import SAFE_INLINE_SIGNATURES, sniff_type
 from loket.lib.ratelimit import hit
 from loket.tickets.downloads import safe_file_response
@@ -184,7 +185,7 @@ def vote(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
     if t is None:
         raise Http404
     form = VoteForm(request.POST)
-    client = str(request.META.get("REMOTE_ADDR", ""))
+    client = client_ip(request)
     if form.is_valid() and hit("kb-vote", client, "30/h"):
         voter, user = _voter(request)
         actions.vote(
@@ -229,7 +230,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     """
     lang = normalise_language(request.GET.get("lang") or translation.get_language())
     text = f"{request.GET.get('subject', '')[:250]} {request.GET.get('body', '')[:2000]}"
-    client = str(request.META.get("REMOTE_ADDR", ""))
+    client = client_ip(request)
     hits = []
     if len(text.strip()) >= 3 and hit("kb-suggest", client, SUGGEST_RATE):
         hits = search_articles(text, language=lang, mode=Mode.ANY, prefix=True, limit=3)

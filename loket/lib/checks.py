@@ -41,3 +41,18 @@ def loket_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 )
             )
     return problems
+
+
+@register("loket", deploy=True)
+def client_address(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Behind a reverse proxy without LOKET_TRUSTED_PROXIES every visitor has the proxy's
+    address: one person's wrong passwords would throttle everyone's sign-in."""
+    if settings.PRODUCTION and not getattr(settings, "TRUSTED_PROXIES", ()):
+        return [
+            Warning(
+                "LOKET_TRUSTED_PROXIES is empty: if Loket runs behind a reverse proxy, name it "
+                "there, or lockouts and rate limits will count all visitors as the proxy",
+                id="loket.W010",
+            )
+        ]
+    return []

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from loket.accounts.actions import register_customer
 from loket.accounts.models import User
 from loket.kb import deflection
+from loket.lib.clientip import client_ip
 from loket.lib.files import AttachmentRejected
 from loket.lib.ratelimit import hit
 from loket.portal.forms import ContactForm, PortalReplyForm, PortalTicketForm
@@ -100,10 +101,6 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "portal/ticket.html", {"ticket": ticket, "items": items, "form": form})
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
-
-
 def contact(request: HttpRequest) -> HttpResponse:
     """For people without an account. No acknowledgement mail goes out: the address is not
     proven to be theirs, and the form must not become a way to mail-bomb someone else."""
@@ -114,7 +111,7 @@ def contact(request: HttpRequest) -> HttpResponse:
         if data["website"]:
             # A bot filled in the honeypot: look successful, store nothing.
             return render(request, "portal/contact_done.html", status=200)
-        if not hit("contact-ip", _client_ip(request), rate) or not hit(
+        if not hit("contact-ip", client_ip(request), rate) or not hit(
             "contact-email", data["email"].lower(), rate
         ):
             form.add_error(None, _("Too many messages in a short time. Please try again later."))

@@ -10,6 +10,21 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+def server_options(host: str, port: int) -> dict[str, Any]:
+    """How ``loket run`` starts uvicorn. ``proxy_headers`` is off: uvicorn would otherwise
+    take the client address from ``X-Forwarded-For`` whenever the peer is 127.0.0.1, so anyone
+    on the machine (or a local proxy passing the header through) could pick their address.
+    Forwarded headers are read by ``loket.lib.clientip``, only from ``LOKET_TRUSTED_PROXIES``."""
+    return {
+        "app": "loket.asgi:application",
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "lifespan": "off",
+        "proxy_headers": False,
+    }
+
+
 class Command(BaseCommand):
     help = "Serve Loket on one machine: web server, a worker and the scheduler."
 
@@ -40,13 +55,7 @@ class Command(BaseCommand):
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(f"Loket is running at {url}  (Ctrl+C stops it)")
         try:
-            uvicorn.run(
-                "loket.asgi:application",
-                host=options["host"],
-                port=options["port"],
-                log_level="warning",
-                lifespan="off",
-            )
+            uvicorn.run(**server_options(options["host"], options["port"]))
         finally:
             for worker in workers:
                 worker.send_signal(signal.SIGTERM)
