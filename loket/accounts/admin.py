@@ -6,11 +6,12 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from loket.accounts.actions import set_role
+from loket.accounts.actions import revoke_token, set_role
 from loket.accounts.models import ApiToken, AuditEntry, Organisation, Role, Team, User
 
 
@@ -69,8 +70,38 @@ class TeamAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "expires_at")
-    readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")
+    list_display = (
+        "name",
+        "user",
+        "prefix",
+        "read_only",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+    )
+    list_filter = ("read_only",)
+    # Scope and expiry are chosen at creation; changing them here would go unaudited.
+    readonly_fields = (
+        "user",
+        "prefix",
+        "key_hash",
+        "read_only",
+        "expires_at",
+        "created_at",
+        "last_used_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tokens are made by their owner on /me/, shown once
+
+    def delete_model(self, request: HttpRequest, obj: ApiToken) -> None:
+        actor = request.user
+        assert isinstance(actor, User)
+        revoke_token(obj, by=actor)  # audited
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token in queryset:
+            self.delete_model(request, token)
 
 
 @admin.register(AuditEntry)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
@@ -47,5 +49,24 @@ class ProfileForm(forms.ModelForm[User]):
         return upload
 
 
+DEFAULT_EXPIRY = "90"  # days; a token nobody remembers should not work for ever
+EXPIRY_CHOICES = [
+    ("30", _("in 30 days")),
+    ("90", _("in 90 days")),
+    ("365", _("in a year")),
+    ("never", _("never")),
+]
+
+
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("What is this token for?"), max_length=100)
+    expires = forms.ChoiceField(
+        label=_("Expires"), choices=EXPIRY_CHOICES, initial=DEFAULT_EXPIRY, required=False
+    )
+    read_only = forms.BooleanField(label=_("Read-only (may not change anything)"), required=False)
+
+    def expires_at(self) -> datetime | None:
+        choice = self.cleaned_data.get("expires") or DEFAULT_EXPIRY
+        if choice == "never":
+            return None
+        return timezone.now() + timedelta(days=int(choice))

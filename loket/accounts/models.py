@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -237,7 +238,10 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    read_only = models.BooleanField(
+        _("read-only"), default=False, help_text=_("May only read (GET, HEAD, OPTIONS).")
+    )
 
     class Meta:
         verbose_name = _("API token")
@@ -246,18 +250,40 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
     @classmethod
-    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+    def issue(
+        cls,
+        user: User,
+        name: str,
+        *,
+        expires_at: datetime | None = None,
+        read_only: bool = False,
+    ) -> tuple[ApiToken, str]:
         raw = "lk_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[:10], key_hash=_hash_token(raw))
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            prefix=raw[:10],
+            key_hash=_hash_token(raw),
+            expires_at=expires_at,
+            read_only=read_only,
+        )
         return token, raw
 
     @classmethod
+    def find(cls, raw: str) -> ApiToken | None:
+        """The token with this value, expired or not (the caller says which it was)."""
+        return cls.objects.select_related("user").filter(key_hash=_hash_token(raw)).first()
+
+    @classmethod
     def lookup(cls, raw: str) -> ApiToken | None:
-        token = cls.objects.select_related("user").filter(key_hash=_hash_token(raw)).first()
-        if token is None or not token.user.is_active:
-            return None
-        if token.expires_at is not None and token.expires_at <= timezone.now():
+        """The token with this value if it may be used now."""
+        token = cls.find(raw)
+        if token is None or not token.user.is_active or token.is_expired:
             return None
         return token
 

@@ -16,7 +16,16 @@ api = NinjaAPI(
         "The Loket helpdesk API. Authenticate with a personal API token "
         "(`Authorization: Bearer lk_...`) or, from the browser, with your session "
         "(unsafe methods then need the `X-CSRFToken` header). Every error is a JSON object "
-        '`{"code": ..., "message": ..., "field": ...}`.'
+        '`{"code": ..., "message": ..., "field": ...}`.\n\n'
+        "**Tokens** are made on your profile page (`/me/`), shown once, and stored only as a "
+        "hash. Each has an optional expiry (30 days, 90 days, a year or never): an expired "
+        "token gets `401` with code `token_expired`. A **read-only** token may call only "
+        "`GET`, `HEAD` and `OPTIONS`; any other method gets `403` with code "
+        "`read_only_token`, before anything is read or changed. A client that sends more "
+        "than 30 invalid tokens a minute gets `429` (`throttled`, with `Retry-After`). "
+        "Creating and revoking a token is written to the audit log.\n\n"
+        "**Sessions**: people whose role requires two-factor authentication and who have not "
+        "set it up get `403` with code `mfa_required` until they do."
     ),
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],

@@ -1,5 +1,9 @@
 """Who is calling: a personal API token (``Authorization: Bearer lk_...``) or the browser session.
 
+A token may carry an expiry (then 401 ``token_expired``) and may be read-only (then every
+method but GET, HEAD and OPTIONS is 403 ``read_only_token``). Invalid tokens are counted per
+client address (``loket.lib.clientip``): more than ``BAD_TOKEN_RATE`` gets 429.
+
 Token callers need no CSRF token (browsers never send the header on their own); session
 callers do, for every unsafe method. A request that carries an ``Authorization`` header is
 judged by that header alone, so a bad token is a 401 even in a signed-in browser.
@@ -19,9 +23,13 @@ from ninja.utils import check_csrf
 
 from loket.accounts.models import ApiToken, User
 from loket.api.errors import ApiError
+from loket.lib.clientip import client_ip
+from loket.lib.ratelimit import hit
 
 TOKEN_PREFIX = "lk_"  # noqa: S105 - a prefix, not a secret
 MAX_TOKEN_LENGTH = 200
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BAD_TOKEN_RATE = "30/m"  # noqa: S105 - invalid tokens per client address, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -41,14 +49,39 @@ def touch(token: ApiToken) -> None:
     ).update(last_used_at=now)
 
 
+def _refused(request: HttpRequest) -> None:
+    """Counts a token that did not work; too many from one address in a minute get 429.
+
+    Tokens carry 256 random bits, so this is not what keeps them safe: it keeps one client
+    from hammering the lookup (and the log) with made-up tokens."""
+    if not hit("api-bad-token", client_ip(request), BAD_TOKEN_RATE):
+        raise ApiError(429, "throttled", _("Too many calls with an invalid token. Wait a minute."))
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         token = token.strip()
         if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
+            _refused(request)
             return None
-        found = ApiToken.lookup(token)
-        if found is None:
+        found = ApiToken.find(token)
+        if found is None or not found.user.is_active:
+            _refused(request)
             return None
+        if found.is_expired:
+            assert found.expires_at is not None
+            raise ApiError(
+                401,
+                "token_expired",
+                _("This token expired on %(date)s; create a new one on your profile page.")
+                % {"date": found.expires_at.date().isoformat()},
+            )
+        if found.read_only and request.method not in SAFE_METHODS:
+            raise ApiError(
+                403,
+                "read_only_token",
+                _("This token is read-only: it may only read (GET, HEAD, OPTIONS)."),
+            )
         touch(found)
         user = found.user
         request.user = user

@@ -137,7 +137,12 @@ def _http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResp
 
 
 def _api_error(api: NinjaAPI, request: HttpRequest, exc: ApiError) -> HttpResponse:
-    return error_response(api, request, exc.status, exc.code, exc.message, exc.field)
+    response = error_response(api, request, exc.status, exc.code, exc.message, exc.field)
+    if exc.status == 429:
+        response["Retry-After"] = "60"
+    elif exc.status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
 
 
 def _not_found(api: NinjaAPI, request: HttpRequest, exc: Http404) -> HttpResponse:
