@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "axes.middleware.AxesMiddleware",
+    "loket.accounts.middleware.MfaEnrolmentMiddleware",
 ]
 
 ROOT_URLCONF = "loket.urls"
@@ -209,15 +210,68 @@ ACCOUNT_EMAIL_VERIFICATION = env("EMAIL_VERIFICATION", "optional")
 ACCOUNT_ADAPTER = "loket.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
+# Failed sign-ins, in three layers (README, "Sign-in protection"):
+# - per account, from any address (allauth, "key"): at most 5 wrong passwords in 5 minutes, so
+#   guessing one account's password from many addresses stays slow;
+# - per address, over all accounts (allauth, "ip"): 10 a minute, against password spraying;
+# - lockout per account AND address (axes): after LOKET_LOGIN_FAILURE_LIMIT failures that
+#   address may not sign in to that account for 15 minutes, even with the right password.
+#   Other people behind the same address, and the owner elsewhere, are not locked out.
+# Every one of them asks loket.lib.clientip for the address (proxies: LOKET_TRUSTED_PROXIES).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/h/ip"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
+MFA_TOTP_TOLERANCE = 1  # one 30-second step either way: phone clocks drift
+MFA_ADAPTER = "loket.accounts.mfa.MfaAdapter"
+
+
+def _mfa_required_roles() -> frozenset[str]:
+    known = {"customer", "agent", "manager", "admin"}
+    roles = frozenset(
+        r.strip().lower()
+        for r in env("MFA_REQUIRED_ROLES", "admin,manager").split(",")
+        if r.strip()
+    )
+    if roles - known:
+        raise ImproperlyConfigured(
+            f"LOKET_MFA_REQUIRED_ROLES: unknown role(s) {', '.join(sorted(roles - known))}; "
+            f"use some of {', '.join(sorted(known))}"
+        )
+    return roles
+
+
+# Roles that must sign in with a second factor; they are sent to set one up until they do.
+MFA_REQUIRED_ROLES = _mfa_required_roles()
 
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "login"
+# allauth passes the address as ``email`` (its form field is ``login``); the callable reads
+# whichever the sign-in path used, so the lockout is never keyed on an empty name.
+AXES_USERNAME_CALLABLE = "loket.accounts.lockout.login_name"
+AXES_CLIENT_IP_CALLABLE = "loket.lib.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "loket.accounts.lockout.locked_out"
+AXES_RESET_ON_SUCCESS = True  # the owner's typos do not add up to a lockout over the day
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+
+
+def _trusted_proxies() -> list[str]:
+    import ipaddress
+
+    entries = [p.strip() for p in env("TRUSTED_PROXIES").split(",") if p.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"LOKET_TRUSTED_PROXIES: {entry!r} is not an address or network"
+            ) from None
+    return entries
+
+
+# Reverse proxies whose X-Forwarded-For is believed (loket/lib/clientip.py). Empty: none is,
+# and REMOTE_ADDR is the client.
+TRUSTED_PROXIES = _trusted_proxies()
 
 LANGUAGE_CODE = env("LANGUAGE_CODE", "en")  # for texts written with no person to ask (worker)
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -6,15 +7,21 @@ from loket.accounts import views as account_views
 from loket.kb import views_help as kb_help
 from loket.tickets import downloads
 
+# The admin signs in through allauth like everyone else: its own password-only form would
+# skip the second factor and the sign-in protections.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/locked/", account_views.locked_out, name="locked_out"),
     path("accounts/", include("allauth.urls")),
     path("me/", account_views.profile, name="profile"),
     path("me/tokens/", account_views.create_token, name="create_token"),
     path("me/tokens/<int:pk>/revoke/", account_views.revoke_token, name="revoke_token"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("desk/security/", account_views.staff_security, name="staff_security"),
     path("desk/", include("loket.tickets.urls")),
     path("portal/", include("loket.portal.urls")),
     path("contact/", include("loket.portal.contact_urls")),

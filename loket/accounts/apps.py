@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "loket.accounts"
     label = "accounts"
     verbose_name = _("People and rights")
+
+    def ready(self) -> None:
+        from loket.accounts import audit
+
+        audit.connect()

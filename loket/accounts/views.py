@@ -1,16 +1,25 @@
-"""Everyone's own profile; agents also manage their personal API tokens here."""
+"""Everyone's own profile; agents also manage their personal API tokens here. Managers see
+which staff have two-factor authentication."""
 
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from loket.accounts import actions
 from loket.accounts.forms import ProfileForm, TokenForm
-from loket.accounts.models import ApiToken, User
+from loket.accounts.lockout import locked_out_page
+from loket.accounts.mfa import SECOND_FACTORS
+from loket.accounts.models import STAFF_ROLES, ApiToken, Role, User
 
 
 def _me(request: HttpRequest) -> User:
@@ -36,6 +45,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             "token_form": TokenForm(),
             "tokens": user.api_tokens.order_by("-created_at") if user.is_agent else [],
             "new_token": new_token,
+            "has_2fa": Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists(),
+            "requires_2fa": user.role in settings.MFA_REQUIRED_ROLES,
         },
     )
 
@@ -48,17 +59,66 @@ def create_token(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = TokenForm(request.POST)
     if form.is_valid():
-        _token, raw = ApiToken.issue(user, form.cleaned_data["name"])
+        _token, raw = actions.issue_token(
+            user,
+            form.cleaned_data["name"],
+            by=user,
+            expires_at=form.expires_at(),
+            read_only=form.cleaned_data["read_only"],
+        )
         # Shown once, on the next page, then gone: only its hash is stored.
         request.session["new_api_token"] = raw
+    else:
+        messages.error(request, _("The token was not created: give it a name."))
     return redirect("profile")
 
 
 @login_required
 @require_POST
 def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
-    deleted, _rows = ApiToken.objects.filter(user=_me(request), pk=pk).delete()
-    if not deleted:
-        raise Http404
+    user = _me(request)
+    token = get_object_or_404(ApiToken, user=user, pk=pk)
+    actions.revoke_token(token, by=user)
     messages.success(request, _("The token was revoked."))
     return redirect("profile")
+
+
+def locked_out(request: HttpRequest) -> HttpResponse:
+    """Where a boosted sign-in form is sent while its account is locked for this address."""
+    return locked_out_page(request)
+
+
+@login_required
+def staff_security(request: HttpRequest) -> HttpResponse:
+    """Managers and admins: who of the staff has a second factor, and who must have one."""
+    if not _me(request).is_manager:
+        raise PermissionDenied
+    staff = (
+        User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+        .annotate(
+            second_factors=Count(
+                "authenticator", filter=Q(authenticator__type__in=SECOND_FACTORS), distinct=True
+            ),
+            live_tokens=Count(
+                "api_tokens",
+                filter=Q(api_tokens__expires_at__isnull=True)
+                | Q(api_tokens__expires_at__gt=timezone.now()),
+                distinct=True,
+            ),
+        )
+        .order_by("role", "display_name", "email")
+    )
+    required = settings.MFA_REQUIRED_ROLES
+    rows = [
+        {"person": p, "has_2fa": p.second_factors > 0, "required": p.role in required}
+        for p in staff
+    ]
+    return render(
+        request,
+        "accounts/staff_security.html",
+        {
+            "rows": rows,
+            "required_roles": [label for value, label in Role.choices if value in required],
+            "missing": sum(1 for r in rows if r["required"] and not r["has_2fa"]),
+        },
+    )

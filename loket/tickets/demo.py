@@ -6,15 +6,21 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from loket.accounts.actions import enrol_totp
 from loket.accounts.models import Organisation, OrganisationTier, Role, Team, Tier, User
 from loket.tickets import actions
 from loket.tickets.models import Channel, Event, Message, Priority, State, Ticket
 
 DEMO_PASSWORD = "loket-demo"
 MARKER_EMAIL = "eva@demo.loket"
+# The demo's staff whose role requires two-factor sign-in (admins and managers by default) get
+# an authenticator-app secret that is published like the password: add it to any TOTP app,
+# or run `loket demo --code` for the current code. A demo only; never reuse it.
+DEMO_TOTP_SECRET = "LOKETDEMOLOKETDEMOLOKETDEMO23456"
 
 AGENTS = [
     ("eva@demo.loket", "Eva Smit", Role.ADMIN, "Management", "nl"),
@@ -203,12 +209,22 @@ def _backdate(ticket: Ticket, days_ago: float) -> None:
     )
 
 
+def enrol_demo_staff() -> None:
+    """The demo's staff whose role requires a second factor get the published demo secret
+    (also on a later run, when LOKET_MFA_REQUIRED_ROLES has grown since the seeding)."""
+    emails = [email for email, _name, role, _team, _lang in AGENTS]
+    for user in User.objects.filter(email__in=emails, role__in=settings.MFA_REQUIRED_ROLES):
+        enrol_totp(user, DEMO_TOTP_SECRET, reason="demo")
+
+
 @transaction.atomic
 def seed_demo(count: int = 36, seed: int = 7) -> DemoResult:
     if User.objects.filter(email=MARKER_EMAIL).exists():
+        enrol_demo_staff()
         return DemoResult(False, Ticket.objects.count())
     rng = random.Random(seed)
     agents, customers = _people()
+    enrol_demo_staff()
     first_line = [agents["anna@demo.loket"], agents["joris@demo.loket"], agents["emily@demo.loket"]]
     for i in range(count):
         subject, body, lang = QUESTIONS[i % len(QUESTIONS)]

@@ -32,3 +32,27 @@ def test_demo_desk_is_seeded_once_and_signs_in() -> None:
     client.force_login(User.objects.get(email="anna@demo.loket"))
     assert client.get("/desk/").status_code == 200
     assert client.get("/help/", follow=True).status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_admin_and_manager_sign_in_with_the_published_code() -> None:
+    from loket.tickets.demo import DEMO_TOTP_SECRET
+
+    out = StringIO()
+    call_command("demo", tickets=6, stdout=out)
+    # the printout says who needs a code and where to get it
+    assert DEMO_TOTP_SECRET in out.getvalue() and "loket demo --code" in out.getvalue()
+    for email in ("eva@demo.loket", "pieter@demo.loket"):
+        client = Client()
+        response = client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
+        # the password alone does not open the desk: the code step follows
+        assert response["Location"].startswith("/accounts/2fa/authenticate/")
+        code = StringIO()
+        call_command("demo", code=True, stdout=code)
+        response = client.post(response["Location"], {"code": code.getvalue().strip()})
+        assert response.status_code == 302
+        assert client.get("/desk/").status_code == 200, email
+    # agents sign in with the password alone (not required for their role by default)
+    client = Client()
+    client.post("/accounts/login/", {"login": "anna@demo.loket", "password": DEMO_PASSWORD})
+    assert client.get("/desk/").status_code == 200
