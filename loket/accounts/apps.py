@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "loket.accounts"
     label = "accounts"
     verbose_name = _("People and rights")
+
+    def ready(self) -> None:
+        from loket.accounts import signals  # noqa: F401 - connects the receivers
