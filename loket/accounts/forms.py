@@ -49,3 +49,7 @@ class ProfileForm(forms.ModelForm[User]):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("What is this token for?"), max_length=100)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
