@@ -208,6 +208,10 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env("EMAIL_VERIFICATION", "optional")
 ACCOUNT_ADAPTER = "loket.accounts.adapter.AccountAdapter"
+# Sign-up answers alike for a new and a known address (the owner of a known one gets a mail);
+# see loket/accounts/signup.py for why that needs our own form with "optional" verification.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_FORMS = {"signup": "loket.accounts.signup.SignupForm"}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 # Failed sign-ins, in three layers (README, "Sign-in protection"):
@@ -306,6 +310,8 @@ UNANSWERED_ALARM_MINUTES = env_int("UNANSWERED_ALARM_MINUTES", 60)
 STILL_WORKING_HOURS = env_int("STILL_WORKING_HOURS", 24)
 STILL_WORKING_CUSTOMER_NOTE = env_bool("STILL_WORKING_CUSTOMER_NOTE", False)
 CONTACT_FORM_RATE = env("CONTACT_FORM_RATE", "5/h")
+CONTACT_CONFIRM_DAYS = env_int("CONTACT_CONFIRM_DAYS", 7)  # the contact form's confirm link
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)  # an organisation's invitation link
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("SMTP_HOST", "localhost")

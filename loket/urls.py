@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from loket import views
 from loket.accounts import views as account_views
+from loket.accounts import views_invitations
 from loket.kb import views_help as kb_help
 from loket.tickets import downloads
 
@@ -22,7 +23,9 @@ urlpatterns = [
     path("me/tokens/<int:pk>/revoke/", account_views.revoke_token, name="revoke_token"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/security/", account_views.staff_security, name="staff_security"),
+    path("invitations/<str:token>/", views_invitations.invitation, name="invitation"),
     path("desk/", include("loket.tickets.urls")),
+    path("desk/organisations/", include("loket.accounts.urls_desk")),
     path("portal/", include("loket.portal.urls")),
     path("contact/", include("loket.portal.contact_urls")),
     path("api/", include("loket.api.urls")),

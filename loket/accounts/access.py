@@ -1,4 +1,9 @@
-"""The one access check for people and organisations. Forbidden objects are a 404."""
+"""The one access check for people and organisations. Forbidden objects are a 404.
+
+A customer shares their organisation (its tickets, its people) only while their own address
+is not waiting for verification: an account made by signing up sees nothing but its own
+tickets until its owner clicks the link mailed to the address (``shared_organisation_id``).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,22 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from loket.accounts.models import Organisation, Role, User
+from loket.accounts.verification import awaiting_verification
 
 
 def _signed_in(user: User | AnonymousUser) -> TypeGuard[User]:
     """Anonymous visitors and deactivated people see nobody."""
     return bool(user.is_authenticated and user.is_active)
+
+
+def shared_organisation_id(user: User | AnonymousUser) -> int | None:
+    """The organisation whose tickets and people a customer sees: their own, unless their
+    address is still waiting for verification. ``None`` for everyone else."""
+    if not _signed_in(user) or user.is_agent or user.organisation_id is None:
+        return None
+    if awaiting_verification(user):
+        return None
+    return user.organisation_id
 
 
 def customers_visible_to(user: User | AnonymousUser) -> QuerySet[User]:
@@ -22,8 +38,9 @@ def customers_visible_to(user: User | AnonymousUser) -> QuerySet[User]:
         return qs.none()
     if user.is_agent:
         return qs
-    if user.organisation_id is not None:
-        return qs.filter(organisation_id=user.organisation_id)
+    organisation_id = shared_organisation_id(user)
+    if organisation_id is not None:
+        return qs.filter(organisation_id=organisation_id)
     return qs.filter(pk=user.pk)
 
 
@@ -32,9 +49,20 @@ def organisations_visible_to(user: User | AnonymousUser) -> QuerySet[Organisatio
         return Organisation.objects.none()
     if user.is_agent:
         return Organisation.objects.all()
-    if user.organisation_id is None:
+    organisation_id = shared_organisation_id(user)
+    if organisation_id is None:
         return Organisation.objects.none()
-    return Organisation.objects.filter(pk=user.organisation_id)
+    return Organisation.objects.filter(pk=organisation_id)
+
+
+def organisation_admin_of(user: User | AnonymousUser) -> Organisation | None:
+    """The organisation a customer manages in the portal (invites, removes members)."""
+    if not _signed_in(user) or user.is_agent or not user.is_organisation_admin:
+        return None
+    organisation_id = shared_organisation_id(user)
+    if organisation_id is None:
+        return None
+    return Organisation.objects.filter(pk=organisation_id).first()
 
 
 def agents_visible_to(user: User) -> QuerySet[User]:

@@ -1,5 +1,9 @@
-"""allauth hooks: people who sign up are customers, placed in their domain's organisation;
-rate limits count by the address ``loket.lib.clientip`` names."""
+"""allauth hooks: people who sign up are customers of no organisation; rate limits count by
+the address ``loket.lib.clientip`` names.
+
+Joining one takes a verified address and the organisation's consent
+(``loket.accounts.actions``); the sign-up form itself is ``loket.accounts.signup``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 from django.utils import translation
 
-from loket.accounts.actions import organisation_for_email
 from loket.accounts.models import Role, User
 from loket.lib.clientip import client_ip
 
@@ -19,7 +22,7 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         user = super().save_user(request, user, form, commit=False)
         user.role = Role.CUSTOMER
         user.email = user.email.lower()
-        user.organisation = organisation_for_email(user.email)
+        user.organisation = None
         user.language = translation.get_language() or ""
         if commit:
             user.save()

@@ -27,7 +27,10 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
             _("Profile"),
             {"fields": ("display_name", "avatar", "signature", "language", "formality", "phone")},
         ),
-        (_("Rights"), {"fields": ("role", "organisation", "is_active")}),
+        (
+            _("Rights"),
+            {"fields": ("role", "organisation", "is_organisation_admin", "is_active")},
+        ),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "role")}),
@@ -37,27 +40,37 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """Only admins change roles, and nobody their own (SECURITY.md #5)."""
         user = request.user
+        # Organisation admins are named on the desk's organisation page (audited there).
         if not getattr(user, "is_admin", False) or (obj is not None and obj.pk == user.pk):
-            return ("role",)
-        return ()
+            return ("role", "is_organisation_admin")
+        return ("is_organisation_admin",)
 
     def save_model(
         self, request: HttpRequest, obj: User, form: ModelForm[User], change: bool
     ) -> None:
+        actor = request.user
+        assert isinstance(actor, User)
         if change and "role" in form.changed_data:
-            actor = request.user
-            assert isinstance(actor, User)
             new_role = obj.role
             obj.role = User.objects.get(pk=obj.pk).role
             super().save_model(request, obj, form, change)
             set_role(obj, Role(new_role), by=actor)  # checks the right and writes the audit entry
-            return
-        super().save_model(request, obj, form, change)
+        else:
+            super().save_model(request, obj, form, change)
+        if change and "organisation" in form.changed_data:
+            AuditEntry.objects.create(
+                actor=actor,
+                subject=obj,
+                action="organisation_set_in_admin",
+                data={"before": form.initial.get("organisation"), "after": obj.organisation_id},
+            )
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "tier", "domains")
+    list_display = ("name", "tier", "domains", "auto_join")
+    # Joining by domain is switched on the desk's organisation page, where it is audited.
+    readonly_fields = ("auto_join",)
     list_filter = ("tier",)
     search_fields = ("name", "domains")
 

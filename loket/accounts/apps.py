@@ -11,3 +11,4 @@ class AccountsConfig(AppConfig):
         from loket.accounts import audit
 
         audit.connect()
+        from loket.accounts import signals  # noqa: F401 - connects the receivers

@@ -70,3 +70,7 @@ class TokenForm(forms.Form):
         if choice == "never":
             return None
         return timezone.now() + timedelta(days=int(choice))
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)

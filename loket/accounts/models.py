@@ -59,7 +59,18 @@ class Organisation(models.Model):
         _("e-mail domains"),
         max_length=500,
         blank=True,
-        help_text=_("Comma-separated; new customers from these domains join this organisation."),
+        help_text=_(
+            "Comma-separated. New customers from these domains join this organisation only "
+            "when joining by domain is switched on."
+        ),
+    )
+    auto_join = models.BooleanField(
+        _("join by e-mail domain"),
+        default=False,
+        help_text=_(
+            "On: people who prove an address at one of the domains (and mail from an unknown "
+            "address there) join this organisation. Off: only invited people join."
+        ),
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -118,6 +129,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="members",
+    )
+    is_organisation_admin = models.BooleanField(
+        _("organisation admin"),
+        default=False,
+        help_text=_("May invite and remove the members of their organisation in the portal."),
     )
     language = models.CharField(
         _("language"),
@@ -304,3 +320,41 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Invitation(models.Model):
+    """An organisation's invitation to one address; the mailed link carries a signed, expiring
+    token (``loket.accounts.invitations``). Accepting it, signed in with that address and the
+    address verified, makes the person a member."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    language = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [models.Index(fields=["organisation", "created_at"], name="invitation_org")]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted, withdrawn nor expired."""
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )

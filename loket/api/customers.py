@@ -60,7 +60,9 @@ class CustomerIn(Schema):
     email: Email
     display_name: Annotated[str, Field(max_length=150), SafeText] = ""
     organisation: Id | None = Field(
-        None, description="Default: the organisation whose e-mail domain matches."
+        None,
+        description="Default: the organisation whose e-mail domain matches, if it lets its "
+        "domain join (auto_join).",
     )
     language: Language = ""
     phone: Annotated[str, Field(max_length=40), SafeText] = ""

@@ -15,6 +15,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AfterValidator, Field
 
 from loket.accounts.access import get_organisation_for, organisations_visible_to
+from loket.accounts.actions import set_auto_join
 from loket.accounts.models import AuditEntry, Organisation, OrganisationTier, User
 from loket.api.auth import current_user
 from loket.api.errors import ERRORS, ApiError
@@ -46,6 +47,9 @@ class OrganisationOut(Schema):
     tier: OrganisationTier | None = Field(description="Agents only; null for customers.")
     domains: list[str] | None = Field(description="Agents only; null for customers.")
     notes: str | None = Field(description="Agents only; null for customers.")
+    auto_join: bool | None = Field(
+        description="Agents only: people who verify an address at the domains join."
+    )
     created_at: datetime
 
 
@@ -66,6 +70,7 @@ class OrganisationPatch(Schema):
     tier: OrganisationTier | None = None
     domains: Domains | None = None
     notes: Notes | None = None
+    auto_join: bool | None = None
 
 
 class OrganisationFilters(Schema):
@@ -82,6 +87,7 @@ def organisation_out(org: Organisation, viewer: User) -> OrganisationOut:
         tier=OrganisationTier(org.tier) if staff else None,
         domains=[d for d in org.domains.split(",") if d] if staff else None,
         notes=org.notes if staff else None,
+        auto_join=org.auto_join if staff else None,
         created_at=org.created_at,
     )
 
@@ -150,7 +156,7 @@ def update_organisation(
     get_organisation_for(user, id)  # a 404 first for what the caller cannot see at all
     _require_manager(user)
     given = payload.model_fields_set
-    for name in ("name", "tier", "domains", "notes"):
+    for name in ("name", "tier", "domains", "notes", "auto_join"):
         if name in given and getattr(payload, name) is None:
             raise ApiError(422, "invalid", _("This field may not be null."), field=name)
     with transaction.atomic():
@@ -177,4 +183,7 @@ def update_organisation(
                 action="organisation_changed",
                 data={"organisation": org.pk, "changes": changes},
             )
+        if payload.auto_join is not None:
+            set_auto_join(org, payload.auto_join, by=user)  # audited on its own
+            org.refresh_from_db(fields=["auto_join"])
     return organisation_out(org, user)

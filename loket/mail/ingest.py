@@ -41,7 +41,7 @@ from loket.accounts.models import STAFF_ROLES, User
 from loket.lib import bulk, memo
 from loket.lib.files import AttachmentRejected, check_size
 from loket.mail import conf, loops, threading
-from loket.mail.auth import authenticate
+from loket.mail.auth import authenticate, sender_unverified
 from loket.mail.content import Content, content_of
 from loket.mail.models import (
     AuthResult,
@@ -828,6 +828,11 @@ def _apply(
     )
     attachments = _attachments(mail, notes)
     body = _body(content, mail, notes)
+    # A known customer's address is worth forging: a mail the desk's server could not tie to
+    # the From domain is marked for the agent (never blocked).
+    unverified = sender is not None and sender_unverified(
+        mail.authentication_results, sender_address, conf.trusted_authserv_ids()
+    )
     acknowledge: int | None = None
     if ticket is not None:
         message = actions.add_customer_message(
@@ -838,6 +843,7 @@ def _apply(
             channel=Channel.EMAIL,
             by=None,
             attachments=attachments,
+            unverified_sender=unverified,
         )
         record.opened_ticket = message.ticket_id != ticket.pk  # a follow-up to a closed one
     else:
@@ -856,6 +862,7 @@ def _apply(
             attachments=attachments,
             language=content.language,
             mailbox_id=mailbox.pk,
+            unverified_sender=unverified,
         )
         record.opened_ticket = True
         if not verdict.automatic and conf.acknowledge():

@@ -6,18 +6,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from loket.accounts.access import shared_organisation_id
 from loket.accounts.actions import register_customer
 from loket.accounts.models import User
 from loket.kb import deflection
 from loket.lib.clientip import client_ip
 from loket.lib.files import AttachmentRejected
 from loket.lib.ratelimit import hit
+from loket.portal.confirmation import ticket_for
 from loket.portal.forms import ContactForm, PortalReplyForm, PortalTicketForm
+from loket.portal.tasks import send_contact_confirmation
 from loket.tickets import actions
 from loket.tickets.access import get_ticket_for, messages_visible_to, tickets_visible_to
 from loket.tickets.models import Channel
@@ -41,7 +45,17 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("-updated_at", "-id")
     )
     page = Paginator(tickets, 25).get_page(request.GET.get("page"))
-    return render(request, "portal/home.html", {"page": page})
+    shared = shared_organisation_id(user)
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "page": page,
+            "shared_organisation": user.organisation if shared is not None else None,
+            # A member whose address waits for verification sees only their own tickets.
+            "confirm_address": user.organisation_id is not None and shared is None,
+        },
+    )
 
 
 @login_required
@@ -102,8 +116,11 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def contact(request: HttpRequest) -> HttpResponse:
-    """For people without an account. No acknowledgement mail goes out: the address is not
-    proven to be theirs, and the form must not become a way to mail-bomb someone else."""
+    """For people without an account. Nobody has proven that the address is the visitor's, so
+    the ticket stays out of every customer's portal (``Ticket.sender_unconfirmed``) and no
+    acknowledgement goes out; a known customer gets one mail asking whether it was them, with
+    a link that confirms it (``loket.portal.confirmation``). A new address joins no
+    organisation by its domain."""
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -116,21 +133,43 @@ def contact(request: HttpRequest) -> HttpResponse:
         ):
             form.add_error(None, _("Too many messages in a short time. Please try again later."))
             return render(request, "portal/contact.html", {"form": form}, status=429)
-        customer = register_customer(
-            data["email"], display_name=data["name"], language=get_language() or ""
-        )
         try:
-            ticket = actions.create_ticket(
-                subject=data["subject"],
-                body=data["body"],
-                customer=customer,
-                channel=Channel.WEB,
-                by=None,
-                language=get_language() or "",
-            )
+            with transaction.atomic():
+                known = User.objects.with_addresses([data["email"]]).first()
+                customer = known or register_customer(
+                    data["email"],
+                    display_name=data["name"],
+                    language=get_language() or "",
+                    unknown=True,
+                    join_by_domain=False,
+                )
+                ticket = actions.create_ticket(
+                    subject=data["subject"],
+                    body=data["body"],
+                    customer=customer,
+                    channel=Channel.WEB,
+                    by=None,
+                    language=get_language() or "",
+                    sender_unconfirmed=True,
+                )
+                if known is not None:
+                    send_contact_confirmation.enqueue(ticket.pk)  # an outbox
         except actions.ActionError as exc:
             form.add_error(None, str(exc))
         else:
             deflection.record_sent(request.POST.get("kb_deflection"), ticket)
             return render(request, "portal/contact_done.html")
     return render(request, "portal/contact.html", {"form": form})
+
+
+def contact_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the contact form's confirmation mail: a page with a button (a mail
+    scanner opening the link confirms nothing), then the ticket is the customer's."""
+    ticket = ticket_for(token)
+    if ticket is None:
+        return render(request, "portal/contact_confirm.html", {"state": "invalid"}, status=404)
+    if request.method == "POST":
+        actions.confirm_sender(ticket)
+        return render(request, "portal/contact_confirm.html", {"state": "done", "ticket": ticket})
+    state = "confirm" if ticket.sender_unconfirmed else "done"
+    return render(request, "portal/contact_confirm.html", {"state": state, "ticket": ticket})

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404
 
+from loket.accounts.access import shared_organisation_id
 from loket.accounts.models import User
 from loket.tickets.models import Attachment, Message, MessageKind, Ticket
 
@@ -46,9 +47,13 @@ def tickets_visible_to(user: User | AnonymousUser) -> QuerySet[Ticket]:
         team_ids = list(user.teams.values_list("pk", flat=True))
         team_ids += list(user.managed_teams.values_list("pk", flat=True))
         return qs.filter(_as_one_condition(Q(team_id__in=team_ids) | Q(assignee=user)))
-    if user.organisation_id is not None:
+    # Customers never see a ticket whose sender has not confirmed the address (a contact
+    # form filled in with someone's address): not even the person whose address it is.
+    qs = qs.filter(sender_unconfirmed=False)
+    organisation_id = shared_organisation_id(user)
+    if organisation_id is not None:
         # Their organisation's tickets, and always their own (also from before they joined).
-        return qs.filter(Q(organisation_id=user.organisation_id) | Q(customer=user))
+        return qs.filter(Q(organisation_id=organisation_id) | Q(customer=user))
     return qs.filter(customer=user)
 
 

@@ -207,17 +207,21 @@ def create_ticket(
     call_duration_seconds: int | None = None,
     language: str = "",
     mailbox_id: int | None = None,
+    sender_unconfirmed: bool = False,
 ) -> Ticket:
     """Opens a ticket with its first customer message (which then awaits a reply).
 
     ``by`` is who did it: the customer themself, an agent logging a call or writing on the
     customer's behalf, or ``None`` for the system (mail, monitors). One transaction (that of
-    ``create_ticket_with_message``).
+    ``create_ticket_with_message``). ``sender_unconfirmed``: nobody has proven the customer's
+    address (the public contact form); customers do not see the ticket until
+    ``confirm_sender``.
     """
     ticket, _message = create_ticket_with_message(
         subject=subject, body=body, customer=customer, channel=channel, by=by,
         body_html=body_html, priority=priority, team=team, attachments=attachments, tags=tags,
         call_duration_seconds=call_duration_seconds, language=language, mailbox_id=mailbox_id,
+        sender_unconfirmed=sender_unconfirmed,
     )  # fmt: skip
     return ticket
 
@@ -238,11 +242,15 @@ def create_ticket_with_message(
     call_duration_seconds: int | None = None,
     language: str = "",
     mailbox_id: int | None = None,
+    sender_unconfirmed: bool = False,
+    unverified_sender: bool = False,
 ) -> tuple[Ticket, Message]:
     """``create_ticket``, also returning the first message (saves reading it back).
 
     ``mailbox_id``: the desk mailbox a mail arrived in; kept on the creation event (its
     ``after["mailbox"]``, only for mail) so routing rules can match on it.
+    ``unverified_sender``: a mail that failed the desk's sender checks (SPF/DKIM/DMARC),
+    marked on the message for agents.
     """
     subject = " ".join(subject.split())[:250]
     if not subject:
@@ -264,6 +272,7 @@ def create_ticket_with_message(
             created_at=now,
             updated_at=now,
             awaiting_reply_since=now if customer is not None else None,
+            sender_unconfirmed=sender_unconfirmed,
         )
     )
     locks.hold(ticket)
@@ -275,6 +284,7 @@ def create_ticket_with_message(
         ticket, by, Message(
             author=customer, channel=channel, body=text, body_html=clean_html, created_at=now,
             needs_reply=customer is not None, call_duration_seconds=call_duration_seconds,
+            unverified_sender=unverified_sender,
         ), attachments,
     )  # fmt: skip
     if tags:
@@ -293,9 +303,11 @@ def add_customer_message(
     body_html: str = "",
     attachments: Sequence[NewAttachment] = (),
     call_duration_seconds: int | None = None,
+    unverified_sender: bool = False,
 ) -> Message:
     """A message from the customer side. It reopens a waiting or resolved ticket; on a closed
-    ticket it opens a follow-up ticket linked to the old one (closed tickets stay closed)."""
+    ticket it opens a follow-up ticket linked to the old one (closed tickets stay closed).
+    ``unverified_sender``: as for ``create_ticket_with_message``."""
     ticket = _lock(ticket)
     if by is not None and not by.is_agent and (author is None or author.pk != by.pk):
         raise PermissionDenied(_("Customers write only as themselves."))
@@ -313,6 +325,7 @@ def add_customer_message(
             team=ticket.team,
             attachments=attachments,
             call_duration_seconds=call_duration_seconds,
+            unverified_sender=unverified_sender,
         )
         _link(follow_up, ticket, by)
         return first
@@ -320,7 +333,7 @@ def add_customer_message(
     message = _customer_message(
         ticket, by, Message(
             author=author, channel=channel, body=text, body_html=clean_html, needs_reply=True,
-            call_duration_seconds=call_duration_seconds,
+            call_duration_seconds=call_duration_seconds, unverified_sender=unverified_sender,
         ), attachments,
     )  # fmt: skip
     waiting: list[str] = []
@@ -396,6 +409,20 @@ def reply(
 
         notify_customer_of_reply.enqueue(message.pk)
     return message
+
+
+@_atomic
+def confirm_sender(ticket: Ticket) -> bool:
+    """The customer proved their address (clicked the link mailed to it, or verified it on
+    their account): the ticket shows in their portal and their organisation's from now on.
+    ``False`` if it was confirmed already."""
+    ticket = _lock(ticket)
+    if not ticket.sender_unconfirmed:
+        return False
+    ticket.sender_unconfirmed = False
+    _save(ticket, "sender_unconfirmed")
+    _event(ticket, ticket.customer, EventKind.SENDER_CONFIRMED)
+    return True
 
 
 @_atomic

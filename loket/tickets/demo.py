@@ -47,6 +47,8 @@ CUSTOMERS = [
     ("lars@nordichosting.se", "Lars Lindqvist", "en", ""),
     ("kees.jansen@gmail.example", "Kees Jansen", "nl", "formal"),
 ]
+# They manage their organisation's members in the portal.
+ORGANISATION_ADMINS = {"marieke@bakkerijvandam.nl", "james@brightside.co.uk"}
 
 # subject, first message, language
 QUESTIONS = [
@@ -173,6 +175,7 @@ def _people() -> tuple[dict[str, User], list[User]]:
         agents[email] = user
     for team in teams.values():  # the admin sees every queue
         team.members.add(agents["eva@demo.loket"])
+    # Joining by domain stays off (the default): each customer is made a member explicitly.
     orgs = {
         domain: Organisation.objects.create(name=name, tier=tier, domains=domain)
         for name, tier, domain in ORGANISATIONS
@@ -188,6 +191,7 @@ def _people() -> tuple[dict[str, User], list[User]]:
                 language=lang,
                 formality=formality,
                 organisation=orgs.get(email.split("@")[1]),
+                is_organisation_admin=email in ORGANISATION_ADMINS,
             )
         )
     return agents, customers

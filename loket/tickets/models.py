@@ -101,6 +101,14 @@ class Ticket(models.Model):
         blank=True,
         help_text=_("When the oldest customer message without an answer arrived."),
     )
+    sender_unconfirmed = models.BooleanField(
+        _("sender not confirmed"),
+        default=False,
+        help_text=_(
+            "Sent through the public contact form with an address nobody has proven yet: "
+            "kept out of every customer's portal until the link mailed to it is clicked."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -175,6 +183,9 @@ class Message(models.Model):
     # means "decide when sending" (reply to all, ``loket.mail.send.cc_for``), a list exactly
     # these addresses (empty: no Cc).
     cc = models.JSONField(_("Cc"), default=None, null=True, blank=True)
+    # A customer's mail that the desk's own receiving server checked (SPF/DKIM/DMARC) without
+    # an aligned pass for the From domain: shown to agents, never blocked.
+    unverified_sender = models.BooleanField(_("sender not verified"), default=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -249,6 +260,7 @@ class EventKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breached")
     ALARM = "alarm", _("raised the unanswered-message alarm")
     STILL_WORKING = "still_working", _("sent a still-working reminder")
+    SENDER_CONFIRMED = "sender_confirmed", _("confirmed the sender's address")
 
 
 class Event(models.Model):

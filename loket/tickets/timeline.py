@@ -53,7 +53,7 @@ def describe(event: Event, people: dict[int, str], teams: dict[int, str]) -> str
     if event.kind in DESCRIBERS:
         return DESCRIBERS[event.kind](event)
     kind = EventKind(event.kind)
-    if kind in (EventKind.CREATED, EventKind.NO_REPLY_NEEDED):
+    if kind in (EventKind.CREATED, EventKind.NO_REPLY_NEEDED, EventKind.SENDER_CONFIRMED):
         return str(kind.label)
     if kind == EventKind.MESSAGE:
         return ""

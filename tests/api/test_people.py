@@ -7,22 +7,31 @@ from tests.api.conftest import ApiAs
 from tests.conftest import Desk
 
 
-def test_agent_creates_a_customer_who_joins_by_domain(desk: Desk, api_as: ApiAs) -> None:
+def test_agent_creates_a_customer_who_joins_by_domain_only_where_acme_allows_it(
+    desk: Desk, api_as: ApiAs
+) -> None:
     client = api_as(desk.agent)
-    # when creating a customer with an Acme address
+    # when creating a customer with an Acme address while Acme admits only invited people
     response = client.post(
         "/customers", {"email": " Eve@ACME.test ", "display_name": "Eve", "language": "nl"}
     )
-    # then she exists, lower-cased, in Acme
+    # then she exists, lower-cased, in no organisation
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["email"] == "eve@acme.test"
-    assert body["organisation"]["id"] == desk.acme.pk
+    assert body["organisation"] is None
     assert body["language"] == "nl"
     # when creating her again, then it is a conflict on the e-mail field
     again = client.post("/customers", {"email": "eve@acme.test"})
     assert again.status_code == 409
     assert again.json()["field"] == "email"
+    # when a manager lets Acme's domain join (audited), the next Acme address joins Acme
+    switched = api_as(desk.manager).patch(f"/organisations/{desk.acme.pk}", {"auto_join": True})
+    assert switched.status_code == 200 and switched.json()["auto_join"] is True
+    assert AuditEntry.objects.filter(action="organisation_auto_join", actor=desk.manager).exists()
+    assert client.patch(f"/organisations/{desk.acme.pk}", {"auto_join": False}).status_code == 403
+    frank = client.post("/customers", {"email": "frank@acme.test"}).json()
+    assert frank["organisation"]["id"] == desk.acme.pk
 
 
 def test_customer_with_explicit_organisation_and_bad_input(desk: Desk, api_as: ApiAs) -> None:

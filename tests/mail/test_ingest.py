@@ -261,7 +261,10 @@ def test_authenticated_agent_mail_becomes_an_internal_note_not_a_reply(
 
 
 def test_cc_never_grants_access_and_reply_to_is_not_the_requester(desk, mailbox):
-    # given a mail with a stranger in Cc and a Reply-To pointing elsewhere
+    # given Acme lets its domain join, and a mail with a stranger in Cc and a Reply-To
+    # pointing elsewhere
+    desk.acme.auto_join = True
+    desk.acme.save()
     result = ingest(eml("rfc2231_names.eml"), mailbox)
     ticket = result.ticket
     assert ticket is not None

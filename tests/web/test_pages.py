@@ -94,6 +94,8 @@ def test_escalation_without_reason_is_refused(desk: Desk, acme_ticket: Ticket) -
 
 
 def test_phone_call_is_logged_with_duration(desk: Desk) -> None:
+    desk.acme.auto_join = True  # Acme lets its e-mail domain join
+    desk.acme.save()
     client = login(Client(), desk.agent.email)
     response = client.post(
         "/desk/call/",
