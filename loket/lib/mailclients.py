@@ -4,6 +4,12 @@
 it points at. Here their socket is made by ``netguard``: resolved once, every address checked,
 connected to a checked address. TLS (IMAPS, SMTPS, STARTTLS) still verifies the certificate
 against the host name the admin entered, not against the address.
+
+Loket's own outgoing mail (Django's SMTP backend) goes to the relay that whoever runs Loket
+set in the environment (``LOKET_SMTP_HOST``, usually ``localhost``), like the database: not a
+target an admin enters in the web interface, so it is not guarded. An SMTP server an admin
+does enter (a mailbox's own outgoing server, a messenger's relay) must be reached with
+``GuardedSMTP`` or ``GuardedSMTPSSL``.
 """
 
 from __future__ import annotations
