@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo install test lint bench-quick messages clean
+.PHONY: demo install test lint audit bench-quick messages clean
 
 $(BIN)/loket: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: install
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy loket
+
+# Known vulnerabilities in the installed packages (accept one in .ci/pip-audit-ignore, with a reason).
+audit: install
+	$(BIN)/python .ci/audit.py
 
 bench-quick: install
 	@set -e; for b in $(wildcard bench/*.py); do echo "== $$b"; out=$$($(BIN)/python $$b --quick); echo "$$out" | tail -n 1; done

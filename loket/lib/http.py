@@ -1,6 +1,7 @@
 """The one way Loket talks HTTP to the outside world (monitors, webhooks, avatars).
 
-Every request goes through an SSRF guard:
+Every request goes through the address guard of ``loket.lib.netguard`` (the same one IMAP,
+SMTP and the TCP/TLS/DNS monitors use):
 
 * only ``http`` and ``https`` URLs, and no host names that a resolver would read as a number in
   disguise (``2130706433``, ``0x7f.1``, ``0177.0.0.1``, ``127.1``);
@@ -24,12 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import ipaddress
-import re
-import socket
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -40,41 +38,19 @@ import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-Resolver = Callable[[str, int], Awaitable[list[str]]]
+from loket.lib import netguard
+
+Resolver = netguard.AsyncResolver
+Policy = netguard.Policy
+NEVER = netguard.NEVER
+EMBEDDED_V4 = netguard.EMBEDDED_V4
+is_ip = netguard.is_ip
+system_resolver = netguard.async_system_resolver
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_REDIRECTS = 5
 USER_AGENT = "Loket/0.1 (+https://github.com/loket)"
-
-# Never reachable, whatever an admin allows: instance metadata services and "this host".
-NEVER: tuple[IPNetwork, ...] = tuple(
-    ipaddress.ip_network(n)
-    for n in (
-        "169.254.0.0/16",  # link-local, incl. 169.254.169.254 (AWS, GCP, Azure, OpenStack)
-        "fe80::/10",  # IPv6 link-local
-        "fd00:ec2::254/128",  # AWS metadata over IPv6
-        "100.100.100.200/32",  # Alibaba Cloud metadata
-        "0.0.0.0/8",  # "this host": connects to the local machine on Linux
-        "::/128",
-    )
-)
-# IPv6 ranges that carry an IPv4 address inside; refused outright (never needed for a real site).
-EMBEDDED_V4: tuple[IPNetwork, ...] = tuple(
-    ipaddress.ip_network(n)
-    for n in (
-        "::ffff:0:0/96",  # IPv4-mapped
-        "::/96",  # IPv4-compatible (deprecated)
-        "64:ff9b::/96",  # NAT64 well-known prefix
-        "64:ff9b:1::/48",  # local-use NAT64
-        "2002::/16",  # 6to4
-        "2001::/32",  # Teredo
-    )
-)
-
-_NUMBERISH_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
 
 
 class HttpError(Exception):
@@ -99,62 +75,6 @@ class TooLarge(HttpError):
     kind = "too_large"
 
 
-def _parse_networks(values: Iterable[str | IPNetwork]) -> tuple[IPNetwork, ...]:
-    return tuple(
-        v if not isinstance(v, str) else ipaddress.ip_network(v.strip(), strict=False)
-        for v in values
-        if not isinstance(v, str) or v.strip()
-    )
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Which addresses outgoing requests may reach.
-
-    By default only globally routable unicast addresses. ``allowed`` adds networks an admin
-    (or a test, for loopback) explicitly opened; the metadata and "this host" ranges in
-    ``NEVER`` stay closed even then.
-    """
-
-    allowed: tuple[IPNetwork, ...] = ()
-
-    @classmethod
-    def allowing(cls, *networks: str | IPNetwork) -> Policy:
-        return cls(allowed=_parse_networks(networks))
-
-    @classmethod
-    def from_settings(cls) -> Policy:
-        configured = getattr(settings, "HTTP_ALLOWED_NETWORKS", ())
-        if isinstance(configured, str):
-            configured = configured.split(",")
-        return cls(allowed=_parse_networks(configured))
-
-    def refusal(self, address: str | IPAddress) -> str | None:
-        """Why ``address`` may not be reached, or ``None`` when it may."""
-        try:
-            ip = ipaddress.ip_address(address) if isinstance(address, str) else address
-        except ValueError:
-            return _("%(address)s is not an IP address") % {"address": repr(address)}
-        if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
-            return _("%(ip)s has a zone index") % {"ip": ip}
-        if any(ip in net for net in NEVER if net.version == ip.version):
-            return _("%(ip)s is a link-local, metadata or unspecified address") % {"ip": ip}
-        if isinstance(ip, ipaddress.IPv6Address) and any(
-            ip in net for net in EMBEDDED_V4 if net.version == 6
-        ):
-            return _("%(ip)s carries an IPv4 address inside an IPv6 address") % {"ip": ip}
-        if any(ip in net for net in self.allowed if net.version == ip.version):
-            return None
-        if ip.is_multicast or not ip.is_global:
-            return _("%(ip)s is a loopback, private or reserved address") % {"ip": ip}
-        return None
-
-    def check(self, address: str | IPAddress) -> None:
-        reason = self.refusal(address)
-        if reason is not None:
-            raise Blocked(reason)
-
-
 def check_url(url: str | httpx.URL) -> httpx.URL:
     """Parses ``url`` and refuses what can never be fetched (the addresses are checked later,
     when the host is resolved for connecting)."""
@@ -167,66 +87,26 @@ def check_url(url: str | httpx.URL) -> httpx.URL:
             _("only http and https URLs are allowed, not %(scheme)s")
             % {"scheme": repr(parsed.scheme or "none")}
         )
-    host = parsed.host
-    if not host:
-        raise Blocked(_("the URL has no host"))
-    if ":" not in host and all(_NUMBERISH_LABEL.match(label) for label in host.split(".") if label):
-        # A resolver reads "2130706433", "0x7f.1", "0177.0.0.1" and "127.1" as 127.0.0.1.
-        # Only the plain dotted-quad spelling of an IPv4 address is accepted.
-        try:
-            ipaddress.IPv4Address(host)
-        except ValueError:
-            raise Blocked(
-                _("%(host)s is a number in disguise, not a host name") % {"host": repr(host)}
-            ) from None
-    return parsed
-
-
-def is_ip(host: str) -> bool:
     try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-_resolver_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="loket-dns")
-
-
-async def system_resolver(host: str, port: int) -> list[str]:
-    """The operating system's resolver (``getaddrinfo``), on a small thread pool of its own."""
-    loop = asyncio.get_running_loop()
-    infos = await loop.run_in_executor(
-        _resolver_pool,
-        lambda: socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, socket.IPPROTO_TCP),
-    )
-    seen: list[str] = []
-    for _family, _type, _proto, _canon, sockaddr in infos:
-        address = str(sockaddr[0])
-        if address not in seen:
-            seen.append(address)
-    return seen
+        netguard.check_host(parsed.host)
+    except netguard.Refused as exc:
+        raise Blocked(str(exc)) from None
+    return parsed
 
 
 async def resolve_checked(
     host: str, port: int, policy: Policy, resolver: Resolver = system_resolver
 ) -> list[str]:
-    """Every address ``host`` resolves to, after checking each one; any refused address refuses
-    the whole host (a name that points partly inside is not to be trusted)."""
-    host = host.strip("[]")
-    addresses = [host] if is_ip(host) else await resolver(host, port)
-    if not addresses:
-        raise HttpError(_("%(host)s does not resolve") % {"host": host}, kind="dns")
-    for address in addresses:
-        reason = policy.refusal(address)
-        if reason is not None:
-            raise Blocked(
-                reason
-                if address == host
-                else _("%(host)s resolves to a refused address: %(reason)s")
-                % {"host": host, "reason": reason}
-            )
-    return addresses
+    """Every address ``host`` resolves to, after the address guard checked each one
+    (``loket.lib.netguard``); its refusals are ``Blocked``, a name without addresses is an
+    ``HttpError`` of kind ``dns``."""
+    try:
+        checked = await netguard.resolve_async(host, port, policy=policy, resolver=resolver)
+    except netguard.Refused as exc:
+        raise Blocked(str(exc)) from None
+    except netguard.NotResolved as exc:
+        raise HttpError(str(exc), kind="dns") from None
+    return list(checked.addresses)
 
 
 @dataclass

@@ -13,9 +13,7 @@ be harmless anyway.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -31,6 +29,8 @@ from django.utils.translation import gettext as _
 from imapclient import IMAPClient  # type: ignore[import-untyped]
 
 from loket.accounts.models import Role, User
+from loket.lib import netguard
+from loket.lib.mailclients import GuardedIMAPClient
 from loket.mail import conf
 from loket.mail.ingest import ingest_batch
 from loket.mail.models import AfterStore, Mailbox, Security
@@ -55,14 +55,6 @@ class PollResult:
     skipped: bool = False  # another poll holds the lease
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return False
-    return bool(infos) and all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos)
-
-
 def secret_error(mailbox: Mailbox) -> str:
     """Why the mailbox cannot log in because a stored secret no longer opens, or ""."""
     unreadable = mailbox.unreadable_secrets
@@ -74,17 +66,32 @@ def secret_error(mailbox: Mailbox) -> str:
     ) % {"secret": ", ".join(unreadable)}
 
 
-def connect(mailbox: Mailbox) -> IMAPClient:
-    """A logged-in client. Plain connections are refused unless the host is on loopback."""
+def connect(
+    mailbox: Mailbox,
+    *,
+    policy: netguard.Policy | None = None,
+    resolver: netguard.Resolver = netguard.system_resolver,
+    ssl_context: ssl.SSLContext | None = None,
+) -> IMAPClient:
+    """A logged-in client. The host goes through the address guard first (a private, loopback
+    or metadata address is refused before any connection, with the same message whether a
+    server listens there or not; ``LOKET_HTTP_ALLOWED_NETWORKS`` opens private networks).
+    Plain connections are refused unless every address of the host is on loopback. TLS
+    verifies the certificate against ``mailbox.host`` (``ssl_context``: the system's CAs)."""
     if problem := secret_error(mailbox):
         raise MailboxError(problem)
-    if mailbox.security == Security.NONE and not _is_loopback(mailbox.host):
-        raise MailboxError(_("An unencrypted IMAP connection is only allowed on this machine."))
-    context = ssl.create_default_context()
     try:
-        client = IMAPClient(
-            mailbox.host,
-            port=mailbox.port,
+        target = netguard.resolve(mailbox.host, mailbox.port, policy=policy, resolver=resolver)
+    except netguard.Refused as exc:
+        raise MailboxError(str(exc)) from exc
+    except netguard.NotResolved as exc:
+        raise MailboxError(_("Cannot connect: %(error)s") % {"error": exc}) from exc
+    if mailbox.security == Security.NONE and not target.on_this_machine:
+        raise MailboxError(_("An unencrypted IMAP connection is only allowed on this machine."))
+    context = ssl_context or ssl.create_default_context()
+    try:
+        client = GuardedIMAPClient(
+            target,
             ssl=mailbox.security == Security.TLS,
             ssl_context=context,
             timeout=TIMEOUT,

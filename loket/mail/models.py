@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from loket.lib.netguard import literal_refusal
 from loket.lib.sealed import SealedTextField, is_unreadable
 from loket.tickets.models import Message, Ticket
 
@@ -92,6 +94,12 @@ class Mailbox(models.Model):
         from loket.mail.conf import forget_own_addresses
 
         forget_own_addresses()
+
+    def clean(self) -> None:
+        # A literal private, loopback or metadata address is refused when saved; host names
+        # are checked by the address guard each time they are resolved for connecting.
+        if self.host and (refusal := literal_refusal(self.host)):
+            raise ValidationError({"host": refusal})
 
     @property
     def polls(self) -> bool:

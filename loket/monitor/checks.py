@@ -2,7 +2,8 @@
 
 Each check gets a ``CheckSpec`` (a snapshot of its monitor) and returns a ``CheckOutcome``:
 whether it passed, why not, and the timings it could measure. Every connection goes through
-the SSRF guard of ``loket.lib.http``.
+the address guard (``loket.lib.netguard``, which ``loket.lib.http`` uses too); the DNS check
+resolves through it as well, so an internal name is reported as refused, never as up.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ import datetime as dt
 import ssl
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
-from loket.lib import http
+from loket.lib import http, netguard
 from loket.monitor.models import Kind, parse_status_codes
 
 
@@ -85,8 +85,7 @@ def _http_failure(outcome: CheckOutcome, exc: http.HttpError, timeout: float) ->
             _("No answer within %(seconds)s seconds.") % {"seconds": f"{timeout:g}"},
         )
     if exc.kind == "blocked":
-        return _fail(outcome, Problem.BLOCKED, _("Refused by the address guard: %(reason)s")
-                     % {"reason": exc})  # fmt: skip
+        return _fail(outcome, Problem.BLOCKED, str(exc))
     if exc.kind == "tls":
         return _fail(outcome, Problem.CERTIFICATE, str(exc))
     return _fail(outcome, Problem.UNREACHABLE, str(exc))
@@ -143,48 +142,32 @@ async def check_http(spec: CheckSpec, client: http.Client, outcome: CheckOutcome
     return outcome
 
 
-def _host_port(target: str, default_port: int) -> tuple[str, int]:
-    """``host``, ``host:port``, ``[v6]:port`` or a URL → (host, port)."""
-    text = target.strip()
-    if "://" in text:
-        parts = urlsplit(text)
-        return parts.hostname or "", parts.port or default_port
-    parts = urlsplit("//" + text)
-    return parts.hostname or "", parts.port or default_port
-
-
 async def _open(
     host: str, port: int, client: http.Client, outcome: CheckOutcome
 ) -> tuple[str, asyncio.StreamReader, asyncio.StreamWriter]:
     """Resolves through the guard and connects to the first checked address that answers."""
     start = time.perf_counter()
-    addresses = await http.resolve_checked(host, port, client.policy, client.resolver)
-    if not http.is_ip(host):
+    target = await netguard.resolve_async(
+        host, port, policy=client.policy, resolver=client.resolver
+    )
+    if target.resolved:
         outcome.timings.dns_ms = (time.perf_counter() - start) * 1000
-    error: OSError | None = None
-    for address in addresses:
-        start = time.perf_counter()
-        try:
-            reader, writer = await asyncio.open_connection(address, port)
-        except OSError as exc:
-            error = exc
-            continue
-        outcome.timings.connect_ms = (time.perf_counter() - start) * 1000
-        return address, reader, writer
-    assert error is not None
-    raise error
+    start = time.perf_counter()
+    opened = await target.open_connection()
+    outcome.timings.connect_ms = (time.perf_counter() - start) * 1000
+    return opened
 
 
 async def check_tcp(spec: CheckSpec, client: http.Client, outcome: CheckOutcome) -> CheckOutcome:
-    host, port = _host_port(spec.target, 0)
+    host, port = netguard.host_and_port(spec.target, 0)
     if not host or not port:
         return _fail(outcome, Problem.UNREACHABLE, _("Give the target as host:port."))
     start = time.perf_counter()
     try:
         _address, _reader, writer = await _open(host, port, client, outcome)
-    except http.Blocked as exc:
-        return _http_failure(outcome, exc, spec.timeout)
-    except http.HttpError as exc:
+    except netguard.Refused as exc:
+        return _fail(outcome, Problem.BLOCKED, str(exc))
+    except netguard.NotResolved as exc:
         return _fail(outcome, Problem.DNS, str(exc))
     except OSError as exc:
         return _fail(
@@ -205,15 +188,15 @@ def _expiry(der: bytes) -> dt.datetime:
 
 
 async def check_tls(spec: CheckSpec, client: http.Client, outcome: CheckOutcome) -> CheckOutcome:
-    host, port = _host_port(spec.target, 443)
+    host, port = netguard.host_and_port(spec.target, 443)
     if not host:
         return _fail(outcome, Problem.UNREACHABLE, _("Give the target as host or host:port."))
     start = time.perf_counter()
     try:
         _address, _reader, writer = await _open(host, port, client, outcome)
-    except http.Blocked as exc:
-        return _http_failure(outcome, exc, spec.timeout)
-    except http.HttpError as exc:
+    except netguard.Refused as exc:
+        return _fail(outcome, Problem.BLOCKED, str(exc))
+    except netguard.NotResolved as exc:
         return _fail(outcome, Problem.DNS, str(exc))
     except OSError as exc:
         return _fail(outcome, Problem.UNREACHABLE, str(exc.strerror or exc))
@@ -258,20 +241,27 @@ async def check_tls(spec: CheckSpec, client: http.Client, outcome: CheckOutcome)
 
 
 async def check_dns(spec: CheckSpec, client: http.Client, outcome: CheckOutcome) -> CheckOutcome:
-    """Resolves the name (no connection is made, so the address guard does not apply)."""
-    host, _port = _host_port(spec.target, 0)
+    """Resolves the name, and checks its addresses with the address guard: a name that points
+    at loopback, a private network or a metadata address is refused (not "up"), and its
+    addresses are not shown, so the monitor cannot be used to map internal names."""
+    host, _port = netguard.host_and_port(spec.target, 0)
     start = time.perf_counter()
     try:
-        addresses = await client.resolver(host, 0)
-    except OSError as exc:
+        target = await netguard.resolve_async(
+            host, 0, policy=client.policy, resolver=client.resolver
+        )
+    except netguard.Refused as exc:
+        return _fail(outcome, Problem.BLOCKED, str(exc))
+    except netguard.NotResolved as exc:
+        return _fail(outcome, Problem.DNS, str(exc))
+    except OSError as exc:  # a resolver of a test or a plug-in that raises the socket error
         return _fail(
             outcome,
             Problem.DNS,
             _("%(host)s does not resolve: %(reason)s") % {"host": host, "reason": exc},
         )
     outcome.timings.dns_ms = outcome.timings.total_ms = (time.perf_counter() - start) * 1000
-    if not addresses:
-        return _fail(outcome, Problem.DNS, _("%(host)s has no addresses.") % {"host": host})
+    addresses = list(target.addresses)
     wanted = [a.strip() for a in spec.expect_text.split(",") if a.strip()]
     missing = [a for a in wanted if a not in addresses]
     if missing:

@@ -206,14 +206,8 @@ class Monitor(models.Model):
             )
         if self.kind != Kind.PUSH and not self.target.strip():
             raise ValidationError({"target": _("This kind of monitor needs a target.")})
-        if self.kind == Kind.HTTP:
-            from loket.lib.http import Blocked, check_url
-
-            try:
-                check_url(self.target)
-            except Blocked as exc:
-                raise ValidationError({"target": str(exc)}) from None
-            refusal = _literal_address_refusal(self.target)
+        if self.kind != Kind.PUSH:
+            refusal = target_refusal(self.kind, self.target)
             if refusal is not None:
                 raise ValidationError({"target": refusal})
 
@@ -453,18 +447,27 @@ class MaintenanceWindow(models.Model):
         return self.reason or f"{self.starts_at:%Y-%m-%d %H:%M}"
 
 
-def _literal_address_refusal(target: str) -> str | None:
-    """A target whose host is an IP address is checked against the SSRF policy when saved, so
-    a private or metadata address is refused in the admin and the API, not only when the
-    checker connects. Host names are checked when the checker resolves them."""
-    import httpx
+def target_refusal(kind: str, target: str) -> str | None:
+    """Why a monitor's target cannot be saved, checked with the address guard's rules so that
+    a private, loopback or metadata target is refused in the admin and the API, not only when
+    the checker connects: a URL that can never be fetched, a literal address outside the
+    policy (``LOKET_HTTP_ALLOWED_NETWORKS``), ``localhost``. Other host names are checked each
+    time the checker resolves them."""
+    from loket.lib import netguard
 
-    from loket.lib.http import Policy, is_ip
+    if kind == Kind.HTTP:
+        from loket.lib.http import Blocked, check_url
 
-    try:
-        host = httpx.URL(target).host
-    except (httpx.InvalidURL, TypeError, ValueError):
-        return None  # ``check_url`` has already named the problem
-    if not is_ip(host):
-        return None
-    return Policy.from_settings().refusal(host)
+        try:
+            host = check_url(target).host
+        except Blocked as exc:
+            return str(exc)
+    else:
+        host, port = netguard.host_and_port(target, 443 if kind == Kind.TLS else 0)
+        if kind == Kind.TCP and not (host and port):
+            return str(_("Give the target as host:port."))
+        if kind == Kind.TLS and not (host and port):
+            return str(_("Give the target as host or host:port."))
+        if not host:
+            return str(_("This kind of monitor needs a target."))
+    return netguard.literal_refusal(host)

@@ -29,8 +29,9 @@ def http_networks(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         if network.prefixlen == 0:
             problems.append(
                 Warning(
-                    f"HTTP_ALLOWED_NETWORKS opens every address ({text}): monitors and "
-                    "webhooks can then reach this machine and your internal network",
+                    f"HTTP_ALLOWED_NETWORKS opens every address ({text}): monitors, "
+                    "webhooks and mailboxes can then reach this machine and your internal "
+                    "network",
                     id="loket.W101",
                 )
             )

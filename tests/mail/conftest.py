@@ -24,6 +24,13 @@ def corpus() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def loopback_allowed(settings):
+    """The IMAP and SMTP test servers listen on loopback, which the address guard refuses by
+    default: opened here explicitly, as an admin opens a mail server's private network."""
+    settings.HTTP_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+
+
+@pytest.fixture(autouse=True)
 def _storage(settings, tmp_path):
     """Raw mail and attachments go to a temporary folder, not the data directory."""
     settings.STORAGES = {
@@ -99,6 +106,28 @@ def dovecot():
     yield server
     stop_dovecot(server)
     tokens.shutdown()
+
+
+MAIL_HOST = "mail.loket.test"  # the name on the TLS test server's certificate
+
+
+@pytest.fixture(scope="session")
+def dovecot_tls(tmp_path_factory):
+    """A second Dovecot on loopback with a certificate for ``MAIL_HOST``: IMAPS on
+    ``tls_port``, STARTTLS on ``port``. ``.certificate`` is the PEM file to trust."""
+    from tests.lib.loopback import make_certificate
+    from tests.mail.servers import DOVECOT_PACKAGE, dovecot_binary, start_dovecot, stop_dovecot
+
+    binary = dovecot_binary()
+    if binary is None:
+        pytest.skip(f"Dovecot is not installed (apt-get install -y {DOVECOT_PACKAGE})")
+    certificate = make_certificate(
+        tmp_path_factory.mktemp("imap-tls"), days_valid=30, name=MAIL_HOST
+    )
+    server = start_dovecot(binary, certificate=certificate)
+    server.certificate = certificate[0]  # type: ignore[attr-defined]
+    yield server
+    stop_dovecot(server)
 
 
 @pytest.fixture

@@ -38,20 +38,26 @@ class Dovecot:
     port: int
     root: Path
     process: subprocess.Popen[bytes]
+    tls_port: int = 0  # IMAPS, when started with a certificate (STARTTLS then works on port)
 
     def log(self) -> str:
         path = self.root / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-def start_dovecot(binary: str, oauth2_introspection_url: str = "") -> Dovecot:
+def start_dovecot(
+    binary: str,
+    oauth2_introspection_url: str = "",
+    certificate: tuple[Path, Path] | None = None,
+) -> Dovecot:
     """Dovecot with a generated config in a temporary folder, on a free loopback port.
 
     Any user name logs in with ``PASSWORD`` and gets an empty Maildir of its own, so each test
     takes a fresh mailbox by choosing a new user name. With ``oauth2_introspection_url``,
     XOAUTH2 and OAUTHBEARER logins work too: Dovecot asks that URL (RFC 7662 token
     introspection, as Microsoft 365 and Google are asked) whether the token is active and
-    whose it is.
+    whose it is. With ``certificate`` (PEM certificate and key), IMAPS listens on
+    ``tls_port`` and the plain port offers STARTTLS.
     """
     root = Path(tempfile.mkdtemp(prefix="loket-dovecot-"))
     root.chmod(0o755)
@@ -68,6 +74,12 @@ def start_dovecot(binary: str, oauth2_introspection_url: str = "") -> Dovecot:
         internal = login = entry.pw_name
     group = entry.pw_gid
     port = free_port()
+    tls_port = free_port() if certificate else 0
+    ssl = (
+        f"ssl = yes\nssl_cert = <{certificate[0]}\nssl_key = <{certificate[1]}"
+        if certificate
+        else "ssl = no"
+    )
     mechanisms = "plain login"
     oauth2 = ""
     if oauth2_introspection_url:
@@ -94,7 +106,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = {mechanisms}
 auth_failure_delay = 0
@@ -110,7 +122,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
   chroot =
 }}
@@ -138,7 +151,7 @@ userdb {{
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
-    server = Dovecot("127.0.0.1", port, root, process)
+    server = Dovecot("127.0.0.1", port, root, process, tls_port)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if process.poll() is not None:

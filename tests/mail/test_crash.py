@@ -88,6 +88,7 @@ def _env(tmp_path: Path, url: str) -> dict[str, str]:
         LOKET_LOG_LEVEL="ERROR",
         LOKET_MAIL_POLL_LEASE_SECONDS="1",
         LOKET_MAIL_NEW_TICKETS_PER_HOUR="100000",
+        LOKET_HTTP_ALLOWED_NETWORKS="127.0.0.0/8",  # the IMAP server is on loopback
     )
     return env
 

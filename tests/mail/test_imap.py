@@ -9,7 +9,7 @@ from django.core import mail as django_mail
 from django.core.management import CommandError, call_command
 
 from loket.jobs import scheduler
-from loket.mail.imap import LOKET_KEYWORD, MailboxError, health, poll
+from loket.mail.imap import LOKET_KEYWORD, MailboxError, connect, health, poll
 from loket.mail.models import AfterStore, Mailbox, MailRecord, Quarantine, Security
 from loket.tickets.models import Message, Ticket
 from tests.mail.conftest import build, eml
@@ -150,12 +150,16 @@ def test_failing_mailbox_health_and_alert_to_admins(desk, imap_mailbox, settings
     assert health(imap_mailbox)["state"] == "ok" and imap_mailbox.last_success_at
 
 
-def test_plain_imap_is_refused_off_loopback(db):
+def test_plain_imap_is_refused_off_loopback(db, settings):
+    # given a plain-text mailbox whose host passes the address guard but is not this machine
+    # (a documentation network the admin opened, never routed)
+    settings.HTTP_ALLOWED_NETWORKS = ["192.0.2.0/24"]
     mailbox = Mailbox.objects.create(
         name="remote", host="imap.example.test", security=Security.NONE, username="x"
     )
+    # when Loket connects, then the unencrypted connection is refused before connecting
     with pytest.raises(MailboxError, match="unencrypted"):
-        poll(mailbox)
+        connect(mailbox, resolver=lambda host, port: ["192.0.2.10"])
 
 
 def test_mailbox_command_add_list_test_poll(desk, dovecot, imap_account, monkeypatch):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from loket.lib.netguard import literal_refusal
 from loket.mail.imap import MailboxError, check_connection, health, poll
 from loket.mail.models import AfterStore, Mailbox, Security
 
@@ -62,6 +63,8 @@ class Command(BaseCommand):
         token = (
             os.environ.get(options["oauth2_token_env"], "") if options["oauth2_token_env"] else ""
         )
+        if options["host"] and (refusal := literal_refusal(options["host"])):
+            raise CommandError(refusal)
         if options["after"] == AfterStore.MOVE and not options["move_to"]:
             raise CommandError("--after move needs --move-to FOLDER")
         mailbox, created = Mailbox.objects.update_or_create(
