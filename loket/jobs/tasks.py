@@ -31,18 +31,20 @@ def requeue_stale_tasks() -> int:
 
     A task is orphaned when the worker that claimed it last has not been heard from for
     ``LOKET_HEALTH_WORKER_SECONDS``; a live worker's task stays RUNNING however long it takes
-    (an import can run for an hour, and must not run twice at once). Workers not seen for a
-    day are forgotten here too.
+    (an import can run for an hour, and must not run twice at once). Right after the database
+    was away every heartbeat is old, the live workers' too: while no worker at all has beaten
+    recently, nobody is judged dead. Workers not seen for a day are forgotten here too.
     """
     now = timezone.now()
     dead_after = worker_dead_after()
     last_seen = dict(WorkerHeartbeat.objects.values_list("worker_id", "last_seen_at"))
+    database_was_away = not any(seen >= now - dead_after / 2 for seen in last_seen.values())
     stale = []
     running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
     for pk, worker_ids, started_at in running.values_list("id", "worker_ids", "started_at"):
         seen = last_seen.get(worker_ids[-1]) if worker_ids else None
-        if seen is not None and seen >= now - dead_after:
-            continue  # its worker is alive and still running it
+        if seen is not None and (seen >= now - dead_after or database_was_away):
+            continue  # its worker is alive and still running it (or cannot be judged now)
         limit = STALE_AFTER if seen is None else dead_after
         if started_at is None or started_at < now - limit:
             stale.append(pk)

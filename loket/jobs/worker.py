@@ -368,7 +368,9 @@ def run_worker(
     threads = [
         threading.Thread(
             target=_every,
-            args=("heartbeat", beat_every, beat, threads_stop, cap),
+            # retried at least as often as it beats: after an outage the row is fresh again
+            # before the stale-task sweep can mistake this worker for a dead one
+            args=("heartbeat", beat_every, beat, threads_stop, min(cap, beat_every)),
             name="heartbeat",
             daemon=True,
         )

@@ -124,10 +124,14 @@ def test_the_sweep_leaves_a_live_workers_long_task_alone(db: None) -> None:
 def test_the_sweep_requeues_a_dead_workers_task_once_its_heartbeat_is_stale(db: None) -> None:
     # given a task whose worker was killed two minutes ago, a minute into the task
     with time_machine.travel(timezone.now() - timedelta(minutes=2)):
-        beat = Heartbeat(queues=["*"])
-        beat.write()
-    task = _running(beat.worker_id, timedelta(minutes=3))
-    # then the sweep puts it back now, not after the fifteen minutes for unknown workers
+        dead = Heartbeat(queues=["*"])
+        dead.write()
+    task = _running(dead.worker_id, timedelta(minutes=3))
+    # when no worker has beaten since (the database was away), nobody is judged dead yet
+    assert requeue_stale_tasks.call() == 0
+    # then once the sweeping worker beats again, the dead worker's task is put back at once,
+    # not after the fifteen minutes for tasks of unknown workers
+    Heartbeat(queues=["default"]).write()
     assert requeue_stale_tasks.call() == 1
     task.refresh_from_db()
     assert task.status == TaskResultStatus.READY
