@@ -46,6 +46,14 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"LOKET_{name} must be a boolean (1/0/true/false), got {raw!r}")
 
 
+def env_float(name: str, default: float) -> float:
+    raw = env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"LOKET_{name} must be a number, got {raw!r}") from None
+
+
 def env_int(name: str, default: int) -> int:
     raw = env(name, str(default))
     try:
@@ -170,7 +178,7 @@ def _database() -> dict[str, Any]:
         # at BEGIN so two writers queue on the busy timeout instead of failing mid-transaction.
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            "timeout": env_float("SQLITE_BUSY_TIMEOUT", 20),
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
@@ -328,6 +336,15 @@ TASKS = {
         "QUEUES": ["default", "mail", "monitors", "notify"],
     }
 }
+
+# Background workers (loket/jobs/worker.py): a heartbeat row per worker process, backoff on
+# database errors, and what /healthz and /desk/health/ call a dead worker or a stuck queue.
+WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 10)
+WORKER_BACKOFF_CAP_SECONDS = env_float("WORKER_BACKOFF_CAP_SECONDS", 30)
+HEALTH_WORKER_SECONDS = env_float("HEALTH_WORKER_SECONDS", 60)
+HEALTH_QUEUE_STUCK_SECONDS = env_float("HEALTH_QUEUE_STUCK_SECONDS", 300)
+# ``loket run``: how long children get to finish their task on shutdown before being forced.
+SHUTDOWN_GRACE_SECONDS = env_float("SHUTDOWN_GRACE_SECONDS", 30)
 
 # Outgoing HTTP (monitors, webhooks): see loket/lib/http.py. Private networks stay closed unless
 # listed here; cloud metadata addresses stay closed whatever is listed.

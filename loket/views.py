@@ -22,10 +22,23 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers and every queue has a live, moving worker; else 503 with
+    what is wrong. ``?live=1`` asks only whether this web process and its database answer
+    (for a load balancer: a dead worker is no reason to stop serving pages)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        if request.GET.get("live"):
+            return JsonResponse({"status": "ok", "database": connection.vendor})
+        from loket.jobs.health import assess
+
+        health = assess()
     except Exception as exc:  # the point of a health check is to report, not to crash
         return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    body = {
+        "status": "ok" if health.healthy else "unhealthy",
+        "database": connection.vendor,
+        **health.as_json(),
+    }
+    return JsonResponse(body, status=200 if health.healthy else 503)

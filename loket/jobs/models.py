@@ -15,3 +15,33 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per running ``loket worker`` process, refreshed every few seconds.
+
+    ``/healthz`` and the desk's health page read these to tell whether every queue has a
+    live worker and whether the workers are still taking work; the stale-task sweep reads them
+    to know whose RUNNING tasks were orphaned by a worker that died.
+    """
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    queues = models.CharField(max_length=255, help_text="comma-separated; * is every queue")
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+    last_claim_at = models.DateTimeField(null=True, blank=True)
+    running_task_id = models.UUIDField(null=True, blank=True)
+    tasks_run = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"
+
+    @property
+    def queue_list(self) -> list[str]:
+        return [q for q in self.queues.split(",") if q]
+
+    def serves(self, queue: str) -> bool:
+        names = self.queue_list
+        return "*" in names or queue in names

@@ -25,6 +25,7 @@ from django.db import close_old_connections, connections
 from django.utils import translation
 
 from loket.lib import http
+from loket.lib.supervisor import supervisor_gone
 from loket.monitor import conf, engine
 from loket.monitor.checks import CheckOutcome, CheckSpec, run_check
 
@@ -123,6 +124,17 @@ class Runner:
         return self.stats
 
 
+async def _stop_when_orphaned(stop: asyncio.Event) -> None:
+    """Started by ``loket run`` and that process died: stop like on SIGTERM."""
+    while not stop.is_set():
+        if supervisor_gone():
+            log.warning("the parent process (loket run) is gone; stopping")
+            stop.set()
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 2.0)
+
+
 def run_forever(policy: http.Policy | None = None, concurrency: int | None = None) -> None:
     """Runs until SIGTERM or SIGINT, then finishes the checks in flight."""
 
@@ -133,7 +145,9 @@ def run_forever(policy: http.Policy | None = None, concurrency: int | None = Non
             loop.add_signal_handler(sig, stop.set)
         runner = Runner(policy=policy, concurrency=concurrency)
         log.info("monitor checker started")
+        watcher = asyncio.create_task(_stop_when_orphaned(stop))
         stats = await runner.run(stop)
+        watcher.cancel()
         log.info("monitor checker stopped after %d checks", stats.checked)
 
     with translation.override(settings.LANGUAGE_CODE):

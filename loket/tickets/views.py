@@ -507,20 +507,21 @@ def _mailbox_health() -> list[dict[str, Any]]:
 
 @agent_required
 def health(request: HttpRequest) -> HttpResponse:
-    """For managers: is anything stuck? Queue depths and ages, the unanswered backlog, the
-    search index."""
-    from loket.jobs.tasks import queue_depths
+    """For managers: is anything stuck? Workers and queues, the unanswered backlog, mailboxes,
+    the search index."""
+    from loket.jobs.health import assess
     from loket.tickets.context import unanswered_summary
     from loket.tickets.search_index import check
 
     user = signed_in_agent(request)
     if not user.is_manager:
         raise Http404
+    jobs = assess()
     return render(
         request,
         "desk/health.html",
         {
-            "queues": sorted(queue_depths().items()),
+            "jobs": jobs,
             "backlog": unanswered_summary(user),
             "index": check(),
             "mailboxes": _mailbox_health(),

@@ -59,3 +59,44 @@ def test_tasks_left_running_by_a_killed_worker_are_requeued(db: None) -> None:
     assert requeue_stale_tasks.call() == 1
     assert DBTaskResult.objects.get().status == TaskResultStatus.READY
     assert queue_depths()["default"]["ready"] == 1
+
+
+def test_backoff_doubles_up_to_its_cap_with_jitter_and_starts_over() -> None:
+    from loket.lib.backoff import Backoff
+
+    backoff = Backoff(base=0.5, cap=30.0)
+    delays = [backoff.failed() for _ in range(10)]
+    ceilings = [min(30.0, 0.5 * 2**i) for i in range(10)]
+    for delay, ceiling in zip(delays, ceilings, strict=True):
+        assert ceiling / 2 <= delay <= ceiling
+    assert max(delays) <= 30.0 and delays[-1] >= 15.0
+    assert backoff.succeeded() == 10
+    assert backoff.failed() <= 0.5
+
+
+def test_the_supervisor_restarts_a_crashing_child_with_growing_delays() -> None:
+    import itertools
+    import sys
+    import time
+
+    from loket.lib.supervisor import Supervisor
+
+    supervisor = Supervisor([("quitter", [sys.executable, "-c", "raise SystemExit(3)"])])
+    child = supervisor.children[0]
+    starts: list[float] = []
+    supervisor.start()
+    try:
+        deadline = time.monotonic() + 120
+        while child.restarts < 3:
+            if not starts or child.started_at != starts[-1]:
+                starts.append(child.started_at)
+            assert time.monotonic() < deadline, "the child was not restarted three times"
+            time.sleep(0.02)
+        starts.append(child.started_at)
+    finally:
+        supervisor.stop()
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    # each restart waits about twice as long as the one before (1 s, 2 s, 4 s, with jitter)
+    assert len(gaps) == 3
+    assert gaps[0] >= 0.5 and gaps[0] < gaps[2]
+    assert gaps[2] >= 2.0

@@ -1,13 +1,32 @@
 from __future__ import annotations
 
 import signal
-import subprocess
 import sys
 from argparse import ArgumentParser
+from types import FrameType
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from loket.lib.supervisor import Supervisor
+
+# Two workers so that mail, notifications and monitor checks never wait behind long jobs
+# (imports, sweeps) on the default queue; only one runs the scheduler. The website checker has
+# its own process: its asyncio loop keeps the check slots.
+CHILDREN = [
+    (
+        "worker mail,notify,monitors",
+        ["worker", "--queues", "mail,notify,monitors", "--no-scheduler"],
+    ),
+    ("worker default+scheduler", ["worker", "--queues", "default"]),
+    ("website checker", ["monitor", "run"]),
+]
+
+
+def _stop_requested(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def server_options(host: str, port: int) -> dict[str, Any]:
@@ -26,7 +45,10 @@ def server_options(host: str, port: int) -> dict[str, Any]:
 
 
 class Command(BaseCommand):
-    help = "Serve Loket on one machine: web server, a worker and the scheduler."
+    help = (
+        "Serve Loket on one machine: web server, workers and the scheduler; restarts a worker "
+        "that dies, and stops them all cleanly on SIGTERM or Ctrl+C."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -37,30 +59,28 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn
 
+        # uvicorn stops serving on SIGTERM/SIGINT and then raises the signal again: this
+        # handler turns that into SystemExit, so the children are stopped below rather than
+        # left running when the process dies of the signal's default action.
+        signal.signal(signal.SIGTERM, _stop_requested)
+        signal.signal(signal.SIGINT, _stop_requested)
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
             call_command("createcachetable", verbosity=0)
-        workers: list[subprocess.Popen[bytes]] = []
-        if not options["no_worker"]:
-            # Two workers so that mail, notifications and monitor checks never wait behind
-            # long jobs (imports, sweeps) on the default queue; only one runs the scheduler.
-            # The website checker has its own process: its asyncio loop keeps the check slots.
-            for process in (
-                ["worker", "--queues", "mail,notify,monitors", "--no-scheduler"],
-                ["worker", "--queues", "default"],
-                ["monitor", "run"],
-            ):
-                command = [sys.executable, "-m", "loket.cli", *process]
-                workers.append(subprocess.Popen(command))  # noqa: S603 - our own executable
+        supervisor = Supervisor(
+            [
+                (name, [sys.executable, "-m", "loket.cli", *argv])
+                for name, argv in ([] if options["no_worker"] else CHILDREN)
+            ],
+            grace=float(getattr(settings, "SHUTDOWN_GRACE_SECONDS", 30)),
+        )
         url = f"http://{options['host']}:{options['port']}/"
-        self.stdout.write(f"Loket is running at {url}  (Ctrl+C stops it)")
         try:
+            supervisor.start()
+            self.stdout.write(f"Loket is running at {url}  (Ctrl+C stops it)")
             uvicorn.run(**server_options(options["host"], options["port"]))
         finally:
-            for worker in workers:
-                worker.send_signal(signal.SIGTERM)
-            for worker in workers:
-                try:
-                    worker.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            # Another Ctrl+C while the children finish their tasks: force them now.
+            signal.signal(signal.SIGINT, lambda signum, frame: supervisor.hurry())
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            supervisor.stop()
