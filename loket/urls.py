@@ -15,6 +15,7 @@ urlpatterns = [
     path("me/tokens/", account_views.create_token, name="create_token"),
     path("me/tokens/<int:pk>/revoke/", account_views.revoke_token, name="revoke_token"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("desk/live/", include("loket.live.urls")),
     path("desk/", include("loket.tickets.urls")),
     path("portal/", include("loket.portal.urls")),
     path("contact/", include("loket.portal.contact_urls")),
