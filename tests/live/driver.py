@@ -4,9 +4,10 @@ JSON command per line on stdin and answers one JSON line on stdout.
 
 Commands (``op``): ``setup`` (agents, customers, a ticket), ``session`` (a signed-in session
 for a person, as the login page would make), ``ticket``, ``reply``, ``note``, ``customer``
-(a customer message), ``assign``, ``move`` (to the second line), ``notify`` (an SLA
-notification), ``breach`` (a ticket whose first response is overdue, and the SLA sweep
-queued for the worker), ``events`` (ids of a ticket's events), ``max_event``.
+(a customer message), ``assign``, ``move`` (to another team), ``notify`` (an SLA
+notification), ``overdue`` (a ticket whose first response is overdue), ``sweep`` (the SLA
+sweep queued for the worker), ``wait_task``, ``language``, ``events`` (ids of a ticket's events),
+``max_event``.
 """
 
 from __future__ import annotations
@@ -85,13 +86,12 @@ def _session(email: str) -> str:
     return store.session_key
 
 
-def _breach(subject: str, assignee: str | None) -> dict[str, Any]:
-    """A ticket whose first response was due a moment ago, and the SLA sweep queued: the
-    worker writes the breach (and queues its notifications)."""
+def _overdue(subject: str, assignee: str | None) -> int:
+    """A ticket whose first response was due a moment ago (the SLA sweep, run by the
+    worker, then writes the breach and queues its notifications)."""
     from django.utils import timezone
 
     from loket.sla.models import BusinessCalendar, Policy, Target, TicketSla
-    from loket.sla.tasks import sweep_sla
     from loket.sla.tracking import rebuild
     from loket.tickets import actions
     from loket.tickets.models import Channel, Priority
@@ -116,8 +116,7 @@ def _breach(subject: str, assignee: str | None) -> dict[str, Any]:
         due_at=past,
         next_check_at=past,
     )
-    sweep_sla.enqueue()
-    return {"ticket": ticket.pk}
+    return int(ticket.pk)
 
 
 def handle(command: dict[str, Any]) -> Any:
@@ -179,8 +178,29 @@ def handle(command: dict[str, Any]) -> Any:
             recipient=_user(command["to"]), kind=NotificationKind.SLA_WARNING, text=command["text"]
         )
         return note.pk
-    if op == "breach":
-        return _breach(command["subject"], command.get("assignee"))
+    if op == "overdue":
+        return _overdue(command["subject"], command.get("assignee"))
+    if op == "sweep":
+        from loket.sla.tasks import sweep_sla
+
+        return str(sweep_sla.enqueue().id)
+    if op == "wait_task":  # until the worker has run it (the worker is up)
+        import time
+
+        from django_tasks_db.models import DBTaskResult
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            status = DBTaskResult.objects.filter(pk=command["id"]).values_list("status", flat=True)
+            if status and status[0] in ("SUCCESSFUL", "FAILED"):
+                return status[0]
+            time.sleep(0.05)
+        raise TimeoutError("the worker did not run the task")
+    if op == "language":
+        from loket.accounts.models import User
+
+        User.objects.filter(email=command["email"]).update(language=command["language"])
+        return True
     if op == "events":
         return list(
             Event.objects.filter(ticket_id=command["ticket"])
