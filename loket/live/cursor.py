@@ -127,7 +127,7 @@ class Cursor:
     def parse(cls, raw: str) -> Cursor:
         if len(raw) > MAX_LENGTH:
             raise BadCursor("too long")
-        match = _SHAPE.match(raw.strip())
+        match = _SHAPE.match(raw)
         if match is None:
             raise BadCursor("not a position")
         top = int(match.group(1))
