@@ -11,6 +11,7 @@ connection on PostgreSQL); a stream never queries the database itself.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 from collections import Counter, deque
@@ -71,8 +72,8 @@ class Subscription:
         self.frames.append(frame)
         self.wake.set()
 
-    async def next(self, timeout: float) -> Frame | None:
-        """The next frame, or None after ``timeout`` seconds or when closed."""
+    async def next(self, timeout: float) -> list[Frame]:
+        """The frames waiting (none after ``timeout`` seconds, or when closed)."""
         if not self.frames and not self.closed:
             self.wake.clear()
             try:
@@ -80,7 +81,9 @@ class Subscription:
                     await self.wake.wait()
             except TimeoutError:
                 pass
-        return self.frames.popleft() if self.frames else None
+        frames = list(self.frames)
+        self.frames.clear()
+        return frames
 
     def close(self, reason: str) -> None:
         if self.closed is None:
@@ -155,6 +158,7 @@ class Hub:
                 del self.per_owner[subscription.owner]
 
     def publish(self, frame: Frame) -> None:
+        frame = dataclasses.replace(frame, start=self.position)
         self.position = frame.position
         for subscription in list(self.subscriptions):
             subscription.offer(frame)

@@ -23,28 +23,22 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
 from django.db import connections
 from django.http import StreamingHttpResponse
 
 from loket.live.cursor import Cursor
 from loket.live.hub import Hub, TooManyStreams
-from loket.live.items import Audience, Frame, Item
+from loket.live.items import Audience, Frame, Item, sse_text
 
 REFRESH_SECONDS = 60.0
 Refresh = Callable[[], Awaitable[Audience | None]]
 
 
 def sse(kind: str | None = None, data: Any = None, event_id: str | None = None) -> str:
-    lines = []
-    if kind:
-        lines.append(f"event: {kind}")
-    if event_id is not None:
-        lines.append(f"id: {event_id}")
-    if data is not None:
-        lines.append("data: " + json.dumps(data, separators=(",", ":")))
-    return "\n".join(lines) + "\n\n"
+    body = None if data is None else json.dumps(data, separators=(",", ":"))
+    return sse_text(kind, body, event_id)
 
 
 def _retry(spread_ms: int) -> str:
@@ -80,12 +74,13 @@ class Stream:
         return self.sent
 
     def _item(self, item: Item, cursor: Cursor | None) -> str:
-        return sse(item.kind, item.data, self._id(cursor) if cursor is not None else None)
+        return sse_text(item.kind, item.body, self._id(cursor) if cursor is not None else None)
 
     async def body(self) -> AsyncIterator[bytes]:
         # The request's own database connection (sessions, the person) is not needed while
         # the stream is open: close it, so 500 streams do not hold 500 connections.
         await sync_to_async(connections.close_all)()
+        _release_request_thread()
         try:
             subscription = self.hub.subscribe(self.owner, self.audience)
         except TooManyStreams:
@@ -109,12 +104,14 @@ class Stream:
         recheck = time.monotonic() + REFRESH_SECONDS
         while True:
             now = time.monotonic()
-            frame = await subscription.next(max(0.0, min(keepalive, deadline - now, recheck - now)))
+            frames = await subscription.next(
+                max(0.0, min(keepalive, deadline - now, recheck - now))
+            )
             if subscription.closed:
                 yield _closing(subscription.closed)
                 return
-            if frame is not None:
-                chunk = self._frame(subscription, frame)
+            if frames:
+                chunk = "".join([self._frame(subscription, frame) for frame in frames])
                 if chunk:
                     yield chunk
                 continue
@@ -153,6 +150,8 @@ class Stream:
         return out
 
     def _frame(self, subscription: Any, frame: Frame) -> str:
+        if self.floor is None and not frame.reset and frame.start == subscription.position:
+            return self._aligned(subscription, frame)
         out = []
         cursor = subscription.position
         if frame.reset:
@@ -173,6 +172,36 @@ class Stream:
         if self.floor is not None and frame.position.includes(self.floor):
             self.floor = None
         return "".join(out)
+
+    def _aligned(self, subscription: Any, frame: Frame) -> str:
+        """The common case: this stream stands where the frame starts, so the texts the hub
+        made once for every stream are this stream's too."""
+        out = []
+        for item, (text, event_id) in zip(frame.items, frame.texts, strict=True):
+            if self.audience.admits(item):
+                out.append(text)
+                if event_id is not None:
+                    self.sent = event_id
+        subscription.position = frame.position
+        return "".join(out)
+
+
+def _release_request_thread() -> None:
+    """Lets the request's own thread end now instead of idling until the stream closes.
+
+    Under ASGI Django runs a request's synchronous parts (sessions, middleware) in a thread
+    made for that request (asgiref's ``ThreadSensitiveContext``), which lives until the
+    response is finished: for a stream, hours, and one thread per open stream. The stream
+    needs it no more; anything synchronous at its very end (``request_finished``) gets a
+    fresh one, which asgiref shuts down as usual.
+    """
+    try:
+        context = SyncToAsync.thread_sensitive_context.get()
+    except LookupError:
+        return
+    executor = SyncToAsync.context_to_thread_executor.pop(context, None)
+    if executor is not None:
+        executor.shutdown(wait=False)
 
 
 def _closing(reason: str) -> str:

@@ -46,6 +46,9 @@ class Command(BaseCommand):
                 port=options["port"],
                 log_level="warning",
                 lifespan="off",
+                # Live streams end themselves on SIGTERM/SIGINT (loket.live.shutdown); this is
+                # the backstop for any other response that would keep the server waiting.
+                timeout_graceful_shutdown=10,
             )
         finally:
             for worker in workers:
