@@ -152,6 +152,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "loket.tickets.context.desk",
                 "loket.monitor.context.incident_banner",
+                "loket.live.context.live",
             ],
         },
     }

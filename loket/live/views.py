@@ -6,6 +6,7 @@ import functools
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
+from django.core.handlers.asgi import ASGIRequest
 from django.http import (
     Http404,
     HttpRequest,
@@ -41,6 +42,8 @@ async def desk_stream(request: HttpRequest) -> HttpResponseBase:
     ``?last_event_id=`` for a tab taking over from another, resumes)."""
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
+    if not isinstance(request, ASGIRequest):  # a WSGI server would hold a thread for ever
+        return _refusal(503, _("Live updates need an ASGI server (loket run, uvicorn)."), 3600)
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id", "")
     try:
         since = Cursor.parse(raw) if raw else None
