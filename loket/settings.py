@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "loket.sla",
     "loket.rota",
     "loket.monitor",
+    "loket.live",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "loket.tickets.context.desk",
                 "loket.monitor.context.incident_banner",
+                "loket.live.context.live",
             ],
         },
     }
@@ -356,6 +358,14 @@ MONITOR_HOURLY_DAYS = env_int("MONITOR_HOURLY_DAYS", 35)
 MONITOR_DAILY_DAYS = env_int("MONITOR_DAILY_DAYS", 400)
 MONITOR_SETTLE_SECONDS = env_int("MONITOR_SETTLE_SECONDS", 300)
 MONITOR_CONCURRENCY = env_int("MONITOR_CONCURRENCY", 500)
+
+# Live updates (loket/live): server-sent events to the desk. Limits are per web process.
+LIVE_POLL_MS = env_int("LIVE_POLL_MS", 100)  # SQLite: how often each web process looks for changes
+LIVE_KEEPALIVE_SECONDS = env_int("LIVE_KEEPALIVE_SECONDS", 15)
+LIVE_MAX_STREAMS = env_int("LIVE_MAX_STREAMS", 5000)
+LIVE_MAX_STREAMS_PER_USER = env_int("LIVE_MAX_STREAMS_PER_USER", 10)
+LIVE_MAX_AGE_SECONDS = env_int("LIVE_MAX_AGE_SECONDS", 1800)  # then the browser reconnects
+LIVE_RETRY_MS = env_int("LIVE_RETRY_MS", 2000)  # the browser's wait before reconnecting
 
 KB_SEMANTIC = env_bool("KB_SEMANTIC", False)  # meaning-based search (pip install loket[semantic])
 

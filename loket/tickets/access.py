@@ -6,6 +6,7 @@ simply not found (404), so ids leak nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypeGuard
 
 from django.contrib.auth.models import AnonymousUser
@@ -55,6 +56,61 @@ def tickets_visible_to(user: User | AnonymousUser) -> QuerySet[Ticket]:
         # Their organisation's tickets, and always their own (also from before they joined).
         return qs.filter(Q(organisation_id=organisation_id) | Q(customer=user))
     return qs.filter(customer=user)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The rule of ``tickets_visible_to`` for one person, held in memory.
+
+    A live stream checks every event it might pass on against this instead of asking the
+    database once per event and stream (``loket.live``); it must say exactly what
+    ``tickets_visible_to`` says (tests/live/test_viewer.py compares the two on every kind
+    of person and ticket).
+    """
+
+    user_id: int | None
+    active: bool = False
+    is_admin: bool = False
+    is_agent: bool = False
+    team_ids: frozenset[int] = frozenset()
+    organisation_id: int | None = None
+
+    def sees(
+        self,
+        *,
+        team_id: int | None,
+        assignee_id: int | None,
+        organisation_id: int | None,
+        customer_id: int | None,
+    ) -> bool:
+        if not self.active or self.user_id is None:
+            return False
+        if self.is_admin:
+            return True
+        if self.is_agent:
+            return team_id in self.team_ids or assignee_id == self.user_id
+        if self.organisation_id is not None and organisation_id == self.organisation_id:
+            return True
+        return customer_id == self.user_id
+
+
+def viewer_for(user: User | AnonymousUser) -> Viewer:
+    """What ``user`` may see, read once (two small queries for an agent)."""
+    if not _signed_in(user):
+        return Viewer(user_id=None)
+    teams: frozenset[int] = frozenset()
+    if user.is_agent and not user.is_admin:
+        teams = frozenset(user.teams.values_list("pk", flat=True)) | frozenset(
+            user.managed_teams.values_list("pk", flat=True)
+        )
+    return Viewer(
+        user_id=user.pk,
+        active=True,
+        is_admin=user.is_admin,
+        is_agent=user.is_agent,
+        team_ids=teams,
+        organisation_id=user.organisation_id,
+    )
 
 
 def get_ticket_for(user: User | AnonymousUser, pk: int | str, *, write: bool = False) -> Ticket:

@@ -69,6 +69,10 @@ class ReplyForm(forms.Form):
         ),
         help_text=_("Separate addresses with commas or spaces; leave empty for no Cc."),
     )
+    # The newest event the page showed (``loket.tickets.collisions``); "send anyway" skips
+    # the check. Both are filled in by the page, not typed.
+    seen_event = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    send_anyway = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, cc_customer: str | None = None, **kwargs: Any) -> None:
         """``cc_customer``: the customer's address, when the agent chooses the Cc (mail

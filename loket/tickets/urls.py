@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loket.tickets import views
+from loket.tickets import views, views_live
 
 app_name = "desk"
 urlpatterns = [
@@ -9,7 +9,10 @@ urlpatterns = [
     path("new/", views.new_ticket, name="new_ticket"),
     path("call/", views.log_call, name="log_call"),
     path("health/", views.health, name="health"),
+    path("inbox/rows/", views_live.inbox_rows, name="inbox_rows"),
+    path("unanswered/", views_live.unanswered_badge, name="unanswered_badge"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/live/", views_live.ticket_live, name="ticket_live"),
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="reply"),
     path("tickets/<int:pk>/note/", views.ticket_note, name="note"),
     path("tickets/<int:pk>/update/", views.ticket_update, name="update"),

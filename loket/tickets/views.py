@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
 from typing import Any
@@ -11,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +24,7 @@ from loket.accounts.models import Team, Tier, User
 from loket.lib.files import AttachmentRejected
 from loket.mail.addresses import InvalidCc
 from loket.mail.send import cc_for
-from loket.tickets import actions, timeline
+from loket.tickets import actions, collisions, timeline
 from loket.tickets.access import get_ticket_for, tickets_visible_to
 from loket.tickets.forms import (
     CallForm,
@@ -36,7 +38,7 @@ from loket.tickets.forms import (
     TicketNumberForm,
 )
 from loket.tickets.metrics import resolution_of
-from loket.tickets.models import Channel, Priority, SavedFilter, State, Ticket
+from loket.tickets.models import Channel, Message, Priority, SavedFilter, State, Ticket
 from loket.tickets.queries import VIEW_LABELS, BadCursor, Cursor, InboxView, page, view_queryset
 from loket.tickets.search import search_tickets
 from loket.tickets.states import TransitionError, allowed_targets
@@ -76,10 +78,30 @@ def _filters_from(params: dict[str, str]) -> dict[str, str]:
     return chosen
 
 
-@agent_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    user = signed_in_agent(request)
-    params = request.GET.dict()
+@dataclass
+class InboxQuery:
+    """What an inbox address asks for: a view (or a saved one), filters or a search."""
+
+    view: InboxView
+    filters: dict[str, str]
+    query: str
+    saved: SavedFilter | None
+    params: dict[str, str]
+
+    def queryset(self, user: User) -> QuerySet[Ticket]:
+        """The view's tickets with the filters applied (not for a search)."""
+        qs = view_queryset(user, self.view, tickets_visible_to(user))
+        if "state" in self.filters:
+            qs = qs.filter(state=self.filters["state"])
+        if "priority" in self.filters:
+            qs = qs.filter(priority=int(self.filters["priority"]))
+        if "team" in self.filters:
+            qs = qs.filter(team_id=int(self.filters["team"]))
+        return qs
+
+
+def inbox_query(user: User, params: dict[str, str]) -> InboxQuery:
+    """Reads the inbox's parameters (404 for somebody else's saved view)."""
     saved = None
     if params.get("saved", "").isdigit():
         saved = SavedFilter.objects.filter(owner=user, pk=int(params["saved"])).first()
@@ -91,52 +113,63 @@ def inbox(request: HttpRequest) -> HttpResponse:
     except ValueError:
         view = InboxView.UNASSIGNED
     query = params.get("q", "").strip()[:200]
-    filters = _filters_from(params)
-    visible = tickets_visible_to(user)
-    next_cursor = None
-    if query:
-        tickets = search_tickets(user, query)
-    else:
-        qs = view_queryset(user, view, visible)
-        if "state" in filters:
-            qs = qs.filter(state=filters["state"])
-        if "priority" in filters:
-            qs = qs.filter(priority=int(filters["priority"]))
-        if "team" in filters:
-            qs = qs.filter(team_id=int(filters["team"]))
-        try:
-            cursor = Cursor.decode(params["after"]) if params.get("after") else None
-        except BadCursor:
-            return HttpResponseBadRequest(_("This page link is no longer valid."))
-        tickets, next_cursor = page(qs, cursor)
-    # Labels looked up once per page, not once per row (the inbox is the most-seen page).
+    return InboxQuery(view, _filters_from(params), query, saved, params)
+
+
+def label_rows(tickets: Iterable[Ticket]) -> None:
+    """Labels looked up once per page, not once per row (the inbox is the most-seen page)."""
     state_labels = {value: str(label) for value, label in State.choices}
     priority_labels = {value: str(label) for value, label in Priority.choices}
     for ticket in tickets:
         ticket.state_label = state_labels.get(ticket.state, ticket.state)  # type: ignore[attr-defined]
         ticket.priority_label = priority_labels.get(ticket.priority, "")  # type: ignore[attr-defined]
-    base = {"view": view.value, **filters}
+
+
+def view_counts(user: User) -> list[tuple[InboxView, Any, int | None]]:
+    visible = tickets_visible_to(user)
     counts = {
         v: view_queryset(user, v, visible).count()
         for v in (InboxView.UNASSIGNED, InboxView.MINE, InboxView.UNANSWERED)
     }
+    return [(v, VIEW_LABELS[v], counts.get(v)) for v in InboxView]
+
+
+@agent_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = signed_in_agent(request)
+    asked = inbox_query(user, request.GET.dict())
+    view, filters, query = asked.view, asked.filters, asked.query
+    next_cursor = None
+    if query:
+        tickets = search_tickets(user, query)
+    else:
+        params = asked.params
+        try:
+            cursor = Cursor.decode(params["after"]) if params.get("after") else None
+        except BadCursor:
+            return HttpResponseBadRequest(_("This page link is no longer valid."))
+        tickets, next_cursor = page(asked.queryset(user), cursor)
+    label_rows(tickets)
+    base = {"view": view.value, **filters}
     return render(
         request,
         "desk/inbox.html",
         {
             "tickets": tickets,
             "view": view,
-            "views": [(v, VIEW_LABELS[v], counts.get(v)) for v in InboxView],
+            "views": view_counts(user),
             "query": query,
             "filters": filters,
             "base_query": base,
             "next_cursor": next_cursor.encode() if next_cursor else None,
             "saved_filters": SavedFilter.objects.filter(owner=user),
-            "current_saved": saved,
+            "current_saved": asked.saved,
             "teams": Team.objects.all(),
             "states": State.choices,
             "priorities": Priority.choices,
             "save_form": SavedFilterForm(),
+            # New tickets go on top only where the newest are shown: page one of a view.
+            "live_insert": not query and not asked.params.get("after"),
         },
     )
 
@@ -198,14 +231,24 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _ticket_page(request, user, get_ticket_for(user, pk))
 
 
-def _ticket_page(
-    request: HttpRequest, user: User, ticket: Ticket, reply_form: ReplyForm | None = None
-) -> HttpResponse:
-    """The ticket page; ``reply_form`` is a reply that was refused, shown with its errors."""
+def ticket_timeline(ticket: Ticket) -> list[timeline.Entry]:
     messages_qs = ticket.messages.select_related("author", "no_reply_by").prefetch_related(
         "attachments"
     )
-    events = ticket.events.select_related("actor")
+    return timeline.build(messages_qs, ticket.events.select_related("actor"))
+
+
+def _ticket_page(
+    request: HttpRequest,
+    user: User,
+    ticket: Ticket,
+    reply_form: ReplyForm | None = None,
+    answered: Iterable[Message] = (),
+) -> HttpResponse:
+    """The ticket page; ``reply_form`` is a reply that was refused, shown with its errors
+    (``answered``: the messages that came in while it was being written)."""
+    # Read before the timeline, so the page never claims to show an event it does not.
+    seen_event = collisions.latest_event_id(ticket)
     prev_ticket, next_ticket = _neighbours(user, ticket)
     properties = PropertiesForm(
         initial={
@@ -234,7 +277,7 @@ def _ticket_page(
         "desk/ticket.html",
         {
             "ticket": ticket,
-            "timeline": timeline.build(messages_qs, events),
+            "timeline": ticket_timeline(ticket),
             "waiting": ticket.messages.filter(needs_reply=True).count(),
             "reply_form": reply_form if reply_form is not None else _new_reply_form(ticket),
             "note_form": NoteForm(),
@@ -247,6 +290,9 @@ def _ticket_page(
             "prev_ticket": prev_ticket,
             "next_ticket": next_ticket,
             "closed": ticket.state == State.CLOSED,
+            "seen_event": seen_event,
+            "answered": list(answered),
+            "fresh_ids": {m.pk for m in answered},
         },
     )
 
@@ -296,16 +342,31 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_agent(request)
     ticket = get_ticket_for(user, pk, write=True)
     form = ReplyForm(request.POST, request.FILES, cc_customer=_cc_customer(ticket))
+    answered: list[Message] = []
     if form.is_valid():
         data = form.cleaned_data
+        reply = {
+            "body": data["body"],
+            "attachments": data["attachments"],
+            "then_state": State(data["then_state"]),
+            "cc": data.get("cc"),
+        }
         try:
-            actions.reply(
-                ticket,
-                body=data["body"],
-                by=user,
-                attachments=data["attachments"],
-                then_state=State(data["then_state"]),
-                cc=data.get("cc"),
+            if data["seen_event"] is not None and not data["send_anyway"]:
+                collisions.reply_unless_answered(
+                    ticket, seen_event_id=data["seen_event"], by=user, **reply
+                )
+            else:
+                actions.reply(ticket, by=user, **reply)
+        except collisions.AnsweredMeanwhile as exc:
+            answered = exc.messages
+            ticket.refresh_from_db()
+            form.add_error(
+                None,
+                _(
+                    "New messages came in while you were writing (marked below). Your reply "
+                    "has not been sent: read them, then send it anyway or change it first."
+                ),
             )
         except InvalidCc as exc:
             form.add_error("cc" if "cc" in form.fields else None, str(exc))
@@ -322,7 +383,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             return _back(ticket.pk)
     if request.FILES:
         form.add_error("attachments", _("Choose the files again: they were not kept."))
-    response = _ticket_page(request, user, ticket, reply_form=form)
+    response = _ticket_page(request, user, ticket, reply_form=form, answered=answered)
     # htmx (boosted form) would put the reply URL, which only takes POST, in the address bar
     response["HX-Replace-Url"] = reverse("desk:ticket", args=[ticket.pk])
     return response

@@ -41,6 +41,9 @@ def server_options(host: str, port: int) -> dict[str, Any]:
         "log_level": "warning",
         "lifespan": "off",
         "proxy_headers": False,
+        # Live streams end themselves on SIGTERM/SIGINT (loket.live.shutdown); this is the
+        # backstop for any other response that would keep the server waiting.
+        "timeout_graceful_shutdown": 10,
     }
 
 

@@ -1,5 +1,7 @@
 // Live SLA notifications for agents: a badge with the unread count, a short sound and a
 // browser notification for each new one, and a presence heartbeat while the desk is open.
+// The count is fetched again when the live stream (live.js) announces a notification or
+// (re)connects; only while there is no stream does the badge poll every 15 s.
 // Needs an element <button data-sla-unread data-url="/sla/notifications/"
 //   data-read-url="/sla/notifications/read/" data-heartbeat="/rota/presence/heartbeat/">
 // on the page (clicking it marks the notifications read); texts come translated from the
@@ -96,9 +98,20 @@
     if (started) return;
     started = true;
     heartbeat();
-    setInterval(poll, 15000);
+    setInterval(function () { if (!live()) poll(); }, 15000);
     setInterval(heartbeat, 60000);
   }
+
+  function live() {
+    return document.documentElement.getAttribute("data-live") === "open";
+  }
+
+  document.addEventListener("loket:live", function (ev) {
+    if (ev.detail && ev.detail.type === "notification") poll();
+  });
+  document.addEventListener("loket:live-state", function (ev) {
+    if (ev.detail === "open") poll();
+  });
 
   start();
   document.addEventListener("htmx:afterSettle", start);
