@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,7 +104,7 @@ def database(source: str, tmp: Path) -> Iterator[str]:
     _copies += 1
     if not ON_PG:
         target = tmp / f"desk-{_copies}.sqlite3"
-        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
             src.backup(dst)
         yield f"sqlite:///{target}"
         return

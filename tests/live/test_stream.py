@@ -240,12 +240,17 @@ def test_open_streams_do_not_hold_a_database_connection_each(
         site.driver("note", ticket=site.desk["ticket"], body="for everyone", by=BRAM)
         for events in opened:
             events.events(1)
+        # nor a thread each (the request's own thread is let go once the stream runs)
+        assert len(list(Path(f"/proc/{server.proc.pid}/task").iterdir())) < 10
         if ON_PG:
             # the driver's own, the hub's thread, its LISTEN, and little else
             assert _pg_connections(site.db_url) <= 5
         else:
+            # SQLite keeps a closed connection's file open while another connection of the
+            # process holds a lock on the file (POSIX locks are per process) and reuses it
+            # for the next one: a few, never one per stream
             db_file = Path(site.db_url.removeprefix("sqlite:///"))
-            assert _db_handles(server.proc.pid, db_file) <= 3
+            assert _db_handles(server.proc.pid, db_file) <= 8
     finally:
         for reader in readers:
             reader.__exit__(None, None, None)

@@ -192,7 +192,9 @@
   }
 
   function watchPage() {
-    var bar = document.getElementById("presence");
+    // Presence goes with the live stream: without one (a WSGI server) the page stays quiet.
+    var live = document.querySelector("[data-live-stream]");
+    var bar = live ? document.getElementById("presence") : null;
     var ticket = bar ? bar.getAttribute("data-ticket") : null;
     if (here && here.ticket !== ticket) leave();
     if (!bar) return;
