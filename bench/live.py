@@ -319,7 +319,8 @@ def main() -> None:
 
         for _ in range(600):
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz?live=1", timeout=2).status_code == 200:
+                alive = httpx.get(f"http://127.0.0.1:{port}/healthz?live=1", timeout=2)
+                if alive.status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
