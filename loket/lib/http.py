@@ -42,8 +42,6 @@ from loket.lib import netguard
 
 Resolver = netguard.AsyncResolver
 Policy = netguard.Policy
-NEVER = netguard.NEVER
-EMBEDDED_V4 = netguard.EMBEDDED_V4
 is_ip = netguard.is_ip
 system_resolver = netguard.async_system_resolver
 
