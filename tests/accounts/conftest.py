@@ -18,9 +18,13 @@ LINK = re.compile(r"https?://[^/\s]+(/[^\s]*)")
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache() -> None:
-    """allauth's rate limits live in the cache; each test starts without earlier attempts."""
-    cache.clear()
+def fresh_cache(request: pytest.FixtureRequest) -> None:
+    """allauth's rate limits live in the cache; each test starts without earlier attempts.
+    The cache is a database table: tests without a database have none to clear."""
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    ):
+        cache.clear()
 
 
 def mails_to(collected: Collect, address: str) -> list[EmailMessage]:
