@@ -31,15 +31,22 @@ BEATS = "jobs_workerheartbeat"
 T = TypeVar("T")
 
 
-def wait_until(check: Callable[[], T | None], what: str, timeout: float = 90.0) -> T:
-    """Polls ``check`` until it returns something truthy; fails naming ``what`` at the deadline."""
+def wait_until(
+    check: Callable[[], T | None],
+    what: str,
+    timeout: float = 90.0,
+    context: Callable[[], str] = lambda: "",
+) -> T:
+    """Polls ``check`` until it returns something truthy; fails naming ``what`` at the deadline
+    (with ``context()``, e.g. a process's log, in the message)."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+            message = f"timed out after {timeout:.0f} s waiting for {what}"
+            raise AssertionError(f"{message}\n{context()[-4000:]}")
         time.sleep(0.05)
 
 
@@ -184,9 +191,9 @@ class Process:
         with self._lock:
             return "\n".join(self.lines)
 
-    def count(self, text: str) -> int:
+    def count(self, text: str, *, but_not: tuple[str, ...] = ()) -> int:
         with self._lock:
-            return sum(text in line for line in self.lines)
+            return sum(text in line and not line.startswith(but_not) for line in self.lines)
 
     def alive(self) -> bool:
         return self.popen.poll() is None

@@ -7,6 +7,8 @@ import sqlite3
 
 from tests.jobs.live import BEATS, LiveDb, enqueue, loket, wait_until
 
+BACKGROUND_THREADS = ("heartbeat failed", "scheduler tick failed")
+
 
 def _done(db: LiveDb, task_id: str, timeout: float = 120) -> tuple[str, list[str], object]:
     def finished() -> tuple[str, list[str], object] | None:
@@ -24,14 +26,19 @@ def test_a_worker_survives_a_locked_database_and_then_takes_new_work(sqlite_db: 
         assert _done(db, first)[0] == "SUCCESSFUL", worker.log()
 
         # when another connection holds the write lock for far longer than the busy timeout:
-        # until the worker has failed to claim several times (or died of it)
+        # until the worker's main loop (claiming a task, or recording one the scheduler gave
+        # it) has failed on it several times, or the worker died of it
+        def main_loop_failures() -> int:
+            return worker.count("database is locked", but_not=BACKGROUND_THREADS)
+
         blocker = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
         blocker.execute("BEGIN EXCLUSIVE")
         try:
             wait_until(
-                lambda: worker.count("claiming a task failed") >= 3 or not worker.alive(),
+                lambda: main_loop_failures() >= 3 or not worker.alive(),
                 "the worker to meet the locked database",
                 timeout=300,  # today's main takes minutes to die of it (20 s busy timeouts)
+                context=worker.log,
             )
         finally:
             blocker.execute("ROLLBACK")
@@ -44,7 +51,6 @@ def test_a_worker_survives_a_locked_database_and_then_takes_new_work(sqlite_db: 
         assert (status, value) == ("SUCCESSFUL", "after the lock")
         assert worker.alive()
         # it said what happened in one line per try (no tracebacks), and that it recovered
-        assert worker.count("database is locked") >= 3
         assert "Traceback" not in worker.log()
         assert worker.count("answers again after") >= 1
         assert worker.stop() == 0
