@@ -4,12 +4,9 @@ joining by domain (managers switch it), invitations and history."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -22,33 +19,15 @@ from django.views.decorators.http import require_POST
 
 from loket.accounts import actions, members
 from loket.accounts.access import get_customer_for, get_organisation_for, organisations_visible_to
+from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.accounts.forms import InviteForm
 from loket.accounts.models import Invitation, Organisation, User
 
-View = Callable[..., HttpResponse]
 
-
-def staff_only(view: View) -> View:
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not getattr(request.user, "is_agent", False):
-            return redirect("portal:home")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _agent(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-@staff_only
+@agent_required
 def organisations(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
-    qs = organisations_visible_to(_agent(request)).annotate(
+    qs = organisations_visible_to(signed_in_agent(request)).annotate(
         member_count=Count("members", filter=Q(members__role="customer"))
     )
     if query:
@@ -58,7 +37,7 @@ def organisations(request: HttpRequest) -> HttpResponse:
 
 
 def _page(request: HttpRequest, organisation: Organisation, form: InviteForm) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     people = Paginator(members.members_of(organisation), 50).get_page(request.GET.get("page"))
     rows = [
         (
@@ -91,9 +70,9 @@ def _page(request: HttpRequest, organisation: Organisation, form: InviteForm) ->
     )
 
 
-@staff_only
+@agent_required
 def organisation(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_organisation_for(_agent(request), pk)
+    found = get_organisation_for(signed_in_agent(request), pk)
     return _page(request, found, InviteForm())
 
 
@@ -114,10 +93,10 @@ def _run(request: HttpRequest, organisation: Organisation, act: Callable[[], obj
     return _back(organisation)
 
 
-@staff_only
+@agent_required
 @require_POST
 def auto_join(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     found = get_organisation_for(user, pk)
     on = request.POST.get("auto_join") == "on"
     done = (
@@ -128,10 +107,10 @@ def auto_join(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(request, found, lambda: actions.set_auto_join(found, on, by=user), done)
 
 
-@staff_only
+@agent_required
 @require_POST
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     found = get_organisation_for(user, pk)
     form = InviteForm(request.POST)
     if not form.is_valid():
@@ -155,10 +134,10 @@ def _member(user: User, organisation: Organisation, member_pk: int) -> User:
     return member
 
 
-@staff_only
+@agent_required
 @require_POST
 def remove_member(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     found = get_organisation_for(user, pk)
     member = _member(user, found, member_pk)
     return _run(
@@ -169,10 +148,10 @@ def remove_member(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
     )
 
 
-@staff_only
+@agent_required
 @require_POST
 def set_admin(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     found = get_organisation_for(user, pk)
     member = _member(user, found, member_pk)
     on = request.POST.get("admin") == "on"
@@ -184,10 +163,10 @@ def set_admin(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     )
 
 
-@staff_only
+@agent_required
 @require_POST
 def revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
-    user = _agent(request)
+    user = signed_in_agent(request)
     found = get_organisation_for(user, pk)
     invitation = Invitation.objects.filter(organisation=found, pk=invitation_pk).first()
     if invitation is None:

@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.accounts.models import User
 from loket.kb import actions, deflection, suggest
 from loket.kb.access import get_macro_for, get_translation_for, macros_visible_to
@@ -39,7 +40,6 @@ from loket.kb.models import (
 from loket.kb.search import Results, search
 from loket.tickets.access import get_ticket_for
 from loket.tickets.actions import ActionError
-from loket.tickets.views import agent_required, signed_in_agent
 
 
 @require_GET

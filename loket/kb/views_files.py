@@ -9,11 +9,11 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.kb import actions
 from loket.kb.access import get_file_for, get_translation_for
 from loket.lib.files import AttachmentRejected, check_size
 from loket.tickets.downloads import safe_file_response
-from loket.tickets.views import agent_required, signed_in_agent
 
 MAX_UPLOADS = 10
 

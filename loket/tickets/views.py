@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
@@ -20,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from loket.accounts.actions import register_customer
+from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.accounts.models import Team, Tier, User
 from loket.lib.files import AttachmentRejected
 from loket.mail.addresses import InvalidCc
@@ -43,26 +42,7 @@ from loket.tickets.queries import VIEW_LABELS, BadCursor, Cursor, InboxView, pag
 from loket.tickets.search import search_tickets
 from loket.tickets.states import TransitionError, allowed_targets
 
-View = Callable[..., HttpResponse]
 FILTER_FIELDS = {"state": State.values, "priority": [str(p) for p in Priority.values]}
-
-
-def agent_required(view: View) -> View:
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not getattr(request.user, "is_agent", False):
-            return redirect("portal:home")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def signed_in_agent(request: HttpRequest) -> User:
-    """The agent behind a request that ``agent_required`` let through."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _filters_from(params: dict[str, str]) -> dict[str, str]:

@@ -9,13 +9,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.tickets import collisions
 from loket.tickets.access import get_ticket_for, tickets_visible_to
 from loket.tickets.views import (
-    agent_required,
     inbox_query,
     label_rows,
-    signed_in_agent,
     ticket_timeline,
     view_counts,
 )
