@@ -21,7 +21,7 @@ urlpatterns = [
     path("me/", account_views.profile, name="profile"),
     path("me/tokens/", account_views.create_token, name="create_token"),
     path("me/tokens/<int:pk>/revoke/", account_views.revoke_token, name="revoke_token"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", account_views.switch_language, name="set_language"),
     path("desk/security/", account_views.staff_security, name="staff_security"),
     path("invitations/<str:token>/", views_invitations.invitation, name="invitation"),
     path("desk/live/", include("loket.live.urls")),

@@ -367,3 +367,13 @@ def enrol_totp(user: User, secret: str, *, reason: str) -> None:
     AuditEntry.objects.create(
         subject=user, action="mfa_authenticator_added", data={"type": "totp", "reason": reason}
     )
+
+
+def choose_language(user: User, language: str) -> None:
+    """The language someone picked in the page header; it wins over the browser's from now on
+    (the desk and every mail to them follow it)."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValueError(language)
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from loket.accounts import actions
 from loket.accounts.forms import ProfileForm, TokenForm
@@ -122,3 +123,14 @@ def staff_security(request: HttpRequest) -> HttpResponse:
             "missing": sum(1 for r in rows if r["required"] and not r["has_2fa"]),
         },
     )
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which only sets a cookie, would lose to a signed-in person's
+    saved language (UserLanguageMiddleware); so the choice is saved on them too."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in {code for code, _n in settings.LANGUAGES}:
+        actions.choose_language(_me(request), language)
+    return response
