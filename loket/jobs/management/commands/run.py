@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from argparse import ArgumentParser
@@ -27,6 +28,21 @@ CHILDREN = [
 
 def _stop_requested(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
+
+
+def adopt_base_url(host: str, port: int) -> str:
+    """Links in mail point at the address this process serves, unless LOKET_BASE_URL says
+    otherwise (a proxy in front); the workers inherit it through the environment."""
+    configured = os.environ.get("LOKET_BASE_URL", "")
+    if configured:
+        return configured
+    shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    base = f"http://{shown}:{port}"
+    os.environ["LOKET_BASE_URL"] = base
+    settings.BASE_URL = base
+    return base
 
 
 def server_options(host: str, port: int) -> dict[str, Any]:
@@ -67,6 +83,7 @@ class Command(BaseCommand):
         # left running when the process dies of the signal's default action.
         signal.signal(signal.SIGTERM, _stop_requested)
         signal.signal(signal.SIGINT, _stop_requested)
+        adopt_base_url(options["host"], options["port"])
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
             call_command("createcachetable", verbosity=0)
