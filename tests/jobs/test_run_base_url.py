@@ -22,13 +22,13 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("clean_env")
 @pytest.mark.parametrize(
     ("host", "expected"),
-    [("127.0.0.1", "http://127.0.0.1:9123"), ("0.0.0.0", "http://127.0.0.1:9123"),
+    [("127.0.0.1", "http://127.0.0.1:9123"), ("0.0.0.0", "http://127.0.0.1:9123"),  # noqa: S104
      ("::", "http://[::1]:9123"), ("::1", "http://[::1]:9123"),
      ("desk.example", "http://desk.example:9123")],
 )  # fmt: skip
 def test_links_follow_the_port_served(host: str, expected: str) -> None:
     assert adopt_base_url(host, 9123) == expected
-    assert settings.BASE_URL == expected
+    assert expected == settings.BASE_URL
     assert os.environ["LOKET_BASE_URL"] == expected  # for the workers it starts
 
 
@@ -37,4 +37,4 @@ def test_a_configured_public_address_wins(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("LOKET_BASE_URL", "https://support.example.com")
     before = settings.BASE_URL
     assert adopt_base_url("127.0.0.1", 9123) == "https://support.example.com"
-    assert settings.BASE_URL == before
+    assert before == settings.BASE_URL

@@ -36,7 +36,7 @@ def adopt_base_url(host: str, port: int) -> str:
     configured = os.environ.get("LOKET_BASE_URL", "")
     if configured:
         return configured
-    shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, host)
+    shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, host)  # noqa: S104
     if ":" in shown and not shown.startswith("["):
         shown = f"[{shown}]"
     base = f"http://{shown}:{port}"
