@@ -73,7 +73,7 @@ def _context(request: HttpRequest, lang: str, **extra: Any) -> dict[str, Any]:
     brand = branding()
     languages = [
         (code, LANGUAGE_NAMES[code])
-        for code in public_translations().values_list("language", flat=True).distinct()
+        for code in public_translations().order_by().values_list("language", flat=True).distinct()
     ]
     order = [code for code, _name in KB_LANGUAGES]
     languages.sort(key=lambda item: order.index(item[0]))
@@ -91,7 +91,7 @@ def _context(request: HttpRequest, lang: str, **extra: Any) -> dict[str, Any]:
 def root(request: HttpRequest) -> HttpResponseRedirect:
     """``/help/`` → the help centre in the visitor's language, if it has articles in it."""
     wanted = normalise_language(translation.get_language())
-    available = set(public_translations().values_list("language", flat=True).distinct())
+    available = set(public_translations().order_by().values_list("language", flat=True).distinct())
     if wanted not in available and available:
         wanted = "en" if "en" in available else sorted(available)[0]
     return redirect("help:home", lang=wanted)

@@ -307,3 +307,20 @@ def test_articles_in_cyrillic_have_clean_urls(desk: Desk) -> None:
     assert b"%D1%81%D0%B1%D1%80%D0%BE%D1%81" in _client().get("/sitemap.xml").content
     found = _client().get("/help/ru/search/", {"q": "пароли"}).content.decode()
     assert url in found
+
+
+def test_help_centre_language_switch_lists_each_language_once(
+    desk: Desk, article: Translation
+) -> None:
+    # given a second published article in both languages
+    second = actions.create_article(
+        by=desk.agent, language="en", title="Change your e-mail address",
+        body="Open your profile.", status=Status.PUBLISHED,
+    )  # fmt: skip
+    actions.create_article(
+        by=desk.agent, language="nl", title="E-mailadres wijzigen", body="Open je profiel.",
+        status=Status.PUBLISHED, translation_of=second.article,
+    )  # fmt: skip
+    page = _client().get("/help/en/").content.decode()
+    switch = page.split('class="help-langs"', 1)[1].split("</nav>", 1)[0]
+    assert switch.count('hreflang="nl"') == 1 and switch.count('hreflang="en"') == 1
