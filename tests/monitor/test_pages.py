@@ -161,3 +161,9 @@ def test_the_banner_escapes_what_agents_typed(desk: Desk) -> None:
     html = render_to_string("monitor/banner.html", incident_banner(RequestFactory().get("/")))
     assert "<script>alert" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_a_status_page_without_services_says_only_that(db: None, client: Client) -> None:
+    page = client.get("/status/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.count("No services are watched yet.") == 1
+    assert "All services are working normally." not in page
