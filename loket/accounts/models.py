@@ -201,6 +201,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         return super().has_module_perms(app_label)
 
 
+#: The names the first migration gave the default teams: shown in the reader's language.
+BUILT_IN_TEAM_NAMES = {
+    "First line": _("First line"),
+    "Second line": _("Second line"),
+    "Management": _("Management"),
+}
+
+
 class Team(models.Model):
     """A group of agents at one tier: first line, second line, management."""
 
@@ -238,7 +246,12 @@ class Team(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name as people read it: a built-in team's name in their language."""
+        return str(BUILT_IN_TEAM_NAMES.get(self.name, self.name))
 
 
 def _hash_token(raw: str) -> str:

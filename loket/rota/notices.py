@@ -55,7 +55,7 @@ def text(change: ShiftChange, step: SwapStatus) -> str:
     values = {
         "agent": change.replaces.name if change.replaces is not None else "?",
         "colleague": change.agent.name,
-        "team": change.team.name,
+        "team": change.team.label,
         "when": date_format(change.start.astimezone(tz), "D j M H:i"),
     }
     if step == SwapStatus.PROPOSED:
