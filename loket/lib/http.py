@@ -38,7 +38,7 @@ import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from loket.lib import netguard
+from loket.lib import netguard, neterrors
 
 Resolver = netguard.AsyncResolver
 Policy = netguard.Policy
@@ -273,7 +273,8 @@ def _classify(exc: Exception) -> HttpError:
     if isinstance(exc, ssl.SSLError) or "CERTIFICATE" in text.upper() or "SSL" in text.upper():
         return HttpError(_("TLS failed: %(reason)s") % {"reason": text}, kind="tls")
     if isinstance(exc, httpx.ConnectError):
-        return HttpError(_("connection failed: %(reason)s") % {"reason": text}, kind="connect")
+        reason = neterrors.describe(exc) or neterrors.describe_text(text) or text
+        return HttpError(_("connection failed: %(reason)s") % {"reason": reason}, kind="connect")
     if isinstance(exc, httpx.TooManyRedirects):
         return HttpError(text, kind="redirects")
     return HttpError(text, kind="protocol")

@@ -33,6 +33,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from loket.lib import neterrors
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], list[str]]
@@ -248,7 +250,7 @@ def system_resolver(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as exc:
         raise NotResolved(_("%(host)s does not resolve: %(reason)s") % {
-            "host": host, "reason": exc
+            "host": host, "reason": neterrors.plain(exc)
         }) from exc  # fmt: skip
     seen: list[str] = []
     for _family, _type, _proto, _canon, sockaddr in infos:
