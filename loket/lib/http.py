@@ -38,7 +38,7 @@ import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from loket.lib import netguard, neterrors
+from loket.lib import neterrors, netguard
 
 Resolver = netguard.AsyncResolver
 Policy = netguard.Policy

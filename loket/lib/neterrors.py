@@ -20,7 +20,9 @@ def _resolver_text(code: int) -> str | None:
 
 
 _ERRNO_TEXTS = {
-    errno.ECONNREFUSED: lambda: _("the server refused the connection (nothing answers on that port)"),
+    errno.ECONNREFUSED: lambda: _(
+        "the server refused the connection (nothing answers on that port)"
+    ),
     errno.ECONNRESET: lambda: _("the server closed the connection"),
     errno.ETIMEDOUT: lambda: _("the server did not answer in time"),
     errno.EHOSTUNREACH: lambda: _("the server cannot be reached from here (no route)"),

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from imapclient import IMAPClient  # type: ignore[import-untyped]
 
 from loket.accounts.models import Role, User
-from loket.lib import netguard, neterrors
+from loket.lib import neterrors, netguard
 from loket.lib.mailclients import GuardedIMAPClient
 from loket.mail import conf
 from loket.mail.ingest import ingest_batch
@@ -103,7 +103,8 @@ def connect(
         else:
             client.login(mailbox.username, mailbox.password)
     except (OSError, ssl.SSLError) as exc:
-        raise MailboxError(_("Cannot connect: %(error)s") % {"error": neterrors.plain(exc)}) from exc
+        reason = neterrors.plain(exc)
+        raise MailboxError(_("Cannot connect: %(error)s") % {"error": reason}) from exc
     except IMAPClient.Error as exc:
         raise MailboxError(_("The server refused the login: %(error)s") % {"error": exc}) from exc
     return client

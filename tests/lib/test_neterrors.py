@@ -8,7 +8,7 @@ import socket
 import pytest
 from django.utils import translation
 
-from loket.lib import netguard, neterrors
+from loket.lib import neterrors, netguard
 
 
 def _refused_port() -> int:
