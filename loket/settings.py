@@ -267,6 +267,7 @@ AXES_CLIENT_IP_CALLABLE = "loket.lib.clientip.client_ip"
 AXES_LOCKOUT_CALLABLE = "loket.accounts.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True  # the owner's typos do not add up to a lockout over the day
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_VERBOSE = False  # no banner on every start
 
 
 def _trusted_proxies() -> list[str]:
@@ -323,7 +324,15 @@ CONTACT_FORM_RATE = env("CONTACT_FORM_RATE", "5/h")
 CONTACT_CONFIRM_DAYS = env_int("CONTACT_CONFIRM_DAYS", 7)  # the contact form's confirm link
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7)  # an organisation's invitation link
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Without a mail server configured, outgoing mail is written to files (one per message) in
+# the data directory: the demo's mail can be read there without flooding the console.
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env("SMTP_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
 EMAIL_HOST = env("SMTP_HOST", "localhost")
 EMAIL_PORT = env_int("SMTP_PORT", 25)
 EMAIL_HOST_USER = env("SMTP_USER")
@@ -394,5 +403,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # one line per task state change is noise on a console; failures still show
+        "django_tasks": {"level": env("TASK_LOG_LEVEL", "WARNING")},
+    },
 }

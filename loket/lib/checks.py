@@ -33,10 +33,11 @@ def loket_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                     id="loket.W002",
                 )
             )
-        if settings.EMAIL_BACKEND.endswith("console.EmailBackend"):
+        if settings.EMAIL_BACKEND.endswith(("console.EmailBackend", "filebased.EmailBackend")):
             problems.append(
                 Error(
-                    "mail would only be printed: set LOKET_SMTP_HOST or LOKET_EMAIL_BACKEND",
+                    "mail would only be printed or kept in files: set LOKET_SMTP_HOST or "
+                    "LOKET_EMAIL_BACKEND",
                     id="loket.E004",
                 )
             )
