@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from loket.accounts.models import Role, Team, Tier, User
 from loket.sla import alarms
 from loket.sla.clocks import OPEN_STATES
+from loket.sla.display import LABELS
+from loket.sla.models import ClockKind
 from loket.tickets.access import tickets_visible_to
 from loket.tickets.models import Event, EventKind, Ticket
 
@@ -66,7 +68,26 @@ def spans(hours: list[datetime]) -> list[Gap]:
 def _teams(manager: User) -> list[Team]:
     if manager.is_admin:
         return list(Team.objects.all())
-    return list(Team.objects.filter(manager=manager) | Team.objects.filter(members=manager))
+    # distinct: a manager who is also a member would otherwise get the team twice
+    return list(
+        (Team.objects.filter(manager=manager) | Team.objects.filter(members=manager)).distinct()
+    )
+
+
+def once_per_ticket(events: list[Event]) -> list[Event]:
+    """One line per ticket: the first event, with ``clocks`` naming every SLA target the
+    ticket breached in the window (a ticket that missed two targets was listed twice)."""
+    first: dict[int, Event] = {}
+    for event in events:
+        data = event.after if isinstance(event.after, dict) else {}
+        clock = str(data.get("clock", ""))
+        label = str(LABELS[ClockKind(clock)]) if clock in ClockKind.values else ""
+        kept = first.setdefault(event.ticket_id, event)
+        clocks: list[str] = getattr(kept, "clocks", [])
+        if label and label not in clocks:
+            clocks.append(label)
+        kept.clocks = clocks  # type: ignore[attr-defined]
+    return list(first.values())
 
 
 def build(manager: User, now: datetime | None = None) -> Digest:
@@ -82,17 +103,21 @@ def build(manager: User, now: datetime | None = None) -> Digest:
         .order_by("created_at")
     )
     digest = Digest(manager=manager, since=since, now=now)
-    digest.escalations = [
-        e
-        for e in recent.filter(kind=EventKind.ESCALATED)
-        if isinstance(e.after, dict) and e.after.get("tier") == Tier.MANAGEMENT
-    ]
-    digest.breaches = list(recent.filter(kind=EventKind.SLA_BREACH))
-    digest.alarms = [
-        e
-        for e in recent.filter(kind=EventKind.ALARM)
-        if isinstance(e.after, dict) and e.after.get("to") == "manager"
-    ]
+    digest.escalations = once_per_ticket(
+        [
+            e
+            for e in recent.filter(kind=EventKind.ESCALATED)
+            if isinstance(e.after, dict) and e.after.get("tier") == Tier.MANAGEMENT
+        ]
+    )
+    digest.breaches = once_per_ticket(list(recent.filter(kind=EventKind.SLA_BREACH)))
+    digest.alarms = once_per_ticket(
+        [
+            e
+            for e in recent.filter(kind=EventKind.ALARM)
+            if isinstance(e.after, dict) and e.after.get("to") == "manager"
+        ]
+    )
     waiting = (
         tickets_visible_to(manager)
         .filter(

@@ -132,3 +132,28 @@ def test_customers_get_no_notification_endpoint(desk: Desk, client: Client) -> N
     _login(client, desk.acme_alice.email)
     assert client.get("/sla/notifications/").status_code == 404
     assert client.post("/sla/notifications/read/").status_code == 404
+
+
+def test_a_ticket_that_missed_two_targets_is_listed_once(
+    desk: Desk, sla: Sla, clock: Clock
+) -> None:
+    # given a ticket nobody answered for days: first reply and resolution both breached
+    clock.to(ams(2026, 3, 30, 10, 0))
+    desk.first_line.manager = desk.manager
+    desk.first_line.members.add(desk.manager)  # manager and member: the team only once
+    desk.first_line.save()
+    ticket = _ticket(desk, "Nobody answers")
+    clock.to(ams(2026, 4, 3, 16, 0))
+    sweep()
+    breaches = Event.objects.filter(ticket=ticket, kind=EventKind.SLA_BREACH).count()
+    assert breaches >= 2
+
+    d = digest.build(desk.manager)
+
+    assert [e.ticket_id for e in d.breaches] == [ticket.pk]
+    assert len(d.breaches[0].clocks) == breaches
+    body = digest.render_text(d)
+    assert body.count(f"#{ticket.pk} Nobody answers") == 2  # breaches and waiting customers
+    assert len({team.pk for team in digest._teams(desk.manager)}) == len(
+        digest._teams(desk.manager)
+    )
