@@ -33,7 +33,11 @@ def run_due(task_path: str) -> int:
     """Runs the queued tasks of one kind that are due now (``run_after`` passed), the way
     the worker claims them (``DBTaskResult.objects.ready()``), and removes them."""
     ran = 0
-    for row in DBTaskResult.objects.ready().filter(task_path=task_path).order_by("run_after", "enqueued_at"):
+    for row in (
+        DBTaskResult.objects.ready()
+        .filter(task_path=task_path)
+        .order_by("run_after", "enqueued_at")
+    ):
         result = row.task_result
         row.task.call(*result.args, **result.kwargs)
         row.delete()
