@@ -88,7 +88,7 @@ def prepare(ticket_id: int, event_id: int) -> Survey | None:
     customer solved together still give one survey within the throttle."""
     with transaction.atomic():
         ticket = (
-            Ticket.objects.select_for_update()
+            Ticket.objects.select_for_update(of=("self",))
             .select_related("customer", "team")
             .filter(pk=ticket_id)
             .first()
@@ -146,7 +146,11 @@ def _check_person(survey: Survey, by: User | None) -> None:
 
 
 def _locked(survey: Survey) -> Survey:
-    return Survey.objects.select_for_update().select_related("ticket__team").get(pk=survey.pk)
+    return (
+        Survey.objects.select_for_update(of=("self",))
+        .select_related("ticket__team")
+        .get(pk=survey.pk)
+    )
 
 
 @transaction.atomic
