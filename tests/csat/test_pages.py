@@ -144,3 +144,12 @@ def test_the_survey_pages_speak_the_customers_register(desk, survey):
     survey.save()
     page = Client().get(f"{path}/comment/").content.decode()
     assert "Hartelijk dank voor uw beoordeling" in page
+
+
+def test_admins_see_surveys_read_only_and_leads_can_choose_the_notification(desk, survey):
+    admin = _client(desk.admin)
+    listing = admin.get("/admin/csat/survey/")
+    assert listing.status_code == 200 and f"#{survey.ticket_id}".encode() in listing.content
+    assert admin.get("/admin/csat/survey/add/").status_code == 403
+    settings_page = _client(desk.manager).get("/sla/notifications/settings/")
+    assert b"bad_rating" in settings_page.content

@@ -94,3 +94,35 @@ def test_surveys_can_be_switched_off(desk, acme_ticket, mta, settings):
     settings.CSAT_ENABLED = False
     solve(acme_ticket, desk.agent)
     assert run_due(SEND) == 0 and not Survey.objects.exists()
+
+
+def test_a_failed_delivery_is_retried_with_the_same_mail_and_sent_once(
+    desk, acme_ticket, mta, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from loket.mail.models import Delivery, MailRecord
+    from tests.mail.servers import free_port
+
+    settings.CSAT_DELAY_MINUTES = 0
+    working_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()  # nobody listens: the MTA is down
+    solve(acme_ticket, desk.agent)
+    run_due(SEND)
+    record = MailRecord.objects.get(message_id__startswith=f"loket.{acme_ticket.pk}.csat.")
+    assert record.delivery_status == Delivery.PENDING and record.delivery_error
+    retry = DBTaskResult.objects.get(task_path=SEND)
+    assert retry.args_kwargs["kwargs"] == {"attempt": 1}
+    # when the MTA is back and the retry is due
+    settings.EMAIL_PORT = working_port
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        run_due(SEND)
+    (mail,) = mails_to(mta, "alice@acme.test")
+    assert str(mail["Message-ID"]) == f"<{record.message_id}>"
+    record.refresh_from_db()
+    assert record.delivery_status == Delivery.SENT
+    # a second solve later sends no second survey for the same ticket
+    actions.change_state(acme_ticket, State.OPEN, by=desk.agent)
+    actions.change_state(acme_ticket, State.RESOLVED, by=desk.agent)
+    run_due(SEND)
+    assert len(mails_to(mta, "alice@acme.test")) == 1
