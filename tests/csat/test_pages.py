@@ -153,3 +153,11 @@ def test_admins_see_surveys_read_only_and_leads_can_choose_the_notification(desk
     assert admin.get("/admin/csat/survey/add/").status_code == 403
     settings_page = _client(desk.manager).get("/sla/notifications/settings/")
     assert b"bad_rating" in settings_page.content
+
+
+def test_the_demo_desk_has_ratings_to_show(db, mta):
+    from loket.tickets.demo import seed_demo
+
+    seed_demo()
+    rated = Survey.objects.filter(score__isnull=False)
+    assert rated.filter(satisfied=True).exists() and rated.filter(needs_follow_up=True).exists()
