@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "loket.rota",
     "loket.monitor",
     "loket.live",
+    "loket.csat",
 ]
 
 MIDDLEWARE = [
@@ -323,6 +324,18 @@ STILL_WORKING_CUSTOMER_NOTE = env_bool("STILL_WORKING_CUSTOMER_NOTE", False)
 CONTACT_FORM_RATE = env("CONTACT_FORM_RATE", "5/h")
 CONTACT_CONFIRM_DAYS = env_int("CONTACT_CONFIRM_DAYS", 7)  # the contact form's confirm link
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7)  # an organisation's invitation link
+# Satisfaction surveys (loket/csat): sent this long after a ticket is solved, rated good/bad
+# ("good_bad") or 1-5 ("five"), at most one per customer per THROTTLE_DAYS; the signed links
+# (and so the time a customer may change their rating) last LINK_DAYS.
+CSAT_ENABLED = env_bool("CSAT_ENABLED", True)
+CSAT_DELAY_MINUTES = env_int("CSAT_DELAY_MINUTES", 60)
+CSAT_SCALE = env("CSAT_SCALE", "good_bad")
+if CSAT_SCALE not in ("good_bad", "five"):
+    raise ImproperlyConfigured(f"LOKET_CSAT_SCALE must be good_bad or five, got {CSAT_SCALE!r}")
+CSAT_THROTTLE_DAYS = env_int("CSAT_THROTTLE_DAYS", 30)
+CSAT_LINK_DAYS = env_int("CSAT_LINK_DAYS", 14)
+# Tickets carrying one of these tags (closed as spam) get no survey.
+CSAT_SKIP_TAGS = [t.strip().lower() for t in env("CSAT_SKIP_TAGS", "spam").split(",") if t.strip()]
 
 # Without a mail server configured, outgoing mail is written to files (one per message) in
 # the data directory: the demo's mail can be read there without flooding the console.

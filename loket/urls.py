@@ -36,6 +36,8 @@ urlpatterns = [
     path("sla/", include("loket.sla.urls")),
     path("rota/", include("loket.rota.urls")),
     path("desk/kb/", include("loket.kb.urls_desk")),
+    path("desk/csat/", include("loket.csat.urls_desk")),
+    path("survey/", include("loket.csat.urls_public")),
     path("help/", include("loket.kb.urls_help")),
     path("sitemap.xml", kb_help.sitemap, name="sitemap"),
 ]

@@ -285,6 +285,7 @@ class NotificationKind(models.TextChoices):
     URGENT = "urgent", _("Urgent tickets outside opening hours")
     STILL_WORKING = "still_working", _("Tickets without a public update for a long time")
     SHIFT_SWAP = "shift_swap", _("Shift swaps")
+    BAD_RATING = "bad_rating", _("Bad satisfaction ratings")
 
 
 class NotifyChannel(models.TextChoices):

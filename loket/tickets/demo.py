@@ -293,7 +293,8 @@ def seed_demo(count: int = 36, seed: int = 7) -> DemoResult:
 
 
 def _seed_optional_apps(admin: User) -> None:
-    """Calendars, SLA policies, a rota, help articles and canned replies, when installed."""
+    """Calendars, SLA policies, a rota, help articles, canned replies and satisfaction
+    ratings, when installed."""
     from importlib import import_module
 
     from django.apps import apps
@@ -302,3 +303,5 @@ def _seed_optional_apps(admin: User) -> None:
         import_module("loket.sla.demo").seed()
     if apps.is_installed("loket.kb"):
         import_module("loket.kb.demo").seed(admin)
+    if apps.is_installed("loket.csat"):
+        import_module("loket.csat.demo").seed()

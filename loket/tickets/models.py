@@ -261,6 +261,9 @@ class EventKind(models.TextChoices):
     ALARM = "alarm", _("raised the unanswered-message alarm")
     STILL_WORKING = "still_working", _("sent a still-working reminder")
     SENDER_CONFIRMED = "sender_confirmed", _("confirmed the sender's address")
+    SURVEY_SENT = "survey_sent", _("sent the satisfaction survey")
+    RATED = "rated", _("rated the service")
+    RATING_HANDLED = "rating_handled", _("followed up the rating")
 
 
 class Event(models.Model):
