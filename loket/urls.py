@@ -36,6 +36,7 @@ urlpatterns = [
     path("sla/", include("loket.sla.urls")),
     path("rota/", include("loket.rota.urls")),
     path("desk/kb/", include("loket.kb.urls_desk")),
+    path("desk/webhooks/", include("loket.webhooks.urls")),
     path("help/", include("loket.kb.urls_help")),
     path("sitemap.xml", kb_help.sitemap, name="sitemap"),
 ]

@@ -285,6 +285,7 @@ class NotificationKind(models.TextChoices):
     URGENT = "urgent", _("Urgent tickets outside opening hours")
     STILL_WORKING = "still_working", _("Tickets without a public update for a long time")
     SHIFT_SWAP = "shift_swap", _("Shift swaps")
+    WEBHOOK = "webhook", _("Webhooks switched off after failures")
 
 
 class NotifyChannel(models.TextChoices):
