@@ -126,7 +126,7 @@ class Receiver:
 
 
 @contextmanager
-def receiver(secret: str = "whsec_test-secret") -> Iterator[Receiver]:
+def receiver(secret: str = "whsec_test-secret") -> Iterator[Receiver]:  # noqa: S107 - a test key
     server = _Server(secret)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -29,9 +29,7 @@ pytestmark = pytest.mark.usefixtures("loopback_allowed")
 
 
 def _subscribe(desk: Desk, r: Receiver, *kinds: str) -> Subscription:
-    return actions.create(
-        name="CRM", url=r.url, kinds=list(kinds), by=desk.admin, secret=r.secret
-    )
+    return actions.create(name="CRM", url=r.url, kinds=list(kinds), by=desk.admin, secret=r.secret)
 
 
 def _new_ticket(desk: Desk) -> Any:
@@ -140,7 +138,9 @@ def test_a_receiver_that_does_not_answer_in_time_is_retried(
     assert len(hook_receiver.received) == 2
 
 
-def test_gives_up_after_the_last_attempt(desk: Desk, hook_receiver: Receiver, settings: Any) -> None:
+def test_gives_up_after_the_last_attempt(
+    desk: Desk, hook_receiver: Receiver, settings: Any
+) -> None:
     settings.WEBHOOK_MAX_ATTEMPTS = 2
     _subscribe(desk, hook_receiver, Kind.TICKET_CREATED)
     hook_receiver.always(Answer(status=503))

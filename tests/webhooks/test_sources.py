@@ -16,8 +16,8 @@ from loket.webhooks import actions
 from loket.webhooks.models import Delivery, Kind
 from tests.conftest import Desk
 from tests.lib.loopback import Loopback
-from tests.monitor.conftest import Check, MakeMonitor, check, make_monitor, site  # noqa: F401
-from tests.sla.conftest import Clock, Sla, ams, clock, sla  # noqa: F401
+from tests.monitor.conftest import Check, MakeMonitor
+from tests.sla.conftest import Clock, Sla, ams
 from tests.webhooks.conftest import run_queued
 from tests.webhooks.receiver import Receiver
 
@@ -52,9 +52,9 @@ def test_an_sla_breach_found_by_the_sweep_is_delivered(
 
 def test_a_monitor_down_and_up_again_are_delivered(
     desk: Desk,
-    site: Loopback,  # noqa: F811
-    make_monitor: MakeMonitor,  # noqa: F811
-    check: Check,  # noqa: F811
+    site: Loopback,
+    make_monitor: MakeMonitor,
+    check: Check,
     hook_receiver: Receiver,
     settings: Any,
 ) -> None:

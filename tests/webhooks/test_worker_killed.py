@@ -65,10 +65,10 @@ def test_a_worker_killed_mid_send_leads_to_one_repeat_with_the_same_id(
                 # and the second worker sends it again: same id, same body, valid signature
                 got = r.wait_for(2)
                 wait_until(
-                    lambda: db.query(
-                        "SELECT state FROM webhooks_delivery WHERE id = ?", (int(pk),)
-                    )
-                    == [("delivered",)],
+                    lambda: (
+                        db.query("SELECT state FROM webhooks_delivery WHERE id = ?", (int(pk),))
+                        == [("delivered",)]
+                    ),
                     "the delivery to be recorded",
                     context=second.log,
                 )
