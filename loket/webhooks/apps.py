@@ -8,6 +8,13 @@ class WebhooksConfig(AppConfig):
     verbose_name = _("Webhooks")
 
     def ready(self) -> None:
+        from loket.jobs import scheduler
         from loket.webhooks import dispatch
 
         dispatch.connect()
+        if not any(job.name == "webhooks-prune" for job in scheduler.PERIODIC):
+            scheduler.PERIODIC.append(
+                scheduler.Periodic(
+                    "webhooks-prune", "loket.webhooks.delivery.prune_deliveries", 86400
+                )
+            )

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from loket.lib import http
+from loket.lib.sealed import is_unreadable
 from loket.webhooks import signing
 from loket.webhooks.models import Attempt, Delivery, DeliveryState, Subscription
 
@@ -69,6 +70,8 @@ def headers_for(subscription: Subscription, uid: str, kind: str, body: bytes) ->
 
 def post(subscription: Subscription, uid: str, kind: str, body: bytes) -> Outcome:
     """One signed POST; never raises for what the network or the receiver does."""
+    if is_unreadable(subscription.secret) or not subscription.secret:
+        return Outcome(False, None, "", _("The signing secret cannot be read: make a new one."), 0)
     start = time.perf_counter()
     try:
         response = http.fetch_sync(
@@ -84,6 +87,10 @@ def post(subscription: Subscription, uid: str, kind: str, body: bytes) -> Outcom
     except http.HttpError as exc:
         ms = int((time.perf_counter() - start) * 1000)
         return Outcome(False, None, "", str(exc)[:300], ms)
+    except Exception as exc:  # a bug or an odd answer must not leave the delivery unrecorded
+        log.exception("webhook %s: sending failed unexpectedly", subscription.pk)
+        ms = int((time.perf_counter() - start) * 1000)
+        return Outcome(False, None, "", f"{exc.__class__.__name__}: {exc}"[:300], ms)
     ms = int((time.perf_counter() - start) * 1000)
     ok = 200 <= response.status_code < 300
     error = "" if ok else _("answered HTTP %(status)s") % {"status": response.status_code}
@@ -205,3 +212,15 @@ def switch_off(subscription: Subscription, failures: int, now: object) -> bool:
     tell_admins.enqueue(subscription.pk, failures)
     log.warning("webhook %s (%s) switched off: %s", subscription.pk, subscription.url, reason)
     return True
+
+
+@task()
+def prune_deliveries() -> int:
+    """Finished deliveries (and their log lines) are kept ``WEBHOOK_KEEP_DAYS``; held and
+    waiting ones stay until they are sent."""
+    cutoff = timezone.now() - timedelta(days=int(settings.WEBHOOK_KEEP_DAYS))
+    old = Delivery.objects.filter(
+        state__in=[DeliveryState.DELIVERED, DeliveryState.FAILED], finished_at__lt=cutoff
+    )
+    deleted, _by_model = old.delete()
+    return deleted

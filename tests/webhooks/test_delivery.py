@@ -247,3 +247,31 @@ def test_the_test_event_is_sent_at_once_and_logged(desk: Desk, hook_receiver: Re
     assert attempt.ok and attempt.status_code == 200
     (got,) = hook_receiver.received
     assert got.json["type"] == "ping" and got.signature_ok
+
+
+def test_an_unreadable_secret_is_not_used_to_sign(
+    desk: Desk, hook_receiver: Receiver, settings: Any
+) -> None:
+    # given a webhook whose secret was sealed with a key that is gone (SECRET_KEY rotated
+    # without a fallback)
+    hook = _subscribe(desk, hook_receiver, Kind.TICKET_CREATED)
+    settings.SECRET_KEY = "another-key-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = []
+    _new_ticket(desk)
+    # then nothing is sent unsigned, and the log says what to do
+    assert run_queued("webhooks") == ["retry"]
+    assert hook_receiver.received == []
+    assert "make a new one" in Attempt.objects.get(subscription=hook).error
+
+
+def test_old_finished_deliveries_are_pruned(desk: Desk, hook_receiver: Receiver) -> None:
+    from loket.webhooks.delivery import prune_deliveries
+
+    _subscribe(desk, hook_receiver, Kind.TICKET_CREATED)
+    hook_receiver.answer(Answer(status=500))
+    _new_ticket(desk)
+    _new_ticket(desk)
+    run_queued("webhooks")  # one delivered, one waiting for its retry
+    Delivery.objects.update(finished_at=timezone.now() - timedelta(days=31))
+    assert prune_deliveries.call() >= 1
+    assert list(Delivery.objects.values_list("state", flat=True)) == [DeliveryState.PENDING]
