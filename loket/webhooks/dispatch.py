@@ -11,8 +11,9 @@ already announce, inside their transactions:
 
 ``emit`` writes one ``Delivery`` per active subscription that wants the kind and enqueues its
 task in the same transaction (an outbox: the delivery exists exactly when the change
-committed). Other apps announce new kinds the same way: a signal of their own, connected here
-(satisfaction ratings will send ``csat.received``).
+committed). Other apps announce their events with ``loket.lib.announce.announce(kind, data)``
+(satisfaction ratings: ``csat.received``); a kind of ``models.Kind`` is delivered, others are
+ignored.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.signals import post_save
 from django.utils import timezone
 
+from loket.lib import announce
 from loket.tickets import eventlog
 from loket.tickets.models import Event, EventKind, Ticket
 from loket.webhooks import payloads
@@ -187,6 +189,18 @@ def _on_incident(
         )
 
 
+def _on_announced(
+    sender: Any,
+    kind: str,
+    data: Any,
+    occurred_at: datetime | None = None,
+    **_: Any,
+) -> None:
+    if kind not in Kind.values:
+        return
+    emit(kind, lambda: dict(data() if callable(data) else data), occurred_at=occurred_at)
+
+
 def connect() -> None:
     from loket.monitor.models import Incident
 
@@ -194,3 +208,4 @@ def connect() -> None:
     eventlog.on_batch("loket.webhooks", _ticket_events, order=900)
     eventlog.bulk_written.connect(_on_bulk, sender=Event, dispatch_uid="loket.webhooks.bulk")
     post_save.connect(_on_incident, sender=Incident, dispatch_uid="loket.webhooks.incident")
+    announce.announced.connect(_on_announced, dispatch_uid="loket.webhooks.announced")

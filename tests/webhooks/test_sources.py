@@ -87,3 +87,20 @@ def test_events_written_in_bulk_during_an_import_are_delivered_once_each(
     run_queued("webhooks")
     subjects = sorted(g.json["data"]["ticket"]["subject"] for g in hook_receiver.received)
     assert subjects == ["Imported 0", "Imported 1", "Imported 2"]
+
+
+def test_an_event_announced_by_another_app_is_delivered(
+    desk: Desk, hook_receiver: Receiver
+) -> None:
+    # (satisfaction ratings announce csat.received this way, knowing nothing of webhooks)
+    from django.db import transaction
+
+    from loket.lib.announce import announce
+
+    _subscribe(desk, hook_receiver, Kind.CSAT_RECEIVED)
+    with transaction.atomic():
+        announce("csat.received", lambda: {"ticket_id": 12, "score": 5})
+        announce("something.unknown", {"x": 1})  # not a webhook kind: ignored
+    run_queued("webhooks")
+    (got,) = hook_receiver.received
+    assert (got.json["type"], got.json["data"]) == ("csat.received", {"ticket_id": 12, "score": 5})
