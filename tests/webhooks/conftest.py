@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from tests.jobs.conftest import _live_databases, sqlite_db  # noqa: F401  (the live-worker test)
+from tests.jobs.conftest import _live_databases, live_db  # noqa: F401  (the live-worker test)
 from tests.monitor.conftest import check, make_monitor, site  # noqa: F401  (monitor events)
 from tests.sla.conftest import clock, sla  # noqa: F401  (SLA breaches)
 from tests.webhooks.receiver import Receiver, receiver

@@ -24,9 +24,9 @@ def _shell(db: LiveDb, code: str, tag: str) -> list[str]:
 
 
 def test_a_worker_killed_mid_send_leads_to_one_repeat_with_the_same_id(
-    sqlite_db: LiveDb,
+    live_db: LiveDb,
 ) -> None:
-    db = sqlite_db
+    db = live_db
     with receiver() as r:
         r.answer(Answer(hold=True))  # the first request is received, and never answered
         pk, uid = _shell(
