@@ -94,7 +94,9 @@ def post(subscription: Subscription, uid: str, kind: str, body: bytes) -> Outcom
     ms = int((time.perf_counter() - start) * 1000)
     ok = 200 <= response.status_code < 300
     error = "" if ok else _("answered HTTP %(status)s") % {"status": response.status_code}
-    return Outcome(ok, response.status_code, response.text[:ANSWER_EXCERPT], error, ms)
+    # PostgreSQL text cannot hold NUL: a receiver's binary junk must not break the log.
+    answer = response.text[:ANSWER_EXCERPT].replace("\x00", "\N{REPLACEMENT CHARACTER}")
+    return Outcome(ok, response.status_code, answer, error, ms)
 
 
 def _prune(subscription_id: int) -> None:

@@ -275,3 +275,15 @@ def test_old_finished_deliveries_are_pruned(desk: Desk, hook_receiver: Receiver)
     Delivery.objects.update(finished_at=timezone.now() - timedelta(days=31))
     assert prune_deliveries.call() >= 1
     assert list(Delivery.objects.values_list("state", flat=True)) == [DeliveryState.PENDING]
+
+
+def test_a_binary_answer_is_logged_without_breaking_the_log(
+    desk: Desk, hook_receiver: Receiver
+) -> None:
+    hook = _subscribe(desk, hook_receiver, Kind.TICKET_CREATED)
+    hook_receiver.answer(Answer(status=500, body=b"\x00\xff\xfe junk \x00" * 200))
+    _new_ticket(desk)
+    assert run_queued("webhooks") == ["retry"]
+    logged = Attempt.objects.get(subscription=hook)
+    assert "\x00" not in logged.answer and "junk" in logged.answer
+    assert len(logged.answer) <= 1000
