@@ -40,6 +40,9 @@ TICKET_KINDS: dict[str, str] = {
     EventKind.MESSAGE: Kind.MESSAGE_ADDED,
     EventKind.STATE: Kind.STATE_CHANGED,
     EventKind.SLA_BREACH: Kind.SLA_BREACHED,
+    # The satisfaction survey (loket.csat, on main) records a ticket event of kind "rated";
+    # named by its value so that this module does not depend on that app being there.
+    "rated": Kind.CSAT_RECEIVED,
 }
 
 

@@ -74,6 +74,15 @@ def for_event(event: Event, t: Ticket) -> dict[str, Any]:
         data["message"] = message(found) if found is not None else None
     elif event.kind == "state":
         data["before"], data["after"] = event.before, event.after
+    elif event.kind == "rated":
+        after = event.after if isinstance(event.after, dict) else {}
+        before = event.before if isinstance(event.before, dict) else {}
+        data["rating"] = {
+            "score": after.get("score"),
+            "scale": after.get("scale"),
+            "via": after.get("via"),
+            "previous_score": before.get("score"),
+        }
     elif event.kind == "sla_breach":
         after = event.after if isinstance(event.after, dict) else {}
         data["clock"], data["due_at"] = after.get("clock"), after.get("due")

@@ -104,3 +104,30 @@ def test_an_event_announced_by_another_app_is_delivered(
     run_queued("webhooks")
     (got,) = hook_receiver.received
     assert (got.json["type"], got.json["data"]) == ("csat.received", {"ticket_id": 12, "score": 5})
+
+
+def test_a_satisfaction_rating_event_is_delivered(desk: Desk, hook_receiver: Receiver) -> None:
+    # the survey (loket.csat) records a ticket event of kind "rated"; written here as it does
+    from django.db import transaction
+
+    from loket.tickets.models import Event
+
+    _subscribe(desk, hook_receiver, Kind.CSAT_RECEIVED)
+    ticket = _ticket(desk)
+    with transaction.atomic():
+        eventlog.record(
+            Event(
+                ticket=ticket,
+                actor=desk.acme_alice,
+                kind="rated",
+                before={"score": 2},
+                after={"score": 5, "scale": "5", "via": "mail"},
+            )
+        )
+    run_queued("webhooks")
+    (got,) = hook_receiver.received
+    assert got.json["type"] == "csat.received"
+    assert got.json["data"]["rating"] == {
+        "score": 5, "scale": "5", "via": "mail", "previous_score": 2
+    }  # fmt: skip
+    assert got.json["data"]["ticket"]["id"] == ticket.pk
