@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "loket.monitor",
     "loket.live",
     "loket.csat",
+    "loket.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -357,7 +358,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 TASKS = {
     "default": {
         "BACKEND": env("TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "mail", "monitors", "notify"],
+        "QUEUES": ["default", "mail", "monitors", "notify", "webhooks"],
     }
 }
 
@@ -375,6 +376,15 @@ SHUTDOWN_GRACE_SECONDS = env_float("SHUTDOWN_GRACE_SECONDS", 30)
 HTTP_ALLOWED_NETWORKS = [n.strip() for n in env("HTTP_ALLOWED_NETWORKS").split(",") if n.strip()]
 HTTP_CA_BUNDLE = env("HTTP_CA_BUNDLE")
 HTTP_MAX_RESPONSE_BYTES = env_int("HTTP_MAX_RESPONSE_KB", 2048) * 1024
+# Outgoing webhooks (loket/webhooks, docs/webhooks.md): per-request deadline, retries with
+# exponential backoff (base, doubling, capped at 6 hours), and how many failed attempts in a row
+# switch a webhook off (the admins get a notice). The delivery log keeps this many attempts.
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 15)
+WEBHOOK_LOG_KEEP = env_int("WEBHOOK_LOG_KEEP", 50)
+WEBHOOK_KEEP_DAYS = env_int("WEBHOOK_KEEP_DAYS", 30)
 MONITOR_RAW_DAYS = env_int("MONITOR_RAW_DAYS", 2)
 MONITOR_HOURLY_DAYS = env_int("MONITOR_HOURLY_DAYS", 35)
 MONITOR_DAILY_DAYS = env_int("MONITOR_DAILY_DAYS", 400)

@@ -38,6 +38,7 @@ urlpatterns = [
     path("desk/kb/", include("loket.kb.urls_desk")),
     path("desk/csat/", include("loket.csat.urls_desk")),
     path("survey/", include("loket.csat.urls_public")),
+    path("desk/webhooks/", include("loket.webhooks.urls")),
     path("help/", include("loket.kb.urls_help")),
     path("sitemap.xml", kb_help.sitemap, name="sitemap"),
 ]

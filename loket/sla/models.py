@@ -286,6 +286,7 @@ class NotificationKind(models.TextChoices):
     STILL_WORKING = "still_working", _("Tickets without a public update for a long time")
     SHIFT_SWAP = "shift_swap", _("Shift swaps")
     BAD_RATING = "bad_rating", _("Bad satisfaction ratings")
+    WEBHOOK = "webhook", _("Webhooks switched off after failures")
 
 
 class NotifyChannel(models.TextChoices):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from loket.sla import clocks
 from loket.sla.models import TicketSla
+from loket.tickets import eventlog
 from loket.tickets.models import Event, EventKind
 
 
@@ -114,6 +115,7 @@ def sweep(now: datetime | None = None, *, batch: int = 1000) -> SweepResult:
             ids = [e.pk for e in created if e.pk is not None]
             if ids:
                 notify.sla_events(ids)
+                eventlog.bulk_written.send(sender=Event, events=created)
             result.event_ids.extend(ids)
             result.warnings += sum(1 for e in events if e.kind == EventKind.SLA_WARNING)
             result.breaches += sum(1 for e in events if e.kind == EventKind.SLA_BREACH)

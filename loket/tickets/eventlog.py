@@ -26,11 +26,17 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db.models.signals import post_save
+from django.dispatch import Signal
 
 from loket.lib import bulk
 from loket.tickets.models import Event, Ticket
 
 BatchHandler = Callable[[list[Event]], None]
+
+# Sent (``events=[...]``, inside the writing transaction) by code that writes events with its
+# own ``bulk_create`` instead of ``record`` (the SLA sweep), for listeners that need every event
+# of some kind; ``post_save`` is not sent for those.
+bulk_written = Signal()
 
 _buffer: ContextVar[list[Event] | None] = ContextVar("loket_event_buffer", default=None)
 _handlers: list[tuple[int, str, BatchHandler]] = []

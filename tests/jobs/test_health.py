@@ -22,7 +22,7 @@ from tests.conftest import Desk
 from tests.jobs import tasks_for_tests
 from tests.jobs.live import LiveDb, enqueue, free_port, get_json, loket, wait_until
 
-ALL = {"default", "mail", "monitors", "notify"}
+ALL = {"default", "mail", "monitors", "notify", "webhooks"}
 
 
 def _problems(client: Client) -> tuple[int, dict[str, str]]:
@@ -54,7 +54,7 @@ def test_healthz_follows_the_heartbeat_of_a_worker(db: None, client: Client) -> 
 def test_a_worker_for_some_queues_leaves_the_others_reported(db: None, client: Client) -> None:
     Heartbeat(queues=["mail", "notify", "monitors"]).write()
     status, problems = _problems(client)
-    assert (status, problems) == (503, {"default": "no_worker"})
+    assert (status, problems) == (503, {"default": "no_worker", "webhooks": "no_worker"})
     assert "'default'" in client.get("/healthz").json()["problems"][0]["detail"]
 
 

@@ -32,7 +32,7 @@ def test_loket_run_restarts_a_killed_worker_which_then_takes_work(live_db: LiveD
     with loket(db, "run", "--port", str(port), "--no-migrate") as run:
         # given loket run serving, with its two workers reporting and /healthz healthy
         workers = wait_until(
-            lambda: (w := _live_workers(db)) and {MAIL_WORKER, "default"} <= set(w) and w,
+            lambda: (w := _live_workers(db)) and {MAIL_WORKER, "default,webhooks"} <= set(w) and w,
             "both workers to report",
         )
         healthy = wait_until(

@@ -21,7 +21,7 @@ CHILDREN = [
         "worker mail,notify,monitors",
         ["worker", "--queues", "mail,notify,monitors", "--no-scheduler"],
     ),
-    ("worker default+scheduler", ["worker", "--queues", "default"]),
+    ("worker default,webhooks+scheduler", ["worker", "--queues", "default,webhooks"]),
     ("website checker", ["monitor", "run"]),
 ]
 
