@@ -13,15 +13,19 @@ from tests.mail.conftest import eml
 # (corpus file, start of the visible text, last words of the visible text, signature, quote start)
 CORPUS_CASES = [
     ("gmail_reply_en.eml", "Hi Anna,", "Alice", "", "On Mon, 4 Mar 2024 at 10:15"),
-    ("outlook_reply_nl.eml", "Beste Anna,", "Acme B.V.", "", "________"),
-    ("apple_reply_de.eml", "Hallo Frau de Vries,", "Klaus Müller", "Von meinem iPhone gesendet",
+    ("outlook_reply_nl.eml", "Beste Anna,", "€ 1.520,00.",
+     "Met vriendelijke groet,\nBjörn Hoekstra\nAcme B.V.", "________"),
+    ("apple_reply_de.eml", "Hallo Frau de Vries,", "rausgegangen ist?",
+     "Viele Grüße\nKlaus Müller\n\nVon meinem iPhone gesendet",
      "> Am 05.03.2024 um 16:02 schrieb"),
     ("thunderbird_reply_fr.eml", "Bonjour Anna,", "Bien cordialement,",
      "Céline Dubois\nResponsable marketing, Globex\n+33 1 23 45 67 89", "Le 06/03/2024 à 17:40"),
-    ("mailru_reply_ru.eml", "Здравствуйте, Анна!", "Иван Петров", "", "4 марта 2024 г., в 10:15"),
+    ("mailru_reply_ru.eml", "Здравствуйте, Анна!", "как можно скорее.", "С уважением,\nИван Петров",
+     "4 марта 2024 г., в 10:15"),
     ("outlook_original_en.eml", "It is working now", "Thanks!", "Get Outlook for Android",
      "-----Original Message-----"),
-    ("new_nl_iphone.eml", "Goedemorgen,", "Sanne", "Verzonden vanaf mijn iPhone", ""),
+    ("new_nl_iphone.eml", "Goedemorgen,", "niet gewijzigd.",
+     "Groet,\nSanne\n\nVerzonden vanaf mijn iPhone", ""),
 ]  # fmt: skip
 
 
@@ -123,7 +127,7 @@ def test_mobile_footers(footer):
 
 
 def test_mobile_footer_words_inside_a_sentence_stay():
-    text = "The mail Sent from my iPhone to you bounced, can you check?\nThanks"
+    text = "The mail Sent from my iPhone to you bounced, can you check?\nIt is urgent"
     assert split_reply(text).visible == text
 
 
