@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF003 - Cyrillic, CJK and full-width letters here are text, on purpose
+# ruff: noqa: RUF001 - Cyrillic, CJK and full-width letters here are text, on purpose
 """The lines that introduce quoted history: attribution lines and forwarded/quoted header blocks.
 
 Attribution lines ("On …, Anna <a@b> wrote:") in many languages, with or without a "wrote"
@@ -14,6 +14,7 @@ looked at, and the patterns are literal alternations or single character classes
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 MAX_LINE = 300  # longer lines are body text, never an attribution or a header field
@@ -34,6 +35,21 @@ _VERB_RE = re.compile(
     r"(?!\w)"
 )
 
+
+def _find_verb(text: str) -> re.Match[str] | None:
+    """The last "wrote" word in the last 200 characters of ``text`` (where an attribution has
+    it; plain substring tests first, they are fast)."""
+    tail_start = max(0, len(text) - 200)
+    if not any(v in text[tail_start:] for v in _VERBS):
+        return None
+    last = None
+    for match in _VERB_RE.finditer(text, tail_start):
+        last = match
+    return last
+
+
+_VERB_ENDINGS = tuple(_VERBS + _CJK_VERBS)
+
 # How attribution lines begin in each language ("On …", "Op …", "Il giorno …", "W dniu …").
 _PREFIXES = (
     "on ", "op ", "am ", "le ", "el ", "il ", "il giorno ", "em ", "no dia ", "w dniu ", "dnia ",
@@ -47,13 +63,14 @@ _ORIGINAL = {
     "original message", "oorspronkelijk bericht", "origineel bericht", "ursprüngliche nachricht",
     "originalnachricht", "message d'origine", "message original", "исходное сообщение",
     "messaggio originale", "mensaje original", "mensagem original", "oryginalna wiadomość",
-    "wiadomość oryginalna", "oprindelig meddelelse", "opprinnelig melding", "ursprungligt meddelande",
-    "alkuperäinen viesti", "původní zpráva", "özgün ileti", "orijinal mesaj", "元のメッセージ",
-    "原始邮件", "原始郵件", "reply message", "antwort", "réponse",
+    "wiadomość oryginalna", "oprindelig meddelelse", "opprinnelig melding",
+    "ursprungligt meddelande", "alkuperäinen viesti", "původní zpráva", "özgün ileti",
+    "orijinal mesaj", "元のメッセージ", "原始邮件", "原始郵件", "reply message",
 }  # fmt: skip
 _FORWARDED = {
     "forwarded message", "begin forwarded message", "doorgestuurd bericht",
-    "begin doorgestuurd bericht", "weitergeleitete nachricht", "anfang der weitergeleiteten nachricht",
+    "begin doorgestuurd bericht", "weitergeleitete nachricht",
+    "anfang der weitergeleiteten nachricht",
     "message transféré", "début du message réexpédié", "début du message transféré",
     "пересылаемое сообщение", "пересланное сообщение", "начало переадресованного сообщения",
     "messaggio inoltrato", "inizio messaggio inoltrato", "mensaje reenviado",
@@ -73,7 +90,8 @@ for _kind, _words in {
     "date": "sent date datum verzonden gesendet envoyé envoyé le отправлено дата inviato data "
     "enviado enviada fecha wysłane wysłano sendt skickat lähetetty päivämäärä odesláno "
     "gönderildi tarih 送信日時 日付 发送时间 日期 傳送時間 發送時間 elküldve dátum",
-    "to": "to aan an à a кому per para do til till vastaanottaja komu kime 宛先 收件人 收件者 címzett",
+    "to": "to aan an à a кому per para do til till vastaanottaja komu kime 宛先 收件人 收件者 "
+    "címzett",
     "cc": "cc dw kopie копия kopio kopia kopi bilgi 抄送 副本 másolat",
     "subject": "subject onderwerp betreff objet тема oggetto asunto assunto temat emne ämne "
     "aihe předmět konu 件名 主题 主旨 tárgy",
@@ -96,8 +114,20 @@ def normalise(line: str) -> str:
     return text.strip().lstrip(">").strip().strip("*").strip().lower().replace("i\u0307", "i")
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _has_digit(text: str) -> bool:
-    return any(c.isdigit() for c in text)
+    return _DIGIT.search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _may_end(line: str) -> bool:
+    """Cheap test: an attribution ends with a colon, "----", or a "wrote" word."""
+    tail = line[-60:].rstrip()
+    if tail.endswith((":", "：", "-")):
+        return True
+    return tail.lower().endswith(_VERB_ENDINGS)
 
 
 def _ends_with_colon(text: str) -> bool:
@@ -121,10 +151,10 @@ def attribution_strength(text: str) -> int:
         return 0
     if text.startswith("----") and text.endswith("----"):  # Zoho, Lotus: "---- On … wrote ----"
         inner = text.strip("- ").rstrip(":").strip()
-        return 2 if _VERB_RE.search(inner) or any(v in inner for v in _CJK_VERBS) else 0
+        return 2 if _find_verb(inner) or any(v in inner for v in _CJK_VERBS) else 0
     colon = _ends_with_colon(text)
     bare = text.rstrip(":： ").rstrip()
-    verb = _VERB_RE.search(bare)
+    verb = _find_verb(bare)
     cjk = any(v in bare for v in _CJK_VERBS)
     prefix = text.startswith(_PREFIXES)
     email = "@" in text
@@ -154,6 +184,8 @@ def attribution_span(lines: list[str], index: int, need_quote: bool = True) -> i
     first = lines[index]
     if not first.strip() or len(first) > MAX_LINE:
         return 0
+    if not any(_may_end(line) for line in lines[index : index + 4]):
+        return 0
     joined = normalise(first)
     begins = 0
     for span in (1, 2, 3, 4):
@@ -162,22 +194,25 @@ def attribution_span(lines: list[str], index: int, need_quote: bool = True) -> i
             if nxt_index >= len(lines):
                 return 0
             nxt = lines[nxt_index]
-            if not nxt.strip() or len(nxt) > MAX_LINE or nxt.lstrip().startswith(">") != (
-                first.lstrip().startswith(">")
+            if (
+                not nxt.strip()
+                or len(nxt) > MAX_LINE
+                or nxt.lstrip().startswith(">") != (first.lstrip().startswith(">"))
             ):
                 return 0
             if span == 2:
                 begins = _begins_attribution(joined, first)
             if not begins or (
-                begins == 1
-                and (_own_start(normalise(nxt)) or _dated_attribution(normalise(nxt)))
+                begins == 1 and (_own_start(normalise(nxt)) or _dated_attribution(normalise(nxt)))
             ):
                 return 0  # body text: an attribution below it starts on its own line
             if _sentence_end(joined) or normalise(nxt).startswith(_LINE_PREFIXES):
                 return 0  # a sentence ended, or the next line starts an attribution itself
             joined = f"{joined} {normalise(nxt)}"
         strength = attribution_strength(joined)
-        if strength == 2 or (strength == 1 and (not need_quote or _quote_follows(lines, index + span))):
+        if strength == 2 or (
+            strength == 1 and (not need_quote or _quote_follows(lines, index + span))
+        ):
             return span
     return 0
 
@@ -222,7 +257,7 @@ def _begins_attribution(text: str, line: str) -> int:
     if not text.strip():
         return 0
     first = text.split(None, 1)[0]
-    if _has_digit(first) or _VERB_RE.search(text):
+    if _has_digit(first) or _find_verb(text):
         return 2
     short = len(first) <= 3 or (len(first) <= 7 and first.endswith((",", ".")))
     return 1 if short and _has_digit(text) else 0  # "ma 21.5.2018 klo 0.45", "sob., 1 gru"
@@ -269,32 +304,46 @@ def header_label(line: str) -> str | None:
     return _LABELS.get(label)
 
 
-def header_block(lines: list[str], index: int, after_separator: bool = False) -> Kind | None:
+def header_block(
+    lines: list[str],
+    index: int,
+    after_separator: bool = False,
+    memo: dict[int, str | None] | None = None,
+) -> Kind | None:
     """Whether a header block starts at ``index``: "quote", "forward" or None.
 
     At least three kinds of field (From, Date, To, Cc, Subject) within a few lines, in any order,
     one of them From or Date; two are enough after a separator line."""
-    first = header_label(lines[index])
-    if first is None:
+    memo = {} if memo is None else memo
+
+    def label(at: int) -> str | None:
+        if at not in memo:
+            memo[at] = header_label(lines[at])
+        return memo[at]
+
+    if label(index) is None:
         return None
     kinds: set[str] = set()
     forward = False
     other = 0
-    for line in lines[index : index + 14]:
+    for at in range(index, min(index + 14, len(lines))):
+        line = lines[at]
         if not line.strip():
             continue
-        kind = header_label(line)
+        kind = label(at)
         if kind is None:
             other += 1
             if other > 3:
                 break
             continue
+        if kind in kinds and kind != "cc":
+            break  # a field again: the block has ended
         kinds.add(kind)
         if kind == "subject":
-            label, _, value = normalise(line).replace("：", ":").partition(":")
+            name, _, value = normalise(line).replace("：", ":").partition(":")
             value = value.strip("* \t")
             # "VS:" forwards in Danish and Norwegian, but answers in Finnish ("Aihe").
-            finnish = label.strip("* ") == "aihe" and value.startswith("vs:")
+            finnish = name.strip("* ") == "aihe" and value.startswith("vs:")
             forward = forward or (value.startswith(_FORWARD_SUBJECT) and not finnish)
     if not kinds & {"from", "date"}:
         return None
@@ -309,4 +358,3 @@ def forward_subject_below(lines: list[str], index: int) -> bool:
         if lines[i].strip():
             return header_block(lines, i, after_separator=True) == "forward"
     return False
-

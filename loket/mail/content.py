@@ -28,7 +28,7 @@ class Content:
 
 def content_of(mail: ParsedMail) -> Content:
     """The new text of a mail. A mail with only HTML is cut on its HTML structure first."""
-    by_html = split_html_reply(mail.html_source) if mail.text_from_html else None
+    by_html = split_html_reply(mail.html_source, mail.text) if mail.text_from_html else None
     if by_html is not None:
         split, cut = by_html
     else:

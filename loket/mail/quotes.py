@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF003 - full-width colons here are Chinese text, on purpose
 """Splits the text of a reply into what is new, the quoted history, and the signature.
 
 What the agent sees first is the new text; the rest stays one click away (the full text and the
@@ -30,6 +31,10 @@ from loket.mail.signatures import is_signature_block, signature_start
 
 __all__ = ["Split", "split_html_reply", "split_reply", "strip_html_quote"]
 
+# New text longer than this is not searched for a quote below it: it stays visible, and very
+# long mails take no longer than short ones.
+MAX_SCAN_LINES = 2000
+
 _QUOTE_PRECHECK = (":", "：", "-", "_", "@", "wrote", "schreef", "schrieb")
 
 
@@ -56,7 +61,8 @@ def _maybe_start(line: str) -> bool:
 
 def _quote_start(lines: list[str]) -> tuple[int, Kind] | None:
     """The first line of quoted or forwarded history below new text, and which it is."""
-    for i, line in enumerate(lines):
+    memo: dict[int, str | None] = {}
+    for i, line in enumerate(lines[:MAX_SCAN_LINES]):
         if not _maybe_start(line):
             continue
         sep = separator(line)
@@ -67,13 +73,13 @@ def _quote_start(lines: list[str]) -> tuple[int, Kind] | None:
         if sep == "line":
             below = next((j for j in range(i + 1, min(i + 3, len(lines))) if lines[j].strip()), -1)
             if below != -1:
-                kind = header_block(lines, below, after_separator=True)
+                kind = header_block(lines, below, after_separator=True, memo=memo)
                 if kind is not None:
                     return i, kind
                 if attribution_span(lines, below, need_quote=False):
                     return i, "quote"
             continue
-        kind = header_block(lines, i)
+        kind = header_block(lines, i, memo=memo)
         if kind is not None:
             return _block_top(lines, i), kind
         if attribution_span(lines, i):
@@ -95,8 +101,10 @@ def _block_top(lines: list[str], index: int) -> int:
         if top > 0 and _label_like(lines[top - 1]):
             top -= 1
     above = top - 1 if top > 0 and lines[top - 1].strip() else top - 2
-    if above >= 0 and separator(lines[above]) == "line" and not any(
-        line.strip() for line in lines[above + 1 : top]
+    if (
+        above >= 0
+        and separator(lines[above]) == "line"
+        and not any(line.strip() for line in lines[above + 1 : top])
     ):
         return above
     return top
@@ -228,9 +236,21 @@ def _trailing_attribution(lines: list[str]) -> int | None:
     return None
 
 
-def split_html_reply(html: str) -> tuple[Split, str | None] | None:
+def _text_after(full: str, before: str) -> str | None:
+    """The part of ``full`` (the text of the whole HTML) after ``before`` (the text of the HTML
+    before the cut), or None when it cannot be found."""
+    tail = before.rstrip()
+    if not tail.strip():
+        return None
+    last = tail.rsplit("\n", 1)[-1].strip()
+    pos = full.find(last, max(0, len(tail) - len(last) - 500))
+    return None if pos == -1 else full[pos + len(last) :]
+
+
+def split_html_reply(html: str, full: str = "") -> tuple[Split, str | None] | None:
     """Splits an HTML-only reply on its structure; also gives the HTML of the new part (None
-    when all of it should be shown). None when the HTML has no quote marker."""
+    when all of it should be shown). None when the HTML has no quote marker. ``full`` is the
+    text of the whole HTML, when known: the quoted part is taken from it, not converted again."""
     checked = 0
     for offset, strength in quote_cuts(html):
         before = html_to_text(sanitise_html(html[:offset]))
@@ -242,17 +262,21 @@ def split_html_reply(html: str) -> tuple[Split, str | None] | None:
                 if checked >= 5:
                     return None
                 continue
-        after = html_to_text(sanitise_html(html[offset:]))
-        after_lines = after.split("\n")
-        head = next((i for i, line in enumerate(after_lines) if line.strip()), None)
-        found = _quote_start(after_lines) if head is not None else None
+        if not before.strip():
+            return None  # all of it is quoted: the text is split as it is
+        after = _text_after(full, before) if full else None
+        if after is None:
+            after = html_to_text(html[offset:])  # text only: nothing of the markup is kept
+        after = after.strip("\n")
+        head_lines = after[:5000].split("\n")[:30]
+        found = _quote_start(head_lines) if after.strip() else None
         if attribution is not None:
             after = _join([*lines[attribution:], "", after])
             lines = lines[:attribution]
         if not _join(lines).strip():
             return None
         split = split_reply(_join(lines))
-        if found is not None and found == (head, "forward"):
+        if found is not None and found[1] == "forward" and not _join(head_lines[: found[0]]):
             return Split(
                 visible=f"{split.visible}\n\n{after.strip()}",
                 quoted=split.quoted,

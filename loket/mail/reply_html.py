@@ -14,6 +14,7 @@ Tags are found with a pattern that cannot run past the next ``<``, so the scan i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _TAG = re.compile(r"<(div|blockquote|hr|table|p)\b([^<>]{0,4000})>", re.IGNORECASE)
 
@@ -32,9 +33,12 @@ def _is_marker(tag: str, attrs: str) -> str | None:
     squeezed = "".join(low.split()).replace('"', "").replace("'", "")
     if tag == "blockquote" and "type=cite" in squeezed:
         return "strong"
-    if any(m in squeezed for m in _CLASS_MARKERS) and "gmail_signature" not in squeezed:
-        if "class=" in squeezed or "id=" in squeezed:
-            return "strong"
+    if (
+        any(m in squeezed for m in _CLASS_MARKERS)
+        and "gmail_signature" not in squeezed
+        and ("class=" in squeezed or "id=" in squeezed)
+    ):
+        return "strong"
     if any(f"id={m}" in squeezed or f"id=x_{m}" in squeezed for m in _ID_MARKERS):
         return "strong"
     if "data-marker=__quoted_text__" in squeezed or "data-marker=__divider__" in squeezed:
@@ -46,16 +50,15 @@ def _is_marker(tag: str, attrs: str) -> str | None:
     return None
 
 
-def quote_cuts(html: str) -> list[tuple[int, str]]:
-    """Offsets where quoted history may start, with how sure each is ("strong"/"plain")."""
-    cuts = []
+def quote_cuts(html: str) -> Iterator[tuple[int, str]]:
+    """Offsets where quoted history may start, with how sure each is ("strong"/"plain"), up to
+    and including the first strong one."""
     for match in _TAG.finditer(html):
         kind = _is_marker(match.group(1).lower(), match.group(2))
         if kind is not None:
-            cuts.append((match.start(), kind))
+            yield match.start(), kind
             if kind == "strong":
-                break
-    return cuts
+                return
 
 
 def strip_html_quote(html: str) -> str | None:

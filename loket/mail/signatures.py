@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF003 - Cyrillic and CJK letters here are text, on purpose
+# ruff: noqa: RUF001 - Cyrillic and CJK letters here are text, on purpose
 """Where the writer's signature starts in the new text of a reply.
 
 Signatures are found by a ``-- `` line, a mailing-list footer after a line of underscores,

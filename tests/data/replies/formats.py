@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 - Cyrillic, CJK and other letters here are text, on purpose
+# ruff: noqa: RUF001, E501 - Cyrillic, CJK and other letters here are text, on purpose
 """Words and line formats of real mail programs, per language, for the reply corpus generator.
 
 Attribution lines, header labels, separators, footers and sign-offs as Gmail, Outlook, Apple
@@ -180,12 +180,23 @@ FORWARD_PREFIX = {"en": "FW", "nl": "FW", "de": "WG", "fr": "TR", "ru": "FW", "i
                   "es": "RV", "pt": "ENC", "pl": "PD", "da": "VS", "no": "VS", "sv": "VB",
                   "fi": "VL", "cs": "FW", "tr": "FW", "ja": "FW", "zh": "转发"}  # fmt: skip
 GMAIL_FORWARD = {
-    "en": "Forwarded message", "nl": "Doorgestuurd bericht", "de": "Weitergeleitete Nachricht",
-    "fr": "Message transféré", "ru": "Пересылаемое сообщение", "it": "Messaggio inoltrato",
-    "es": "Mensaje reenviado", "pt": "Mensagem encaminhada", "pl": "Przekazana wiadomość",
-    "da": "Videresendt meddelelse", "no": "Videresendt melding",
-    "sv": "Vidarebefordrat meddelande", "fi": "Välitetty viesti", "cs": "Přeposlaná zpráva",
-    "tr": "İletilen ileti", "ja": "転送されたメッセージ", "zh": "已转发邮件",
+    "en": "Forwarded message",
+    "nl": "Doorgestuurd bericht",
+    "de": "Weitergeleitete Nachricht",
+    "fr": "Message transféré",
+    "ru": "Пересылаемое сообщение",
+    "it": "Messaggio inoltrato",
+    "es": "Mensaje reenviado",
+    "pt": "Mensagem encaminhada",
+    "pl": "Przekazana wiadomość",
+    "da": "Videresendt meddelelse",
+    "no": "Videresendt melding",
+    "sv": "Vidarebefordrat meddelande",
+    "fi": "Välitetty viesti",
+    "cs": "Přeposlaná zpráva",
+    "tr": "İletilen ileti",
+    "ja": "転送されたメッセージ",
+    "zh": "已转发邮件",
 }
 APPLE_FORWARD = {"en": "Begin forwarded message:", "nl": "Begin doorgestuurd bericht:",
                  "de": "Anfang der weitergeleiteten Nachricht:",

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the HTML and line templates of mail programs read best whole
 """Generates the reply corpus (cases.jsonl) from templates of real mail programs' formats.
 
 Run ``python tests/data/replies/generate.py`` to rewrite cases.jsonl; tests check that the file is
@@ -22,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import formats as F  # noqa: E402
+import formats as F
 
 HERE = Path(__file__).resolve().parent
 SEED = 20260317
@@ -100,8 +101,10 @@ class Ctx:
             if self.rng.random() < 0.6:
                 lines.append(self.rng.choice(F.COMPANIES))
             if self.rng.random() < 0.5:
-                lines.append(f"+{self.rng.randrange(10, 99)} {self.rng.randrange(10, 99)} "
-                             f"{self.rng.randrange(100, 999)} {self.rng.randrange(1000, 9999)}")
+                lines.append(
+                    f"+{self.rng.randrange(10, 99)} {self.rng.randrange(10, 99)} "
+                    f"{self.rng.randrange(100, 999)} {self.rng.randrange(1000, 9999)}"
+                )
         if self.rng.random() < 0.2 and closing.endswith(","):
             return f"{closing} {lines[1]}\n" + "\n".join(lines[2:])
         return "\n".join(lines)
@@ -164,7 +167,12 @@ def c_attribution(ctx: Ctx) -> Case:
     body = ctx.body()
     quote = f"{ctx.attribution()}\n\n{ctx.old_text('> ')}"
     blank = "\n" if ctx.rng.random() < 0.8 else ""
-    return _mail(ctx, f"{_maybe_signoff(ctx, body)}\n\n{quote}{blank}"), body, "gmail-apple-tb", ctx.lang
+    return (
+        _mail(ctx, f"{_maybe_signoff(ctx, body)}\n\n{quote}{blank}"),
+        body,
+        "gmail-apple-tb",
+        ctx.lang,
+    )
 
 
 def c_attribution_nowrote(ctx: Ctx) -> Case:
@@ -186,7 +194,9 @@ def c_attribution_wrapped(ctx: Ctx) -> Case:
 def c_header_block(ctx: Ctx) -> Case:
     rng = ctx.rng
     body = ctx.body()
-    client = rng.choice(["outlook", "outlook-original", "hotmail", "exchange", "lotus", "windows-mail"])
+    client = rng.choice(
+        ["outlook", "outlook-original", "hotmail", "exchange", "lotus", "windows-mail"]
+    )
     original = F.LABELS[ctx.lang][5]
     block = ctx.header_block(date_label=client in ("hotmail", "lotus"))
     sep = {"outlook": "_" * 32, "outlook-original": f"-----{original}-----",
@@ -203,7 +213,10 @@ def c_separator(ctx: Ctx) -> Case:
     kind = rng.choice(["zoho", "lotus", "thunderbird", "dashes", "original-only"])
     if kind == "zoho":
         verb = rng.choice(["wrote", "a écrit", "schrieb", "ha scritto", "escribió", "написал"])
-        head = ctx.fill(f"---- On {{Wd}}, {{dd}} {{Mon}} {{y}} {{HH}}:{{MM}}:00 +0100 {{name}} <{{email}}> {verb} ----", "en")
+        head = ctx.fill(
+            f"---- On {{Wd}}, {{dd}} {{Mon}} {{y}} {{HH}}:{{MM}}:00 +0100 {{name}} <{{email}}> {verb} ----",
+            "en",
+        )
         quote = f"{head}\n\n{ctx.old_text()}"
     elif kind == "lotus":
         quote = f'-----"{ctx.other}" <{ctx.other_email}> wrote: -----\n\n{ctx.header_block(date_label=True)}\n\n{ctx.old_text()}'
@@ -236,7 +249,19 @@ def c_html(ctx: Ctx) -> Case:
     header = (f"<b>{frm}:</b> {escape(ctx.other)} &lt;{ctx.other_email}&gt;<br><b>{sent}:</b> "
               f"{ctx.fill('{dd}.{mm2}.{y} {HH}:{MM}')}<br><b>{to}:</b> {escape(ctx.name)}<br>"
               f"<b>{subj}:</b> RE: {escape(ctx.subject)}")  # fmt: skip
-    client = rng.choice(["gmail", "outlook-web", "outlook", "apple", "yahoo", "zimbra", "thunderbird", "yandex", "mailru"])
+    client = rng.choice(
+        [
+            "gmail",
+            "outlook-web",
+            "outlook",
+            "apple",
+            "yahoo",
+            "zimbra",
+            "thunderbird",
+            "yandex",
+            "mailru",
+        ]
+    )
     reply = _html_paras(paras, "p" if client == "outlook" else "div") + sig
     quote = {
         "gmail": f'<br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">{attribution}<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex">{old}</blockquote></div>',
@@ -302,7 +327,7 @@ def c_forward(ctx: Ctx) -> Case:
     rng = ctx.rng
     note = ctx.body(paragraphs=1)
     kind = rng.choice(["gmail", "apple", "outlook", "thunderbird", "outlook-original"])
-    frm, sent, to, _, subj, original = F.LABELS[ctx.lang]
+    frm, _, to, _, subj, original = F.LABELS[ctx.lang]
     date_label = F.DATE_LABEL[ctx.lang]
     fields = (f"{frm}: {ctx.other} <{ctx.other_email}>\n{date_label}: "
               f"{ctx.fill('{Wd}, {d} {Mon} {y} {HH}:{MM}')}\n{subj}: {ctx.subject}\n{to}: <{ctx.email}>")  # fmt: skip
