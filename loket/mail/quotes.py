@@ -87,6 +87,20 @@ def _quote_start(lines: list[str]) -> tuple[int, Kind] | None:
     return None
 
 
+def _answers_below(lines: list[str], start: int) -> bool:
+    """Whether the ``>`` quote that starts at ``start`` (with its attribution) is followed by
+    more of the writer's own text: answers between quotes, which must stay visible."""
+    i = start + max(1, attribution_span(lines, start, need_quote=False))
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i >= len(lines) or not _is_quote(lines[i]):
+        return False
+    while i < len(lines) and (_is_quote(lines[i]) or not lines[i].strip()):
+        i += 1
+    rest = lines[i:]
+    return any(line.strip() for line in rest) and not is_signature_block(rest)
+
+
 def _label_like(line: str) -> bool:
     """ "Label: value" with a short one-word label (a header field this module does not know)."""
     head, colon, _ = line.strip().lstrip("*").partition(":")
@@ -181,6 +195,8 @@ def split_reply(text: str) -> Split:
     found = _quote_start(lines)
     if found is not None and not _join(lines[: found[0]]).strip():
         found = None  # the quote comes first: bottom-posting, handled below
+    if found is not None and found[1] == "quote" and _answers_below(lines, found[0]):
+        found = None  # answers between quotes: handled below
     if found is not None:
         start, kind = found
         if kind == "forward":

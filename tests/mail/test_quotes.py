@@ -262,3 +262,14 @@ def test_html_only_replies_are_cut_on_their_structure(quote):
     content = content_of(parse(raw))
     assert content.visible == "New words here."
     assert "Old text." in content.quoted and "Old text." not in content.html
+
+
+def test_answers_below_a_quote_stay_visible_with_their_quote():
+    text = (
+        "Hi,\nOn Tue, 5 Mar 2024 at 09:00, Anna <a@loket.test> wrote:\n> How do I clear it?\n\n"
+        "You can delete each key in a loop.\n\nSee the manual.\n\n> -Anna\n"
+    )
+    split = split_reply(text)
+    assert "You can delete each key in a loop." in split.visible
+    assert "How do I clear it?" in split.visible
+    assert split.quoted == "> -Anna"
