@@ -202,8 +202,11 @@ def attribution_span(lines: list[str], index: int, need_quote: bool = True) -> i
                 return 0
             if span == 2:
                 begins = _begins_attribution(joined, first)
+            checked = span == 2 or not name_only(first)  # "Name\n<addr> 於\n2024年…寫道："
             if not begins or (
-                begins == 1 and (_own_start(normalise(nxt)) or _dated_attribution(normalise(nxt)))
+                begins == 1
+                and checked
+                and (_own_start(normalise(nxt)) or _dated_attribution(normalise(nxt)))
             ):
                 return 0  # body text: an attribution below it starts on its own line
             if _sentence_end(joined) or normalise(nxt).startswith(_LINE_PREFIXES):
@@ -252,8 +255,10 @@ def _begins_attribution(text: str, line: str) -> int:
     """Whether a line can be the first of a wrapped attribution: 2 when it starts with an
     "On"-like word, a date or a name, or holds an address or a "wrote" word; 1 when it starts
     with a short word such as a weekday ("ma", "пт,", "tor."); else 0."""
-    if text.startswith(_PREFIXES) or "@" in text or text.endswith("<") or name_only(line):
+    if text.startswith(_PREFIXES) or "@" in text or text.endswith("<"):
         return 2
+    if name_only(line):
+        return 1  # "Jiří Bakker" above "<addr> 於 …", or a signed name above an attribution
     if not text.strip():
         return 0
     first = text.split(None, 1)[0]

@@ -35,6 +35,9 @@ __all__ = ["Split", "split_html_reply", "split_reply", "strip_html_quote"]
 # long mails take no longer than short ones.
 MAX_SCAN_LINES = 2000
 
+# Answers between quotes are looked for this far below the first quote.
+_ANSWER_WINDOW = 400
+
 _QUOTE_PRECHECK = (":", "：", "-", "_", "@", "wrote", "schreef", "schrieb")
 
 
@@ -89,14 +92,26 @@ def _quote_start(lines: list[str]) -> tuple[int, Kind] | None:
 
 def _answers_below(lines: list[str], start: int) -> bool:
     """Whether the ``>`` quote that starts at ``start`` (with its attribution) is followed by
-    more of the writer's own text: answers between quotes, which must stay visible."""
-    i = start + max(1, attribution_span(lines, start, need_quote=False))
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    if i >= len(lines) or not _is_quote(lines[i]):
+    more of the writer's own text: answers between quotes, which must stay visible. Older
+    attributions with their own ``>`` quotes below it are history, not answers."""
+    i = start
+    first = True
+    end = min(len(lines), start + _ANSWER_WINDOW)  # further down it is history, like above
+    while i < end:
+        i += attribution_span(lines, i, need_quote=False)
+        while i < len(lines) and not lines[i].strip():
+            i += 1
+        if i >= len(lines) or not _is_quote(lines[i]):
+            if first:
+                return False  # not a ">" quote: the rest is the quoted mail
+            break
+        first = False
+        while i < len(lines) and (_is_quote(lines[i]) or not lines[i].strip()):
+            i += 1
+        if i >= len(lines) or not attribution_span(lines, i, need_quote=False):
+            break
+    if i >= end:
         return False
-    while i < len(lines) and (_is_quote(lines[i]) or not lines[i].strip()):
-        i += 1
     rest = lines[i:]
     return any(line.strip() for line in rest) and not is_signature_block(rest)
 
@@ -209,7 +224,7 @@ def split_reply(text: str) -> Split:
         if trailing is not None and _join(lines[: trailing[0]]).strip():
             start, end = trailing
             quoted = lines[start:end]
-            signature = lines[end:]
+            signature = lines[end:] if any(line.strip() for line in lines[end:]) else []
             lines = lines[:start]
         else:
             leading = _leading_quote_end(lines)
@@ -217,15 +232,19 @@ def split_reply(text: str) -> Split:
                 quoted = lines[:leading]
                 lines = lines[leading:]
 
-    if not signature:
+    # The writer's signature: below the quote they answer, above it, or both.
+    below = signature
+    if below:
+        _, below = _cut_signature(["(reply)", *below])
+    else:
         moved = _signature_below_quote(quoted)
         if moved is not None:
-            signature = quoted[moved + 1 :]
+            below = quoted[moved + 1 :]
             quoted = quoted[:moved]
-        else:
-            lines, signature = _cut_signature(lines)
-    else:
-        _, signature = _cut_signature(["(reply)", *signature])
+    lines, above = _cut_signature(lines)
+    while above and not above[-1].strip():
+        above = above[:-1]
+    signature = [*above, "", *below] if above and below else above or below
 
     visible = _join(lines)
     if not visible.strip():

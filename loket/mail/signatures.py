@@ -60,7 +60,8 @@ _CLOSINGS = {
     "med vänliga hälsningar", "vänliga hälsningar", "hälsningar", "tack", "vänligen",
     "ystävällisin terveisin", "terveisin", "kiitos", "kiittäen", "s pozdravem", "děkuji",
     "s přátelským pozdravem", "díky", "saygılarımla", "teşekkürler", "iyi çalışmalar",
-    "teşekkür ederim", "selamlar", "よろしくお願いします", "よろしくお願いいたします",
+    "teşekkür ederim", "selamlar", "üdvözlettel", "udvozlettel", "üdv", "tisztelettel",
+    "köszönöm", "koszonom", "よろしくお願いします", "よろしくお願いいたします",
     "宜しくお願いします", "ありがとうございます", "谢谢", "謝謝", "此致", "祝好", "此致敬礼",
 }  # fmt: skip
 

@@ -291,7 +291,7 @@ def c_inline_quote(ctx: Ctx) -> Case:
     tail = ""
     if rng.random() < 0.3:
         tail = "\n\n" + rng.choice(["-- \n" + ctx.name, ctx.signoff(), rng.choice(F.FOOTERS)])
-    return _mail(ctx, f"{body}\n{quote}{tail}\n"), body, kind, ctx.lang
+    return _mail(ctx, f"{_maybe_signoff(ctx, body)}\n{quote}{tail}\n"), body, kind, ctx.lang
 
 
 def c_signoff(ctx: Ctx) -> Case:
