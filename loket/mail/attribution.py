@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 - Cyrillic, CJK and full-width letters here are text, on purpose
+# ruff: noqa: RUF001, RUF003 - Cyrillic, CJK and full-width letters here are text, on purpose
 """The lines that introduce quoted history: attribution lines and forwarded/quoted header blocks.
 
 Attribution lines ("On …, Anna <a@b> wrote:") in many languages, with or without a "wrote"
