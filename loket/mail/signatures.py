@@ -78,8 +78,8 @@ def _plain(line: str) -> str:
 def is_footer(line: str) -> bool:
     """A phone or app footer line ("Sent from my iPhone", "Von meinem iPad gesendet")."""
     text = _plain(line)
-    if not text or len(text) > 90 or len(text.split()) > 10:
-        return False
+    if not text or len(text) > 90 or len(text.split()) > 9 or "," in text:
+        return False  # "Sent from my desk, which is easier" is a sentence
     return text.startswith(_FOOTER_STARTS) or text.endswith(_FOOTER_ENDS)
 
 
@@ -96,6 +96,17 @@ def _closing(line: str) -> bool:
         return False
     words = name.split()  # a name: "John Doe", "Anna de Vries"
     return 0 < len(words) <= 4 and words[0][0].isupper() and words[-1][0].isupper()
+
+
+def _name_or_title(line: str) -> bool:
+    """A short line that is no sentence: "Anna de Vries", "CEO, Acme B.V."."""
+    text = line.strip()
+    words = text.split()
+    if len(text) > 50 or len(words) > 5 or text.endswith(("!", "?", ":", "。", "！", "？")):
+        return False
+    last = words[-1]
+    # "B.V.", "Inc.", "Ltd." end a company name; "tak." or "today." end a sentence.
+    return not text.endswith(".") or (last[0].isupper() and len(last) <= 4) or "." in last[:-1]
 
 
 def _signature_like(line: str) -> bool:
@@ -120,8 +131,14 @@ def _marked_start(lines: list[str], non_empty: list[int]) -> int | None:
             return i if len(lines) - i <= MAX_SIGNATURE_LINES else None
     for i in non_empty[-12:]:
         text = lines[i].strip()
-        if len(text) >= 2 and not text.strip("_") and i != non_empty[0] and i != non_empty[-1]:
-            return i
+        if len(text) < 2 or i in (non_empty[0], non_empty[-1]):
+            continue
+        if not text.strip("_"):
+            return i  # a mailing-list footer
+        if not text.strip("-—─－") and len(text) >= 3:
+            below = [j for j in non_empty if j > i]
+            if len(below) <= 4 and all(_name_or_title(lines[j]) for j in below):
+                return i  # a line of dashes above name and title
     for i in non_empty[-3:]:
         if is_footer(lines[i]) and i != non_empty[0]:
             return i

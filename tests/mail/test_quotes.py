@@ -274,3 +274,16 @@ def test_answers_below_a_quote_stay_visible_with_their_quote():
     assert "You can delete each key in a loop." in split.visible
     assert "How do I clear it?" in split.visible
     assert split.quoted == "> -Anna"
+
+
+def test_sentences_that_start_like_footers_stay():
+    text = "Here is another mail.\n\nSent from my desk, which is easier than my phone."
+    assert split_reply(text).visible == text
+
+
+def test_a_line_of_dashes_above_name_and_title_starts_a_signature_but_not_above_a_sentence():
+    split = split_reply("Please confirm.\n\n——————————\n\nXiao Man\nCoordinator")
+    assert split.visible == "Please confirm."
+    assert split.signature.endswith("Xiao Man\nCoordinator")
+    text = "Please confirm.\n\n----------\nThe export works again, thanks."
+    assert split_reply(text).visible == text
