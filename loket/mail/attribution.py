@@ -178,7 +178,7 @@ def attribution_strength(text: str) -> int:
 
 
 def attribution_span(lines: list[str], index: int, need_quote: bool = True) -> int:
-    """How many lines the attribution at ``index`` spans (0: none); up to three wrapped lines.
+    """How many lines the attribution at ``index`` spans (0: none); up to four wrapped lines.
 
     A weak attribution counts only when ``>`` quoted lines follow it (``need_quote``)."""
     first = lines[index]
