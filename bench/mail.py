@@ -15,6 +15,9 @@ Phases, each in a fresh process so that timings and peak memory are its own:
 - ``ingest_pg_per_s``: the same on PostgreSQL, when it is reachable (``--pg-url``).
 - ``imap_ingest_per_s``: polling the messages from a real Dovecot on loopback into SQLite,
   when Dovecot is installed.
+- ``extract_p95_ms``: reply extraction (quotes, signatures, HTML cuts) per message of the reply
+  corpus in tests/data/replies (95th percentile, parsing not counted; target < 50 ms), and
+  ``extract_1mb_ms`` for one 1 MB quote-heavy mail.
 - ``peak_rss_mb``: the highest peak resident memory of the ingest processes. Sources are
   streamed one message at a time, so the process's own memory does not grow with N
   (``peak_rss_pg_mb`` shows it: the database is elsewhere); with SQLite the figure also holds
@@ -207,6 +210,51 @@ def phase_parse(folder: Path) -> dict[str, Any]:
     }
 
 
+def phase_extract() -> dict[str, Any]:
+    """Reply extraction (``content_of``: quotes, signatures, HTML cuts) per message of the reply
+    corpus in tests/data/replies, parsing not counted; and one 1 MB quote-heavy mail."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loket.settings")
+    os.environ["LOKET_DATA_DIR"] = tempfile.mkdtemp(prefix="loket-bench-extract-")
+    import django
+
+    django.setup()
+    from loket.mail.content import content_of
+    from loket.mail.parse import parse
+
+    corpus = ROOT / "tests" / "data" / "replies" / "cases.jsonl"
+    mails = [parse(json.loads(line)["raw"].encode()) for line in corpus.open(encoding="utf-8")]
+    times = []
+    for _ in range(3):
+        for mail in mails:
+            started = time.perf_counter()
+            content_of(mail)
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    history = "".join(
+        f"On Mon, 4 Mar 2024 at 10:{i % 60:02d}, Anna <a{i}@b.test> wrote:\n"
+        + "".join(
+            f"{'> ' * (i % 8 + 1)}Older text of the conversation, line {j}.\n" for j in range(6)
+        )
+        for i in range(2600)
+    )
+    big = parse(
+        b"From: c@example.org\r\nSubject: Re: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        + ("Thanks, that works.\n\n" + history)[:1_000_000].encode()
+    )
+    big_ms = []
+    for _ in range(3):
+        started = time.perf_counter()
+        content_of(big)
+        big_ms.append((time.perf_counter() - started) * 1000)
+    return {
+        "extract_cases": len(mails),
+        "extract_p95_ms": round(times[int(len(times) * 0.95)], 2),
+        "extract_max_ms": round(times[-1], 2),
+        "extract_1mb_ms": round(min(big_ms), 1),
+    }
+
+
 def phase_migrate(database_url: str, data_dir: Path) -> dict[str, Any]:
     _setup_django(database_url, data_dir)
     return {}
@@ -346,6 +394,9 @@ def main() -> None:
     if args.phase == "parse":
         print(json.dumps(phase_parse(Path(args.dir))))
         return
+    if args.phase == "extract":
+        print(json.dumps(phase_extract()))
+        return
     if args.phase == "migrate":
         print(json.dumps(phase_migrate(args.db, Path(args.data))))
         return
@@ -367,6 +418,8 @@ def main() -> None:
         result: dict[str, Any] = {"messages": count}
         result.update(_child(["--phase", "parse", "--dir", str(folder)]))
         print(f"parse: {result}", flush=True)
+        result.update(_child(["--phase", "extract"]))
+        print(f"reply extraction: {result}", flush=True)
         template = work / "template"
         template.mkdir()
         _child(["--phase", "migrate", "--db", f"sqlite:///{template}/bench.sqlite3",

@@ -3,7 +3,10 @@ that keep it exactly-once, threaded and loop-free.
 
 Modules, each with one job:
     parse      raw bytes → ParsedMail (never raises; defects listed)
-    quotes     new text vs quoted history and signature (en, nl, de, fr, ru)
+    quotes     new text vs quoted history, signature and forwarded mail (17 languages)
+    attribution  "On … wrote:" lines, header blocks and separators that start quoted history
+    signatures   "-- ", sign-offs with name and title, phone/app and mailing-list footers
+    reply_html   where an HTML reply's quoted history starts, on its markup
     content    what the agent sees of a mail; ``inspect`` for ``loket mail inspect``
     loops      RFC 3834: automatic mail, bounces, Loket's own mail
     auth       DKIM/DMARC verdicts of the desk's own receiving servers only

@@ -9,7 +9,7 @@ from typing import Any
 from loket.lib.html import sanitise_html
 from loket.mail import language, loops
 from loket.mail.parse import ParsedMail
-from loket.mail.quotes import split_reply, strip_html_quote
+from loket.mail.quotes import split_html_reply, split_reply, strip_html_quote
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Content:
     quoted: str
     signature: str
     html: str  # sanitised HTML of the new part only; "" when it cannot be cut cleanly
+    forwarded: str = ""  # a forwarded mail under the new text (also part of ``visible``)
 
     @cached_property
     def language(self) -> str:
@@ -26,11 +27,18 @@ class Content:
 
 
 def content_of(mail: ParsedMail) -> Content:
-    split = split_reply(mail.text)
+    """The new text of a mail. A mail with only HTML is cut on its HTML structure first."""
+    by_html = split_html_reply(mail.html_source, mail.text) if mail.text_from_html else None
+    if by_html is not None:
+        split, cut = by_html
+    else:
+        split = split_reply(mail.text)
+        cut = strip_html_quote(mail.html_source) if mail.html else None
     html = ""
     if mail.html:
-        cut = strip_html_quote(mail.html_source)
-        if cut is not None:
+        if split.forwarded:
+            html = mail.html  # the forwarded mail is what the customer wants us to read
+        elif cut is not None:
             html = sanitise_html(cut)
         elif not split.quoted and not split.signature:
             html = mail.html
@@ -39,6 +47,7 @@ def content_of(mail: ParsedMail) -> Content:
         quoted=split.quoted,
         signature=split.signature,
         html=html,
+        forwarded=split.forwarded,
     )
 
 
@@ -64,6 +73,7 @@ def inspect(raw: bytes, own_addresses: tuple[str, ...] = ()) -> dict[str, Any]:
         "visible_text": content.visible,
         "signature": content.signature,
         "quoted": content.quoted,
+        "forwarded": content.forwarded,
         "has_html": bool(mail.html),
         "attachments": [a.as_dict() for a in mail.attachments],
         "defects": mail.defects,

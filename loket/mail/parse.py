@@ -191,6 +191,7 @@ class ParsedMail:
     authentication_results: list[str]
     report: DeliveryReport | None = None
     html_source: str = ""  # the HTML as sent, only for cutting off quotes before sanitising
+    text_from_html: bool = False  # no text part: ``text`` is the HTML's text
     # Set by the parsing workers of a bulk import (``loket.mail.pipeline``), which write the
     # raw bytes ahead of storing: the file's name, and whether this mail's bytes created it.
     raw_name: str = ""
@@ -719,13 +720,14 @@ def parse(raw: bytes) -> ParsedMail:
 
     html = html_source = ""
     text = "\n\n".join(t.strip("\n") for t in walk.texts if t.strip())
+    text_from_html = False
     if walk.htmls:
         html_source = "\n".join(walk.htmls)
         html, html_text = sanitise_bounded(html_source, defects)
         if not html:
             html_source = ""
         if not text:
-            text = html_text
+            text, text_from_html = html_text, bool(html)
     if len(text) > MAX_TEXT_CHARS:
         defects.append(f"text longer than {MAX_TEXT_CHARS} characters; cut")
         text = text[:MAX_TEXT_CHARS]
@@ -751,4 +753,5 @@ def parse(raw: bytes) -> ParsedMail:
         authentication_results=_header_values(msg, "authentication-results", defects),
         report=report,
         html_source=html_source,
+        text_from_html=text_from_html,
     )

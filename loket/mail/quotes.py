@@ -1,71 +1,44 @@
-# ruff: noqa: RUF001, RUF003 - Cyrillic letters here are Russian text, on purpose
+# ruff: noqa: RUF001, RUF003 - full-width colons here are Chinese text, on purpose
 """Splits the text of a reply into what is new, the quoted history, and the signature.
 
 What the agent sees first is the new text; the rest stays one click away (the full text and the
 raw mail are kept). When in doubt, text is kept visible: hiding a customer's words is worse
-than showing a quote twice. Languages: English, Dutch, German, French and Russian, in the
-shapes that Gmail, Outlook, Apple Mail, Thunderbird and phone mail apps write them.
+than showing a quote twice. A forwarded mail under a short note stays visible (it is what the
+customer wants us to read) and is also given apart as ``forwarded``.
+
+The lines that start quoted history are found in loket/mail/attribution.py (many languages and
+mail programs), signatures in loket/mail/signatures.py, and HTML is cut on its structure in
+loket/mail/reply_html.py. ``visible``, ``quoted`` and ``signature`` together always hold every
+line of the text.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-# One line (or two joined, since clients wrap long attribution lines) that introduces a quote.
-_ATTRIBUTION = [
-    # English: "On Mon, 4 Mar 2024 at 10:00, Anna <a@b> wrote:" (Gmail, Apple, Thunderbird)
-    r"^On\b.{4,300}\bwrote\s*:\s*$",
-    # Dutch: "Op ma 4 mrt 2024 om 10:00 schreef Anna <a@b>:" and Apple's
-    # "Op 4 mrt. 2024 om 10:00 heeft Anna <a@b> het volgende geschreven:"
-    r"^Op\b.{4,300}\bschreef\b.{0,200}:\s*$",
-    r"^Op\b.{4,300}\bhet volgende geschreven\s*:\s*$",
-    r"^.{0,200}\bschreef\s+op\b.{4,200}:\s*$",
-    # German: "Am Mo., 4. März 2024 um 10:00 Uhr schrieb Anna <a@b>:"
-    r"^Am\b.{4,300}\bschrieb\b.{0,200}:\s*$",
-    r"^.{1,200}\bschrieb am\b.{4,200}:\s*$",
-    # French: "Le lun. 4 mars 2024 à 10:00, Anna <a@b> a écrit :"
-    r"^Le\b.{4,300}\ba\s+écrit\s*:\s*$",
-    # Russian: "4 марта 2024 г., в 10:00, Анна <a@b> написал(а):" and "пн, 4 мар. …, Анна:"
-    r"^.{4,300}\bнаписал(?:а|\(а\))?\s*:\s*$",
-    r"^(?:пн|вт|ср|чт|пт|сб|вс),\s.{4,300}<[^>\s]+@[^>\s]+>\s*:\s*$",
-    # Generic "<a@b> wrote:" forms
-    r"^.{0,200}<[^>\s]+@[^>\s]+>\s+(?:wrote|schreef|schrieb|a écrit|написал)\s*:\s*$",
-]
-_ATTRIBUTION_RE = [re.compile(p, re.IGNORECASE) for p in _ATTRIBUTION]
+from loket.lib.html import html_to_text, sanitise_html
+from loket.mail.attribution import (
+    MAX_LINE,
+    Kind,
+    attribution_span,
+    forward_subject_below,
+    header_block,
+    name_only,
+    separator,
+)
+from loket.mail.reply_html import quote_cuts, strip_html_quote
+from loket.mail.signatures import is_signature_block, signature_start
 
-# Outlook's separator lines and header blocks, in each language.
-_ORIGINAL_MESSAGE = re.compile(
-    r"^\s*-{2,}\s*(?:Original Message|Oorspronkelijk bericht|Origineel bericht|"
-    r"Ursprüngliche Nachricht|Originalnachricht|Message d'origine|Message original|"
-    r"Исходное сообщение|Пересылаемое сообщение|Forwarded message|Doorgestuurd bericht|"
-    r"Weitergeleitete Nachricht|Message transféré)\s*-{2,}\s*$",
-    re.IGNORECASE,
-)
-_UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
-_FROM = re.compile(r"^\s*\**\s*(?:From|Van|Von|De|От|Afzender)\s*:\s*\**", re.IGNORECASE)
-_HEADER_FIELD = re.compile(
-    r"^\s*\**\s*(?:Sent|Date|Verzonden|Datum|Gesendet|Envoyé|Отправлено|Дата|To|Aan|An|À|A|"
-    r"Кому|Subject|Onderwerp|Betreff|Objet|Тема|Cc|Kopie)\s*:\s*\**",
-    re.IGNORECASE,
-)
-_SUBJECT_FIELD = re.compile(
-    r"^\s*\**\s*(?:Subject|Onderwerp|Betreff|Objet|Тема)\s*:\s*\**", re.IGNORECASE
-)
+__all__ = ["Split", "split_html_reply", "split_reply", "strip_html_quote"]
 
-_SIGNATURE_DELIMITER = re.compile(r"^-- ?$")
-_MOBILE_FOOTER = re.compile(
-    r"^\s*(?:"
-    r"Sent from my \w[\w\s-]{0,40}|Sent from (?:Outlook|Mail|Yahoo Mail|Gmail)\b.{0,40}|"
-    r"Get Outlook for \w+.{0,20}|Sent from Mail for Windows.{0,10}|Sent via \w[\w\s-]{0,30}|"
-    r"Verzonden (?:vanaf|met|via) (?:mijn )?\w[\w\s-]{0,40}|"
-    r"Verstuurd (?:vanaf|met|via) (?:mijn )?\w[\w\s-]{0,40}|"
-    r"Von meinem \w[\w\s-]{0,40} gesendet|Gesendet von (?:meinem )?\w[\w\s-]{0,40}|"
-    r"Envoyé de mon \w[\w\s-]{0,40}|Envoyé depuis (?:mon )?\w[\w\s-]{0,40}|"
-    r"Отправлено с (?:моего )?\w[\w\s-]{0,40}|Отправлено из \w[\w\s-]{0,40}"
-    r")\s*$",
-    re.IGNORECASE,
-)
+# New text longer than this is not searched for a quote below it: it stays visible, and very
+# long mails take no longer than short ones.
+MAX_SCAN_LINES = 2000
+
+# Answers between quotes are looked for this far below the first quote.
+_ANSWER_WINDOW = 400
+
+_QUOTE_PRECHECK = (":", "：", "-", "_", "@", "wrote", "schreef", "schrieb")
 
 
 @dataclass(frozen=True)
@@ -73,74 +46,116 @@ class Split:
     visible: str
     quoted: str
     signature: str
+    forwarded: str = ""  # a forwarded mail under the new text; also part of ``visible``
 
 
 def _is_quote(line: str) -> bool:
     return line.lstrip().startswith(">")
 
 
-def _is_attribution(lines: list[str], index: int) -> int:
-    """How many lines the attribution at ``index`` spans (0: none). Wrapped lines count."""
-    line = lines[index].strip()
-    if not line or len(line) > 400:
-        return 0
-    if any(p.match(line) for p in _ATTRIBUTION_RE):
-        return 1
-    if index + 1 < len(lines):
-        nxt = lines[index + 1].strip()
-        joined = f"{line} {nxt}"
-        if nxt and len(joined) <= 400 and any(p.match(joined) for p in _ATTRIBUTION_RE):
-            return 2
-    return 0
-
-
-def _is_header_block(lines: list[str], index: int) -> bool:
-    """Outlook's "From: … Sent: … To: … Subject: …" block starting at ``index``."""
-    if not _FROM.match(lines[index]):
+def _maybe_start(line: str) -> bool:
+    """Cheap test that skips most body lines before the real checks."""
+    if not line.strip() or len(line) > MAX_LINE or _is_quote(line):
         return False
-    fields = 0
-    subject = False
-    for line in lines[index + 1 : index + 8]:
-        if not line.strip():
+    if any(mark in line for mark in _QUOTE_PRECHECK) or len(line.split()) >= 3:
+        return True
+    return name_only(line)  # "Jiří Bakker" above "<addr> 於 … 寫道："
+
+
+def _quote_start(lines: list[str]) -> tuple[int, Kind] | None:
+    """The first line of quoted or forwarded history below new text, and which it is."""
+    memo: dict[int, str | None] = {}
+    for i, line in enumerate(lines[:MAX_SCAN_LINES]):
+        if not _maybe_start(line):
             continue
-        if _HEADER_FIELD.match(line):
-            fields += 1
-            subject = subject or bool(_SUBJECT_FIELD.match(line))
-    return fields >= 2 and subject
-
-
-def _quote_start(lines: list[str]) -> int | None:
-    """The first line of quoted history below new text, or None."""
-    for i, line in enumerate(lines):
-        if _ORIGINAL_MESSAGE.match(line):
-            return i
-        if _UNDERSCORES.match(line) and i + 1 < len(lines) and _is_header_block(lines, i + 1):
-            return i
-        if _is_header_block(lines, i):
-            return i
-        span = _is_attribution(lines, i)
-        if span:
-            return i
+        sep = separator(line)
+        if sep == "forward":
+            return i, "forward"
+        if sep == "quote":
+            return i, "forward" if forward_subject_below(lines, i + 1) else "quote"
+        if sep == "line":
+            below = next((j for j in range(i + 1, min(i + 3, len(lines))) if lines[j].strip()), -1)
+            if below != -1:
+                kind = header_block(lines, below, after_separator=True, memo=memo)
+                if kind is not None:
+                    return i, kind
+                if attribution_span(lines, below, need_quote=False):
+                    return i, "quote"
+            continue
+        kind = header_block(lines, i, memo=memo)
+        if kind is not None:
+            return _block_top(lines, i), kind
+        if attribution_span(lines, i):
+            return i, "quote"
     return None
 
 
-def _trailing_quote_start(lines: list[str]) -> int | None:
-    """Start of a block of ``>`` lines that runs to the end (blank lines and a signature
-    after it allowed), including the attribution line just above it."""
-    last_text = len(lines) - 1
-    while last_text >= 0 and not lines[last_text].strip():
-        last_text -= 1
-    if last_text < 0 or not _is_quote(lines[last_text]):
+def _answers_below(lines: list[str], start: int) -> bool:
+    """Whether the ``>`` quote that starts at ``start`` (with its attribution) is followed by
+    more of the writer's own text: answers between quotes, which must stay visible. Older
+    attributions with their own ``>`` quotes below it are history, not answers."""
+    i = start
+    first = True
+    end = min(len(lines), start + _ANSWER_WINDOW)  # further down it is history, like above
+    while i < end:
+        i += attribution_span(lines, i, need_quote=False)
+        while i < len(lines) and not lines[i].strip():
+            i += 1
+        if i >= len(lines) or not _is_quote(lines[i]):
+            if first:
+                return False  # not a ">" quote: the rest is the quoted mail
+            break
+        first = False
+        while i < len(lines) and (_is_quote(lines[i]) or not lines[i].strip()):
+            i += 1
+        if i >= len(lines) or not attribution_span(lines, i, need_quote=False):
+            break
+    if i >= end:
+        return False
+    rest = lines[i:]
+    return any(line.strip() for line in rest) and not is_signature_block(rest)
+
+
+def _label_like(line: str) -> bool:
+    """ "Label: value" with a short one-word label (a header field this module does not know)."""
+    head, colon, _ = line.strip().lstrip("*").partition(":")
+    return bool(colon) and 0 < len(head) <= 20 and " " not in head.strip("* ")
+
+
+def _block_top(lines: list[str], index: int) -> int:
+    """The top of a header block found at ``index``: unknown fields and a separator line above
+    it belong to it."""
+    top = index
+    for _ in range(2):
+        if top > 0 and _label_like(lines[top - 1]):
+            top -= 1
+    above = top - 1 if top > 0 and lines[top - 1].strip() else top - 2
+    if (
+        above >= 0
+        and separator(lines[above]) == "line"
+        and not any(line.strip() for line in lines[above + 1 : top])
+    ):
+        return above
+    return top
+
+
+def _trailing_quote_start(lines: list[str]) -> tuple[int, int] | None:
+    """A block of ``>`` lines that runs to the end (a signature after it allowed): the start of
+    the block, with its attribution just above, and the line after the block."""
+    last = len(lines) - 1
+    while last >= 0 and not _is_quote(lines[last]):
+        last -= 1
+    if last < 0 or not is_signature_block(lines[last + 1 :]):
         return None
-    start = last_text
+    start = last
     while start > 0 and (_is_quote(lines[start - 1]) or not lines[start - 1].strip()):
         start -= 1
     while start < len(lines) and not lines[start].strip():
         start += 1
-    for back in (1, 2):
-        if start - back >= 0 and _is_attribution(lines, start - back):
-            return start - back
-    return start
+    for back in (4, 3, 2, 1):
+        if start - back >= 0 and attribution_span(lines, start - back, need_quote=False) == back:
+            return start - back, last + 1
+    return start, last + 1
 
 
 def _leading_quote_end(lines: list[str]) -> int:
@@ -148,36 +163,21 @@ def _leading_quote_end(lines: list[str]) -> int:
     i = 0
     while i < len(lines) and not lines[i].strip():
         i += 1
-    if i < len(lines) and _is_attribution(lines, i):
-        i += _is_attribution(lines, i)
+    if i < len(lines):
+        i += attribution_span(lines, i)
     if i >= len(lines) or not _is_quote(lines[i]):
         return 0
     while i < len(lines) and (_is_quote(lines[i]) or not lines[i].strip()):
         i += 1
-    rest = lines[i:]
-    if any(_is_quote(line) for line in rest):
+    if any(_is_quote(line) for line in lines[i:]):
         return 0  # answers between quotes: keep everything, context matters
     return i
-
-
-def _signature_start(lines: list[str]) -> int | None:
-    for i in range(len(lines) - 1, -1, -1):
-        if _SIGNATURE_DELIMITER.match(lines[i].rstrip("\r")):
-            # "-- " ends the message text; a signature is short.
-            if len(lines) - i <= 25:
-                return i
-            return None
-    non_empty = [i for i, line in enumerate(lines) if line.strip()]
-    for i in non_empty[-3:]:
-        if _MOBILE_FOOTER.match(lines[i]):
-            return i
-    return None
 
 
 def _signature_below_quote(quoted: list[str]) -> int | None:
     """Some programs put the writer's own "-- " signature below the quote they answer."""
     for i in range(len(quoted) - 1, 0, -1):
-        if _SIGNATURE_DELIMITER.match(quoted[i].rstrip()):
+        if quoted[i].rstrip() in ("--", "-- "):
             if len(quoted) - i > 25 or any(_is_quote(line) for line in quoted[i + 1 :]):
                 return None
             above = [line for line in quoted[:i] if line.strip()]
@@ -189,61 +189,140 @@ def _join(lines: list[str]) -> str:
     return "\n".join(lines).strip("\n").rstrip()
 
 
+def _cut_signature(lines: list[str]) -> tuple[list[str], list[str]]:
+    sig = signature_start(lines)
+    if sig is None:
+        return lines, []
+    signature = lines[sig:]
+    if signature and signature[0].rstrip() in ("--", "-- "):
+        signature = signature[1:]
+    return lines[:sig], signature
+
+
 def split_reply(text: str) -> Split:
     """``visible`` is never empty when ``text`` is not: if everything would be hidden, the
     whole text stays visible."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     quoted: list[str] = []
+    signature: list[str] = []
+    forwarded: list[str] = []
 
-    start = _quote_start(lines)
-    if start is not None and not _join(lines[:start]).strip():
-        start = None  # the quote comes first: bottom-posting, handled below
-    if start is not None:
-        quoted = lines[start:]
+    found = _quote_start(lines)
+    if found is not None and not _join(lines[: found[0]]).strip():
+        found = None  # the quote comes first: bottom-posting, handled below
+    if found is not None and found[1] == "quote" and _answers_below(lines, found[0]):
+        found = None  # answers between quotes: handled below
+    if found is not None:
+        start, kind = found
+        if kind == "forward":
+            forwarded = lines[start:]
+        else:
+            quoted = lines[start:]
         lines = lines[:start]
     else:
         trailing = _trailing_quote_start(lines)
-        if trailing is not None:
-            quoted = lines[trailing:]
-            lines = lines[:trailing]
+        if trailing is not None and _join(lines[: trailing[0]]).strip():
+            start, end = trailing
+            quoted = lines[start:end]
+            signature = lines[end:] if any(line.strip() for line in lines[end:]) else []
+            lines = lines[:start]
         else:
             leading = _leading_quote_end(lines)
             if leading:
                 quoted = lines[:leading]
                 lines = lines[leading:]
 
-    signature: list[str] = []
-    moved = _signature_below_quote(quoted)
-    if moved is not None:
-        signature = quoted[moved + 1 :]
-        quoted = quoted[:moved]
-    sig = _signature_start(lines) if not signature else None
-    if sig is not None:
-        signature = lines[sig:]
-        lines = lines[:sig]
-        if signature and _SIGNATURE_DELIMITER.match(signature[0].rstrip()):
-            signature = signature[1:]
+    # The writer's signature: below the quote they answer, above it, or both.
+    below = signature
+    if below:
+        _, below = _cut_signature(["(reply)", *below])
+    else:
+        moved = _signature_below_quote(quoted)
+        if moved is not None:
+            below = quoted[moved + 1 :]
+            quoted = quoted[:moved]
+    lines, above = _cut_signature(lines)
+    while above and not above[-1].strip():
+        above = above[:-1]
+    signature = [*above, "", *below] if above and below else above or below
 
     visible = _join(lines)
     if not visible.strip():
-        return Split(visible=text.strip(), quoted="", signature="")
-    return Split(visible=visible, quoted=_join(quoted), signature=_join(signature))
+        return Split(visible=text.strip(), quoted="", signature="", forwarded=_join(forwarded))
+    if forwarded:
+        visible = f"{visible}\n\n{_join(forwarded)}"
+    return Split(
+        visible=visible,
+        quoted=_join(quoted),
+        signature=_join(signature),
+        forwarded=_join(forwarded),
+    )
 
 
-# HTML: cut at the markers that mail programs put before quoted history. Cutting in the middle
-# of markup is fine: the sanitiser (an HTML5 parser) closes what is left open.
-_HTML_QUOTE_MARKERS = re.compile(
-    r"<div[^>]*class=\"?gmail_quote|<blockquote[^>]*type=\"?cite|<div[^>]*id=\"?divRplyFwdMsg|"
-    r"<div[^>]*id=\"?appendonsend|<hr[^>]*id=\"?stopSpelling|<div[^>]*class=\"?moz-cite-prefix|"
-    r"<div[^>]*class=\"?yahoo_quoted|<div[^>]*class=\"?protonmail_quote|"
-    r"<blockquote[^>]*class=\"?gmail_quote",
-    re.IGNORECASE,
-)
+def _trailing_attribution(lines: list[str]) -> int | None:
+    """Where an attribution that ends ``lines`` starts (the text above a cut-off quote)."""
+    last = len(lines) - 1
+    while last >= 0 and not lines[last].strip():
+        last -= 1
+    for back in (3, 2, 1, 0):
+        start = last - back
+        if start >= 0 and attribution_span(lines, start, need_quote=False) == back + 1:
+            return start
+    return None
 
 
-def strip_html_quote(html: str) -> str | None:
-    """The HTML before its quoted history, or None when no known marker is found."""
-    match = _HTML_QUOTE_MARKERS.search(html)
-    if match is None:
+def _text_after(full: str, before: str) -> str | None:
+    """The part of ``full`` (the text of the whole HTML) after ``before`` (the text of the HTML
+    before the cut), or None when it cannot be found."""
+    tail = before.rstrip()
+    if not tail.strip():
         return None
-    return html[: match.start()]
+    last = tail.rsplit("\n", 1)[-1].strip()
+    pos = full.find(last, max(0, len(tail) - len(last) - 500))
+    return None if pos == -1 else full[pos + len(last) :]
+
+
+def split_html_reply(html: str, full: str = "") -> tuple[Split, str | None] | None:
+    """Splits an HTML-only reply on its structure; also gives the HTML of the new part (None
+    when all of it should be shown). None when the HTML has no quote marker. ``full`` is the
+    text of the whole HTML, when known: the quoted part is taken from it, not converted again."""
+    checked = 0
+    for offset, strength in quote_cuts(html):
+        before = html_to_text(sanitise_html(html[:offset]))
+        lines = before.split("\n")
+        attribution = _trailing_attribution(lines)
+        if strength == "plain":
+            checked += 1
+            if attribution is None:
+                if checked >= 5:
+                    return None
+                continue
+        if not before.strip():
+            return None  # all of it is quoted: the text is split as it is
+        after = _text_after(full, before) if full else None
+        if after is None:
+            after = html_to_text(html[offset:])  # text only: nothing of the markup is kept
+        after = after.strip("\n")
+        head_lines = after[:5000].split("\n")[:30]
+        found = _quote_start(head_lines) if after.strip() else None
+        if attribution is not None:
+            after = _join([*lines[attribution:], "", after])
+            lines = lines[:attribution]
+        if not _join(lines).strip():
+            return None
+        split = split_reply(_join(lines))
+        if found is not None and found[1] == "forward" and not _join(head_lines[: found[0]]):
+            return Split(
+                visible=f"{split.visible}\n\n{after.strip()}",
+                quoted=split.quoted,
+                signature=split.signature,
+                forwarded=after.strip(),
+            ), None
+        quoted = _join([split.quoted, "", after]) if split.quoted else after.strip()
+        return Split(
+            visible=split.visible,
+            quoted=quoted.strip("\n"),
+            signature=split.signature,
+            forwarded=split.forwarded,
+        ), html[:offset]
+    return None

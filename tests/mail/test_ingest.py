@@ -61,13 +61,13 @@ def test_new_mail_opens_a_ticket_for_a_new_customer(desk, mailbox):
     assert customer is not None and customer.email == "sanne.bakker@example.nl"
     assert customer.role == Role.CUSTOMER and customer.language == "nl"
     message = ticket.messages.get()
-    assert message.body.endswith("Groet,\nSanne")
+    assert message.body.endswith("niet gewijzigd.")  # the sign-off is part of the signature
     assert "iPhone" not in message.body
     assert message.needs_reply and message.author == customer
     # and the raw bytes are kept verbatim, with the mail's details beside the message
     record = message.mail
     assert record.message_id == "new-nl-1@example.nl"
-    assert record.signature == "Verzonden vanaf mijn iPhone"
+    assert record.signature == "Groet,\nSanne\n\nVerzonden vanaf mijn iPhone"
     with default_storage.open(record.raw.name, "rb") as handle:
         assert handle.read() == raw
     mailbox.refresh_from_db()

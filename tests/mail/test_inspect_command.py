@@ -28,7 +28,8 @@ def test_inspect_json_has_the_documented_keys():
     assert result["from"] == {"name": "Björn Hoekstra", "address": "bjorn@acme.test"}
     assert result["language"] == "nl"
     assert result["in_reply_to"] == ["loket.15.51.zz81ab@loket.test"]
-    assert result["visible_text"].endswith("Acme B.V.")
+    assert result["visible_text"].endswith("€ 1.520,00.")
+    assert result["signature"].endswith("Acme B.V.")
     assert result["quoted"].startswith("____")
     assert result["auto_submitted"] is False
 
