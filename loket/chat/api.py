@@ -15,11 +15,11 @@ from typing import Annotated, Any, Literal
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.core.handlers.asgi import ASGIRequest
+from django.core.validators import validate_email
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.security import HttpBearer
@@ -307,7 +307,9 @@ async def _refresh(hub: Hub, session_id: int) -> VisitorAudience | None:
     auth=None,
     summary="Server-sent events of the conversation",
     openapi_extra={
-        "responses": {"200": {"description": "text/event-stream", "content": {"text/event-stream": {}}}}
+        "responses": {
+            "200": {"description": "text/event-stream", "content": {"text/event-stream": {}}}
+        }
     },
 )
 async def events(
@@ -333,7 +335,9 @@ async def events(
     try:
         hub = await get_hub()
     except HubClosed:
-        raise ApiError(503, "restarting", _("The server is restarting; try again shortly.")) from None
+        raise ApiError(
+            503, "restarting", _("The server is restarting; try again shortly.")
+        ) from None
     owner = f"chat:{session.pk}"
     if not hub.has_room(owner):
         raise ApiError(429, "throttled", _("Too many open connections for this conversation."))
@@ -341,4 +345,3 @@ async def events(
     stream = Stream(hub, owner, VisitorAudience(session.ticket_id), since=since, refresh=refresh)
     response: HttpResponseBase = stream.response()
     return response
-

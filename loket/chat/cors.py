@@ -58,7 +58,10 @@ class ChatCorsMiddleware:
         if request.method == "OPTIONS":
             if origin is None:
                 return JsonResponse(
-                    {"code": "origin_refused", "message": _("This website may not use this chat channel.")},
+                    {
+                        "code": "origin_refused",
+                        "message": _("This website may not use this chat channel."),
+                    },
                     status=403,
                 )
             response = HttpResponse(status=204)

@@ -110,4 +110,3 @@ class ChatSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id}/{self.pk}"
-

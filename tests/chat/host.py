@@ -26,18 +26,20 @@ def page(desk: str, key: str, lang: str) -> bytes:
 
 
 @contextmanager
-def host_site(desk: str, key: str, lang: str = "en") -> Iterator[str]:
+def host_site(desk: str, lang: str = "en") -> Iterator[tuple[str, dict[str, str]]]:
+    """Yields the page's origin and its settings (set ``["key"]`` before loading it)."""
+    config = {"key": ""}
     csp = (
         f"default-src 'none'; script-src {desk}; connect-src {desk}; style-src 'self'; "
         "img-src 'self'; base-uri 'none'; form-action 'none'"
     )
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        def do_GET(self) -> None:
             if self.path == "/hostile.css":
                 body, kind = HOSTILE_CSS, "text/css"
             elif self.path.split("?")[0] == "/":
-                body, kind = page(desk, key, lang), "text/html; charset=utf-8"
+                body, kind = page(desk, config["key"], lang), "text/html; charset=utf-8"
             else:
                 self.send_error(404)
                 return
@@ -55,7 +57,7 @@ def host_site(desk: str, key: str, lang: str = "en") -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"  # another port: another origin
+        yield f"http://127.0.0.1:{server.server_address[1]}", config  # another port: another origin
     finally:
         server.shutdown()
         server.server_close()

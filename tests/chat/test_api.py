@@ -99,7 +99,9 @@ def test_unknown_channel_and_foreign_origin_are_refused(
     assert ok.status_code == 204
     assert ok["Access-Control-Allow-Origin"] == "https://www.shop.example"
     assert "Authorization" in ok["Access-Control-Allow-Headers"]
-    bad = client.options(f"/api/chat/{channel.key}/sessions", headers={"Origin": "https://evil.test"})
+    bad = client.options(
+        f"/api/chat/{channel.key}/sessions", headers={"Origin": "https://evil.test"}
+    )
     assert bad.status_code == 403 and "Access-Control-Allow-Origin" not in bad
     assert not ChatSession.objects.exists()
 

@@ -1,0 +1,3 @@
+from tests.live.conftest import live_template, make_site
+
+__all__ = ["live_template", "make_site"]
