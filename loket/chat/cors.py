@@ -23,8 +23,8 @@ ALLOW_HEADERS = "Authorization, Content-Type, Last-Event-ID"
 
 def channel_for_request(request: HttpRequest, key: str) -> ChatChannel | None:
     """The active channel with ``key`` (read once per request)."""
-    cached = getattr(request, "_chat_channel", False)
-    if cached is not False:
+    if hasattr(request, "_chat_channel"):
+        cached: ChatChannel | None = request._chat_channel
         return cached if cached is None or cached.key == key else None
     channel = ChatChannel.objects.select_related("team").filter(key=key, active=True).first()
     request._chat_channel = channel  # type: ignore[attr-defined]

@@ -64,7 +64,7 @@ class ChatChannel(models.Model):
         _("text colour on it"), max_length=7, default="#ffffff", validators=[colour]
     )
     position = models.CharField(
-        _("position"), max_length=10, choices=Position.choices, default=Position.RIGHT
+        _("place on the page"), max_length=10, choices=Position.choices, default=Position.RIGHT
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
