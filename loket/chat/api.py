@@ -324,14 +324,14 @@ async def events(
     "state" | "assignee"}``: read the conversation again), ``presence`` (an agent started or
     stopped typing), ``ready``, ``reset``, ``denied`` (the session ended). ``Last-Event-ID``
     (or ``?last_event_id=``) resumes with nothing missed and nothing twice."""
-    if not isinstance(request, ASGIRequest):
-        raise ApiError(503, "needs_asgi", _("Live updates need an ASGI server."))
     raw = request.headers.get("Last-Event-ID") or last_event_id
     try:
         since = Cursor.parse(raw) if raw else None
     except BadCursor:
         raise ApiError(400, "bad_position", _("This stream position is not valid.")) from None
     session = await sync_to_async(_stream_check)(request, channel_key, session_id)
+    if not isinstance(request, ASGIRequest):  # a WSGI server would hold a thread for ever
+        raise ApiError(503, "needs_asgi", _("Live updates need an ASGI server."))
     try:
         hub = await get_hub()
     except HubClosed:
