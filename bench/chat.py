@@ -18,7 +18,7 @@ Reports ``sessions``, ``open_streams``, ``visitor_to_agent_p95_ms``,
 ``errors`` (failed calls, failed streams, replies or messages never delivered). The last line
 of output is one JSON object.
 
-    .venv/bin/python bench/chat.py --quick     # 50 visitors, 5 agents, 10 s
+    .venv/bin/python bench/chat.py --quick     # 50 visitors, 5 agents, 8 s
     .venv/bin/python bench/chat.py             # 500 visitors, 20 agents, 60 s
 """
 
@@ -26,14 +26,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +130,32 @@ def _seed(agents: int) -> tuple[str, list[str]]:
         sessions.append(store.session_key)
     connections.close_all()
     return channel.key, sessions
+
+
+def _migrate(env: dict[str, str]) -> None:
+    for command in (["migrate", "--verbosity", "0"], ["createcachetable"]):
+        subprocess.run(
+            [sys.executable, "-m", "loket.cli", *command],
+            env=env, cwd=ROOT, check=True, capture_output=True,
+        )  # fmt: skip
+
+
+def _sqlite_from_template(target: Path, env: dict[str, str]) -> None:
+    """A migrated SQLite file, copied from one kept in the temp directory for these very
+    migrations (migrating takes most of a quick run on a busy machine)."""
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.glob("loket/*/migrations/*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    template = Path(tempfile.gettempdir()) / f"loket-bench-chat-{digest.hexdigest()[:16]}.sqlite3"
+    if not template.exists():
+        _migrate(env)
+        partial = template.with_suffix(".partial")
+        with closing(sqlite3.connect(target)) as src, closing(sqlite3.connect(partial)) as dst:
+            src.backup(dst)
+        partial.replace(template)
+        return
+    with closing(sqlite3.connect(template)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
 
 
 def _tickets() -> dict[int, int]:
@@ -351,7 +380,7 @@ async def _measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="50 visitors, 5 agents, 10 s")
+    parser.add_argument("--quick", action="store_true", help="50 visitors, 5 agents, 8 s")
     parser.add_argument("--visitors", type=int, default=None)
     parser.add_argument("--agents", type=int, default=None)
     parser.add_argument("--seconds", type=float, default=None)
@@ -359,7 +388,7 @@ def main() -> None:
     parser.add_argument("--database", default="", help="a PostgreSQL URL (emptied and filled)")
     parser.add_argument("--agent-writer", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    seconds = args.seconds or (10.0 if args.quick else 60.0)
+    seconds = args.seconds or (8.0 if args.quick else 60.0)
     if args.agent_writer:
         agent_writer(args.rate, seconds)
         return
@@ -377,11 +406,10 @@ def main() -> None:
             with psycopg.connect(db_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as c:
                 c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 c.execute(f'CREATE DATABASE "{name}"')
-        for command in (["migrate", "--verbosity", "0"], ["createcachetable"]):
-            subprocess.run(
-                [sys.executable, "-m", "loket.cli", *command],
-                env=env, cwd=ROOT, check=True, capture_output=True,
-            )  # fmt: skip
+        if db_url.startswith("postgres"):
+            _migrate(env)
+        else:
+            _sqlite_from_template(Path(db_url.removeprefix("sqlite:///")), env)
         os.environ.update(env)
         key, sessions = _seed(agents)
         port = _free_port()
