@@ -268,14 +268,14 @@ async def _measure(
         await asyncio.gather(*(start(n) for n in range(count)))
         visitor_streams = {
             v["session"]: Stream(
-                port, f"/api/chat/{key}/sessions/{v['session']}/events?token={v['token']}",
+                port,
+                f"/api/chat/{key}/sessions/{v['session']}/events?token={v['token']}",
                 f"Origin: {ORIGIN}\r\n",
             )  # fmt: skip
             for v in visitors
         }
         agent_streams = [
-            Stream(port, "/desk/live/stream/", f"Cookie: sessionid={s}\r\n")
-            for s in agent_sessions
+            Stream(port, "/desk/live/stream/", f"Cookie: sessionid={s}\r\n") for s in agent_sessions
         ]
         rss_before = _rss_kb(agent_proc.server_pid)
         tasks = await _open([*agent_streams, *visitor_streams.values()])
@@ -306,8 +306,9 @@ async def _measure(
             url = f"{base}/sessions/{visitor['session']}/messages"
             sent = time.time()
             ticket_seen = watcher.wait_for(
-                lambda d, sid=visitor["session"]: d.get("message") == "customer"
-                and d.get("ticket") == tickets.get(sid)
+                lambda d, sid=visitor["session"]: (
+                    d.get("message") == "customer" and d.get("ticket") == tickets.get(sid)
+                )
             )
             r = await client.post(url, json={"body": f"question {n}"}, headers=auth)
             if r.status_code != 201:
@@ -437,9 +438,7 @@ def main() -> None:
         agent_proc.server_pid = server.pid  # type: ignore[attr-defined]
         cpu_start = _cpu_seconds(server.pid)
         wall_start = time.monotonic()
-        result = asyncio.run(
-            _measure(port, key, sessions, count, args.rate, seconds, agent_proc)
-        )
+        result = asyncio.run(_measure(port, key, sessions, count, args.rate, seconds, agent_proc))
         wall = time.monotonic() - wall_start
         opened = max(1, result["open_streams"])
         report = {

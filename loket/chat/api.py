@@ -138,6 +138,7 @@ class ConversationOut(Schema):
     state: Literal["open", "closed"]
     agent: str | None
     agent_typing: bool
+    typist: str | None
     online: bool
     messages: list[MessageOut]
 
@@ -227,7 +228,7 @@ def conversation(
     request: HttpRequest, channel_key: str, session_id: int, after: Query[int] = 0
 ) -> ConversationOut:
     """Messages (the visitor's and the agents' public replies, never internal notes) with
-    an id above ``after``, oldest first; who answers, and whether they are typing."""
+    an id above ``after``, oldest first; who answers, and who is typing (``typist``)."""
     channel = _channel(request, channel_key)
     session = _session(request, channel, session_id)
     _throttled("chat-ip", client_ip(request), settings.CHAT_IP_RATE)
@@ -239,11 +240,12 @@ def conversation(
         .select_related("author")
         .order_by("pk")[:MAX_MESSAGES]
     )
-    typing = any(p.typing for p in present(ticket))
+    typists = [p.name for p in present(ticket) if p.typing]
     return ConversationOut(
         state="closed" if actions.is_closed(session) else "open",
         agent=ticket.assignee.name if ticket.assignee is not None else None,
-        agent_typing=typing,
+        agent_typing=bool(typists),
+        typist=typists[0] if typists else None,
         online=availability.is_online(channel),
         messages=[_message_out(m) for m in rows],
     )

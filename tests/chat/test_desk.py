@@ -67,7 +67,11 @@ def test_the_chat_view_lists_open_conversations_with_unread_counts(
     second = _visitor(channel, "wim@visitor.test", "Do you ship abroad?")
     actions.reply(second.ticket, body="Yes.", by=desk.agent)
     actions.create_ticket(
-        subject="Invoice question by mail", body="x", customer=desk.acme_alice, channel=Channel.EMAIL, by=None
+        subject="Invoice question by mail",
+        body="x",
+        customer=desk.acme_alice,
+        channel=Channel.EMAIL,
+        by=None,
     )
     client.force_login(desk.agent)
     # when the agent opens the chat view

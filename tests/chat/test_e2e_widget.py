@@ -74,6 +74,10 @@ def test_visitor_and_agent_chat_across_origins_under_a_strict_csp(
         # when Anna answers from the ticket page
         row.locator("a").first.click()
         agent.wait_for_selector("#reply-body")
+        # (while she types, the visitor sees that she does)
+        agent.locator("#reply-body").press_sequentially("Yes, we ship")
+        typing = visitor.locator(f"{WIDGET} .typing", has_text="Anna de Vries is typing")
+        typing.wait_for(timeout=BUDGET_MS * 3)
         agent.fill("#reply-body", "Yes, we ship to Belgium in two days.")
         agent.click("#reply-form button[type=submit]:not([name])")
         agent.wait_for_selector("text=Your reply was sent.")
@@ -97,6 +101,43 @@ def test_visitor_and_agent_chat_across_origins_under_a_strict_csp(
         assert visitor.locator(f"{WIDGET} form.compose").is_visible()
         assert not [e for e in visitor.errors if "Content Security Policy" in e], visitor.errors
         assert not agent.errors, agent.errors
+
+
+def test_offline_in_dutch_the_message_still_becomes_a_conversation(
+    browser: Any, make_site: Callable[..., Site]
+) -> None:
+    site = make_site()
+    with host_site(site.url, lang="nl") as (origin, host):
+        host["key"] = make_channel(site, origin)
+        # given nobody of the team at the desk, a visitor on a Dutch page
+        visitor = visitor_page(browser, origin + "/", locale="en-GB")
+        launcher = visitor.locator(f"{WIDGET} button.launcher", has_text="Chat met ons")
+        launcher.wait_for(timeout=10_000)
+        launcher.click()
+        # then the widget says nobody is there and that the answer comes by e-mail
+        status = visitor.locator(f"{WIDGET} .status").inner_text()
+        assert "Er is nu niemand beschikbaar" in status and "per e-mail" in status
+        assert (
+            visitor.locator(f"{WIDGET} li.msg.agent")
+            .inner_text()
+            .endswith("Hoi! Waarmee kunnen we helpen?")
+        )
+        # when the visitor leaves a message (keyboard only)
+        visitor.locator(f"{WIDGET} input[name=name]").fill("Piet")
+        visitor.keyboard.press("Tab")
+        visitor.keyboard.type("piet@visitor.test")
+        visitor.keyboard.press("Tab")
+        visitor.keyboard.type("Bel me morgen terug")
+        visitor.keyboard.press("Tab")
+        visitor.keyboard.press("Enter")
+        visitor.locator(f"{WIDGET} li.msg.visitor", has_text="Bel me morgen").wait_for(
+            timeout=5_000
+        )
+        # then it is a conversation on the desk, waiting for an agent
+        agent = agent_page(browser, site, ANNA)
+        open_live(agent, site.url + "/desk/chat/")
+        row = agent.locator("#chat-list tr[data-ticket]", has_text="Piet")
+        assert "1 unread" in row.inner_text()
 
 
 def test_a_page_on_another_origin_gets_no_widget(

@@ -241,7 +241,7 @@
       r.data.messages.forEach(addLine);
       status(r.data.online, r.data.agent);
       clearTimeout(typingTimer);
-      el.typing.textContent = r.data.agent_typing ? (r.data.agent ? fmt(T.typing, r.data.agent) : T.someone_typing) : "";
+      el.typing.textContent = r.data.agent_typing ? (r.data.typist ? fmt(T.typing, r.data.typist) : T.someone_typing) : "";
       if (r.data.agent_typing) typingTimer = setTimeout(function () { el.typing.textContent = ""; }, 8000);
       state.closed = r.data.state === "closed";
       if (state.closed) el.typing.textContent = T.closed;
