@@ -271,7 +271,7 @@ async def _measure(
                 port,
                 f"/api/chat/{key}/sessions/{v['session']}/events?token={v['token']}",
                 f"Origin: {ORIGIN}\r\n",
-            )  # fmt: skip
+            )
             for v in visitors
         }
         agent_streams = [
