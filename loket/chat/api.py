@@ -117,6 +117,7 @@ class SessionIn(Schema):
 
 class SessionOut(Schema):
     session: int
+    ticket: int
     token: str
     expires_at: datetime
     online: bool
@@ -180,7 +181,8 @@ def config(request: HttpRequest, channel_key: str, lang: str = "en") -> ConfigOu
 )
 def start(request: HttpRequest, channel_key: str, payload: SessionIn) -> Status[SessionOut]:
     """Opens a conversation (a ticket with channel ``chat``) with the visitor's first message.
-    The answer's ``token`` is shown once: send it as ``Authorization: Bearer <token>``.
+    ``ticket`` is the conversation's ticket number (the visitor's reference). The answer's
+    ``token`` is shown once: send it as ``Authorization: Bearer <token>``.
     A visitor signed in on the host site may add ``user_id`` and ``user_hash``
     (HMAC-SHA256 of the user id with the channel secret, hex)."""
     channel = _channel(request, channel_key)
@@ -199,6 +201,7 @@ def start(request: HttpRequest, channel_key: str, payload: SessionIn) -> Status[
         201,
         SessionOut(
             session=session.pk,
+            ticket=session.ticket_id,
             token=token,
             expires_at=session.expires_at,
             online=availability.is_online(channel),
