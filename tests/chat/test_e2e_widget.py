@@ -86,11 +86,15 @@ def test_visitor_and_agent_chat_across_origins_under_a_strict_csp(
         answer.wait_for(timeout=BUDGET_MS)
         assert "Anna de Vries" in answer.inner_text()
         visitor.locator(f"{WIDGET} .status", has_text="Anna de Vries").wait_for(timeout=BUDGET_MS)
-        # when the visitor writes again (Enter sends)
+        # when the visitor writes again (Enter sends), Anna sees that she is typing
         box = visitor.locator(f"{WIDGET} textarea[name=body]")
+        box.press_sequentially("Great")
+        agent.locator("#chat-visitor-typing").wait_for(timeout=BUDGET_MS * 3)
         box.fill("Great, thank you!")
-        box.press("Enter")
-        # then Anna sees it arrive on the ticket page
+        with visitor.expect_response(lambda r: r.url.endswith("/messages")) as posted:
+            box.press("Enter")
+        assert posted.value.status == 201
+        # then Anna sees it arrive on the ticket page (the budget counts from its commit)
         agent.locator("#timeline article.msg", has_text="Great, thank you!").wait_for(
             timeout=BUDGET_MS
         )

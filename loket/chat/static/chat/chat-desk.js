@@ -1,7 +1,11 @@
 // The desk's chat view: when the live stream (live.js) says a chat ticket changed, fetch the
-// list's rows again; a "chat" event marks the visitor as typing for a few seconds.
+// list's rows again; a "chat" event marks the visitor as typing for a few seconds, in the list
+// and on the chat's ticket page (#chat-visitor-typing). Loaded once however often htmx swaps
+// a page that includes it in.
 (function () {
   "use strict";
+  if (window.loketChatDesk) return;
+  window.loketChatDesk = true;
   var timer = null;
   var typing = {};
 
@@ -26,12 +30,19 @@
     var list = table();
     var cell = list && list.querySelector('tr[data-ticket="' + id + '"] [data-typing]');
     if (cell) cell.hidden = !typing[id];
+    var line = document.getElementById("chat-visitor-typing");
+    if (line && line.getAttribute("data-ticket") === id) line.hidden = !typing[id];
   }
 
   document.addEventListener("loket:live", function (ev) {
     var m = ev.detail || {};
-    if (!table()) return;
-    if (m.type === "ticket" || m.type === "reset") {
+    if (m.type === "ticket" && m.data && m.data.message === "customer" && typing[String(m.data.ticket)]) {
+      var sent = String(m.data.ticket); // the message the visitor was typing arrived
+      clearTimeout(typing[sent]);
+      delete typing[sent];
+      showTyping(sent);
+    }
+    if ((m.type === "ticket" || m.type === "reset") && table()) {
       if (!timer) timer = setTimeout(refresh, 80);
     } else if (m.type === "chat" && m.data) {
       var id = String(m.data.ticket);
