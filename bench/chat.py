@@ -254,12 +254,19 @@ async def _measure(
     headers = {"Origin": ORIGIN}
     errors: list[str] = []
     visitors: list[dict[str, Any]] = []
-    limits = httpx.Limits(max_connections=20)
+    limits = httpx.Limits(max_connections=10)
     async with httpx.AsyncClient(timeout=30, limits=limits, headers=headers) as client:
+        starts: list[float] = []
 
         async def start(n: int) -> None:
             body = {"name": f"Visitor {n}", "email": f"v{n}@bench.test", "message": "Hello"}
-            r = await client.post(base + "/sessions", json=body)
+            began = time.monotonic()
+            try:
+                r = await client.post(base + "/sessions", json=body, timeout=120)
+            except httpx.HTTPError as exc:
+                errors.append(f"start {type(exc).__name__}")
+                return
+            starts.append((time.monotonic() - began) * 1000)
             if r.status_code != 201:
                 errors.append(f"start {r.status_code}")
                 return
@@ -310,7 +317,13 @@ async def _measure(
                     d.get("message") == "customer" and d.get("ticket") == tickets.get(sid)
                 )
             )
-            r = await client.post(url, json={"body": f"question {n}"}, headers=auth)
+            try:
+                r = await client.post(url, json={"body": f"question {n}"}, headers=auth)
+            except httpx.HTTPError as exc:
+                errors.append(f"message {type(exc).__name__}")
+                ticket_seen.cancel()
+                busy.discard(visitor["session"])
+                return
             if r.status_code != 201:
                 errors.append(f"message {r.status_code}")
                 ticket_seen.cancel()
@@ -366,6 +379,7 @@ async def _measure(
         await asyncio.gather(*tasks, return_exceptions=True)
     return {
         "sessions": len(visitors),
+        "start_p95_ms": round(_percentile(starts, 0.95), 1),
         "open_streams": len(all_streams) - len(failed),
         "visitor_messages": len(to_agent),
         "agent_replies": len(replies),
@@ -444,6 +458,7 @@ def main() -> None:
         report = {
             "backend": "postgresql" if db_url.startswith("postgres") else "sqlite",
             "sessions": result["sessions"],
+            "session_start_p95_ms": result["start_p95_ms"],
             "agents": agents,
             "open_streams": result["open_streams"],
             "visitor_messages": result["visitor_messages"],
