@@ -126,12 +126,14 @@ INSTALLED_APPS = [
     "loket.live",
     "loket.csat",
     "loket.webhooks",
+    "loket.chat",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "loket.lib.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "loket.chat.cors.ChatCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -398,6 +400,13 @@ LIVE_MAX_STREAMS = env_int("LIVE_MAX_STREAMS", 5000)
 LIVE_MAX_STREAMS_PER_USER = env_int("LIVE_MAX_STREAMS_PER_USER", 10)
 LIVE_MAX_AGE_SECONDS = env_int("LIVE_MAX_AGE_SECONDS", 1800)  # then the browser reconnects
 LIVE_RETRY_MS = env_int("LIVE_RETRY_MS", 2000)  # the browser's wait before reconnecting
+
+# Website chat (loket/chat): rate limits of the visitor API ("count/unit", unit s, m, h, d).
+CHAT_SESSION_RATE = env("CHAT_SESSION_RATE", "10/h")  # new conversations per client address
+CHAT_IP_RATE = env("CHAT_IP_RATE", "120/m")  # visitor API calls per client address
+CHAT_VISITOR_RATE = env("CHAT_VISITOR_RATE", "20/m")  # messages per conversation
+CHAT_CHANNEL_RATE = env("CHAT_CHANNEL_RATE", "3000/m")  # visitor API calls per channel
+CHAT_MAX_BODY = env_int("CHAT_MAX_BODY", 16_384)  # bytes of a visitor API request body
 
 KB_SEMANTIC = env_bool("KB_SEMANTIC", False)  # meaning-based search (pip install loket[semantic])
 

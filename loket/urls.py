@@ -5,6 +5,7 @@ from django.urls import include, path
 from loket import views
 from loket.accounts import views as account_views
 from loket.accounts import views_invitations
+from loket.chat import views as chat_views
 from loket.kb import views_help as kb_help
 from loket.tickets import downloads
 
@@ -25,6 +26,8 @@ urlpatterns = [
     path("desk/security/", account_views.staff_security, name="staff_security"),
     path("invitations/<str:token>/", views_invitations.invitation, name="invitation"),
     path("desk/live/", include("loket.live.urls")),
+    path("desk/chat/", include("loket.chat.urls")),
+    path("chat/widget.js", chat_views.widget_js, name="chat_widget"),
     path("desk/", include("loket.tickets.urls")),
     path("desk/organisations/", include("loket.accounts.urls_desk")),
     path("portal/", include("loket.portal.urls")),

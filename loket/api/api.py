@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from loket.api import agents, attachments, customers, errors, organisations, tickets
 from loket.api.auth import SessionAuth, TokenAuth
+from loket.chat import api as chat_api
 from loket.kb import api as kb_api
 from loket.monitor import api as monitor_api
 
@@ -38,3 +39,4 @@ api.add_router("", agents.router)
 api.add_router("", attachments.router)
 api.add_router("", kb_api.router)  # knowledge base (owned by loket/kb)
 api.add_router("", monitor_api.router)  # monitors (owned by loket/monitor)
+api.add_router("", chat_api.router)  # the chat widget's visitor API (owned by loket/chat)

@@ -4,6 +4,7 @@ path, a method a path does not take) still answers in the API's JSON error shape
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -17,24 +18,34 @@ from loket.api.api import api
 app_name = "api"
 
 
-def _json_method_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _json_405(response: HttpResponse) -> HttpResponse:
+    if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+        "application/json"
+    ):
+        allowed = response.get("Allow", "")
+        response = JsonResponse(
+            {
+                "code": "method_not_allowed",
+                "message": _("Method not allowed; allowed: %(allowed)s.") % {"allowed": allowed},
+            },
+            status=405,
+        )
+        response["Allow"] = allowed
+    return response
+
+
+def _json_method_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(view):  # a path with an async operation (chat events)
+
+        @functools.wraps(view)
+        async def wrapped_async(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            return _json_405(await view(request, *args, **kwargs))
+
+        return wrapped_async
+
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
-            "application/json"
-        ):
-            allowed = response.get("Allow", "")
-            response = JsonResponse(
-                {
-                    "code": "method_not_allowed",
-                    "message": _("Method not allowed; allowed: %(allowed)s.")
-                    % {"allowed": allowed},
-                },
-                status=405,
-            )
-            response["Allow"] = allowed
-        return response
+        return _json_405(view(request, *args, **kwargs))
 
     return wrapped
 

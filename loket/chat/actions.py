@@ -1,0 +1,187 @@
+"""Every change in website chat goes through here: channels (managers), sessions and
+visitor messages (the visitor API). A conversation is a ticket with channel ``chat``, made
+and continued through ``loket.tickets.actions`` like any other."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loket.accounts.actions import register_customer
+from loket.accounts.models import User
+from loket.chat import identity
+from loket.chat.models import ChatChannel, ChatSession, hash_token, new_secret
+from loket.live.publish import publish
+from loket.tickets import actions as ticket_actions
+from loket.tickets.models import Channel, Message, State
+
+TOKEN_PREFIX = "lkc_"  # noqa: S105 - a prefix, not a secret
+SESSION_LIFETIME = timedelta(days=30)
+MAX_BODY = 5000
+TYPING_EVERY = timedelta(seconds=2)
+
+
+class ChatError(ValueError):
+    """A visitor request that cannot be carried out, with a reason to show."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: str
+    signature: str
+
+
+def save_channel(channel: ChatChannel, *, by: User) -> ChatChannel:
+    if not by.is_manager:
+        raise PermissionDenied(_("Only managers set up chat channels."))
+    channel.full_clean()
+    channel.save()
+    return channel
+
+
+def new_channel_secret(channel: ChatChannel, *, by: User) -> ChatChannel:
+    """A new secret: the identities signed with the old one stop verifying."""
+    if not by.is_manager:
+        raise PermissionDenied(_("Only managers set up chat channels."))
+    channel.secret = new_secret()
+    channel.save(update_fields=["secret"])
+    return channel
+
+
+def _subject(body: str) -> str:
+    line = " ".join(body.split())
+    return _("Chat: %(start)s") % {"start": line[:80] + ("…" if len(line) > 80 else "")}
+
+
+def _clean_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise ChatError(_("Write a message first."))
+    if len(body) > MAX_BODY:
+        raise ChatError(_("A message is at most %(n)s characters.") % {"n": MAX_BODY})
+    return body
+
+
+def start_session(
+    channel: ChatChannel,
+    *,
+    name: str,
+    email: str,
+    body: str,
+    language: str = "",
+    page_url: str = "",
+    ip: str = "",
+    claimed: Identity | None = None,
+) -> tuple[ChatSession, str]:
+    """Opens a conversation with the visitor's first message; returns the session and the
+    visitor's token (shown once; only its hash is kept).
+
+    The address was typed by the visitor, so the ticket stays unconfirmed (out of the
+    customer's portal) unless the host site vouched for the visitor: a valid signature over
+    a user id that is this very address."""
+    body = _clean_body(body)
+    verified = claimed is not None and identity.verify(
+        channel.secret, claimed.user_id, claimed.signature
+    )
+    if claimed is not None and not verified:
+        raise ChatError(_("The signed-in visitor's signature does not match."))
+    email = email.strip()
+    proven = verified and claimed is not None and claimed.user_id.lower() == email.lower()
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        known = User.objects.with_addresses([email]).first()
+        customer = known or register_customer(
+            email, display_name=name[:150], language=language, unknown=True, join_by_domain=False
+        )
+        ticket = ticket_actions.create_ticket(
+            subject=_subject(body),
+            body=body,
+            customer=customer,
+            channel=Channel.CHAT,
+            by=None,
+            team=channel.team,
+            language=language,
+            sender_unconfirmed=not proven,
+        )
+        session = ChatSession.objects.create(
+            channel=channel,
+            ticket=ticket,
+            token_hash=hash_token(raw),
+            visitor_name=name[:150],
+            visitor_email=email,
+            external_id=claimed.user_id[:200] if verified and claimed else "",
+            verified=verified,
+            language=language,
+            page_url=page_url[:500],
+            ip=ip,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    return session, raw
+
+
+def session_for(channel: ChatChannel, session_id: int, raw_token: str) -> ChatSession | None:
+    """The session if ``raw_token`` is its token and it has not expired."""
+    if not raw_token.startswith(TOKEN_PREFIX) or len(raw_token) > 100:
+        return None
+    session = (
+        ChatSession.objects.select_related("ticket", "channel")
+        .filter(pk=session_id, channel=channel, token_hash=hash_token(raw_token))
+        .first()
+    )
+    if session is None or session.expires_at <= timezone.now():
+        return None
+    return session
+
+
+def _touch(session: ChatSession, now: datetime) -> None:
+    if now - session.last_seen_at > timedelta(minutes=1):
+        session.last_seen_at = now
+        session.expires_at = now + SESSION_LIFETIME
+        ChatSession.objects.filter(pk=session.pk).update(
+            last_seen_at=now, expires_at=session.expires_at
+        )
+
+
+def visitor_message(session: ChatSession, body: str) -> Message:
+    """A message from the visitor: a customer message on the conversation's ticket (a closed
+    ticket gets a linked follow-up, which the session then follows)."""
+    body = _clean_body(body)
+    now = timezone.now()
+    with transaction.atomic():
+        message = ticket_actions.add_customer_message(
+            session.ticket, body=body, author=session.ticket.customer, channel=Channel.CHAT,
+            by=None,
+        )  # fmt: skip
+        if message.ticket_id != session.ticket_id:
+            session.ticket = message.ticket
+            ChatSession.objects.filter(pk=session.pk).update(ticket=message.ticket)
+        if session.visitor_typing_at is not None:
+            session.visitor_typing_at = None
+            ChatSession.objects.filter(pk=session.pk).update(visitor_typing_at=None)
+        _touch(session, now)
+    return message
+
+
+def visitor_typing(session: ChatSession) -> None:
+    """The visitor is typing: the agents with the conversation open hear it (at most every
+    ``TYPING_EVERY``)."""
+    now = timezone.now()
+    last = session.visitor_typing_at
+    if last is not None and now - last < TYPING_EVERY:
+        return
+    with transaction.atomic():
+        ChatSession.objects.filter(pk=session.pk).update(visitor_typing_at=now)
+        publish(f"chat:{session.ticket_id}")
+
+
+def is_closed(session: ChatSession) -> bool:
+    return session.ticket.state in (State.RESOLVED, State.CLOSED)

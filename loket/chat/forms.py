@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import forms
+from django.utils.translation import gettext as _
+
+from loket.chat.models import ChatChannel
+
+
+class ChannelForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = ChatChannel
+        fields = [
+            "name",
+            "allowed_origins",
+            "team",
+            "greeting_en",
+            "greeting_nl",
+            "accent",
+            "text_on_accent",
+            "position",
+            "active",
+        ]
+        widgets = {"allowed_origins": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["accent"].widget = forms.TextInput(attrs={"type": "color"})
+        self.fields["text_on_accent"].widget = forms.TextInput(attrs={"type": "color"})
+
+    def clean_allowed_origins(self) -> str:
+        origins = []
+        for raw in str(self.cleaned_data["allowed_origins"]).split():
+            parts = urlsplit(raw.strip())
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
+                raise forms.ValidationError(
+                    _("%(origin)s is not an origin like https://shop.example.") % {"origin": raw}
+                )
+            origins.append(f"{parts.scheme}://{parts.netloc}".lower())
+        if not origins:
+            raise forms.ValidationError(_("Name at least one website."))
+        return "\n".join(dict.fromkeys(origins))

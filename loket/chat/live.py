@@ -1,0 +1,58 @@
+"""Chat on the live layer (``loket.live``): what a visitor's stream passes on, and the
+``chat:<ticket>`` signal that tells the desk a visitor is typing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loket.chat.models import ChatSession
+from loket.live.feeds import register_signal, ticket_refs
+from loket.live.items import Item
+from loket.tickets.models import EventKind, MessageKind
+
+# The ticket events a visitor hears of (then the widget reads the conversation again).
+VISITOR_EVENTS = frozenset({EventKind.MESSAGE, EventKind.STATE, EventKind.ASSIGNEE})
+
+
+@dataclass(frozen=True)
+class VisitorAudience:
+    """A visitor hears their conversation's ticket: messages that are not internal notes, a
+    state change (closing), a new assignee (who answers), and the agents' presence on it
+    (typing). Nothing about any other ticket."""
+
+    ticket_id: int
+
+    def admits(self, item: Item) -> bool:
+        if item.ticket is None or item.ticket.id != self.ticket_id:
+            return False
+        if item.kind == "presence":
+            return True
+        if item.kind != "ticket" or item.agents_only:
+            return False
+        return item.data.get("kind") in VISITOR_EVENTS and item.data.get("message") != (
+            MessageKind.NOTE
+        )
+
+
+def still_valid(session_id: int) -> VisitorAudience | None:
+    """Asked every minute while a visitor's stream is open (in the hub's database thread)."""
+    from django.utils import timezone
+
+    row = (
+        ChatSession.objects.filter(pk=session_id, expires_at__gt=timezone.now())
+        .values_list("ticket_id", flat=True)
+        .first()
+    )
+    return None if row is None else VisitorAudience(row)
+
+
+def _typing(arguments: list[str]) -> list[Item]:
+    ids = {int(a) for a in arguments if a.isdigit()}
+    refs = ticket_refs(ids)
+    return [
+        Item(kind="chat", data={"ticket": pk}, ticket=ref, agents_only=True)
+        for pk, ref in sorted(refs.items())
+    ]
+
+
+register_signal("chat", _typing)

@@ -1,0 +1,112 @@
+"""Website chat: a channel per site that embeds the widget, a session per visitor's
+conversation (each one a ticket with channel ``chat``)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from loket.accounts.models import Team
+from loket.tickets.models import Ticket
+
+colour = RegexValidator(r"\A#[0-9a-fA-F]{6}\Z", _("Give a colour as #rrggbb."))
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class Position(models.TextChoices):
+    RIGHT = "right", _("Bottom right")
+    LEFT = "left", _("Bottom left")
+
+
+class ChatChannel(models.Model):
+    """One website (or a few) that embeds the widget with ``data-channel="<key>"``."""
+
+    name = models.CharField(_("name"), max_length=100)
+    key = models.CharField(_("key"), max_length=40, unique=True, default=new_key, editable=False)
+    secret = models.CharField(
+        _("secret"),
+        max_length=64,
+        default=new_secret,
+        editable=False,
+        help_text=_("Signs the user ids of signed-in visitors (HMAC-SHA256). Keep it server-side."),
+    )
+    allowed_origins = models.TextField(
+        _("allowed origins"),
+        help_text=_("One per line, e.g. https://shop.example. Pages elsewhere cannot chat."),
+    )
+    greeting_en = models.CharField(_("greeting (English)"), max_length=300, blank=True)
+    greeting_nl = models.CharField(_("greeting (Dutch)"), max_length=300, blank=True)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Answers the chats; the widget is online while one of them is."),
+    )
+    accent = models.CharField(_("colour"), max_length=7, default="#1f5fbf", validators=[colour])
+    text_on_accent = models.CharField(
+        _("text colour on it"), max_length=7, default="#ffffff", validators=[colour]
+    )
+    position = models.CharField(
+        _("place on the page"), max_length=10, choices=Position.choices, default=Position.RIGHT
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("chat channel")
+        verbose_name_plural = _("chat channels")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def origins(self) -> list[str]:
+        return [o.strip().rstrip("/").lower() for o in self.allowed_origins.split() if o.strip()]
+
+    def greeting(self, language: str) -> str:
+        return self.greeting_nl if language == "nl" else self.greeting_en
+
+
+class ChatSession(models.Model):
+    """One visitor's conversation. The visitor proves it is theirs with a token (only its
+    hash is kept)."""
+
+    channel = models.ForeignKey(ChatChannel, on_delete=models.CASCADE, related_name="sessions")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    visitor_name = models.CharField(max_length=150, blank=True)
+    visitor_email = models.EmailField(blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    verified = models.BooleanField(default=False)
+    language = models.CharField(max_length=10, blank=True)
+    page_url = models.CharField(max_length=500, blank=True)
+    ip = models.CharField(max_length=45, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    visitor_typing_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("chat session")
+        verbose_name_plural = _("chat sessions")
+        indexes = [models.Index(fields=["ticket"], name="chat_session_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}/{self.pk}"

@@ -1,0 +1,265 @@
+/* Loket website chat. Embed with
+ *   <script src="https://desk.example/chat/widget.js" data-channel="KEY" async></script>
+ * Plain JS, no framework; everything lives in a Shadow DOM (host CSS cannot reach in), styled
+ * by a constructed stylesheet (no inline style or script: works under a strict CSP that allows
+ * this desk in script-src and connect-src). Texts come translated from the desk (nl/en, from
+ * data-lang, the page's lang or the browser). The session (id + token) is kept in
+ * localStorage, so a reload or a later visit continues the conversation. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || !window.fetch || !window.EventSource) return;
+  var key = script.getAttribute("data-channel") || "";
+  var base = new URL(script.src, location.href).origin;
+  var api = base + "/api/chat/" + encodeURIComponent(key);
+  var storeKey = "loket-chat:" + key;
+  var pick = (script.getAttribute("data-lang") || document.documentElement.lang || navigator.language || "en").toLowerCase();
+  var lang = pick.slice(0, 2) === "nl" ? "nl" : "en";
+  var user = {
+    id: script.getAttribute("data-user-id") || "",
+    hash: script.getAttribute("data-user-hash") || "",
+    name: script.getAttribute("data-user-name") || "",
+    email: script.getAttribute("data-user-email") || ""
+  };
+  var CSS = [
+    ":host{all:initial!important;display:block!important;position:fixed!important;z-index:2147483000!important;bottom:16px!important;right:16px!important;left:auto!important;top:auto!important;font:15px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif!important;color:#1b1b1b!important;visibility:visible!important;opacity:1!important;transform:none!important}",
+    ":host(.left){left:16px!important;right:auto!important}",
+    "*{box-sizing:border-box;font:inherit;margin:0}",
+    "[hidden]{display:none!important}",
+    ".launcher{background:var(--lk-accent,#1f5fbf);color:var(--lk-on,#fff);border:0;border-radius:24px;padding:12px 18px;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25);font-weight:600}",
+    "button:focus-visible,input:focus-visible,textarea:focus-visible{outline:3px solid #ffbf47;outline-offset:1px}",
+    ".panel{display:flex;flex-direction:column;width:360px;max-width:calc(100vw - 32px);height:520px;max-height:calc(100vh - 32px);background:#fff;border-radius:12px;box-shadow:0 6px 24px rgba(0,0,0,.3);overflow:hidden}",
+    "header{display:flex;align-items:center;gap:8px;background:var(--lk-accent,#1f5fbf);color:var(--lk-on,#fff);padding:10px 12px}",
+    "h2{flex:1;font-size:16px;font-weight:600}",
+    ".x{background:transparent;color:inherit;border:0;font-size:22px;line-height:1;cursor:pointer;padding:4px 8px;border-radius:6px}",
+    ".status{padding:8px 12px;font-size:13px;color:#444;background:#f4f5f7}",
+    ".log{flex:1;overflow-y:auto;list-style:none;padding:12px;display:flex;flex-direction:column;gap:8px}",
+    ".msg{max-width:85%;padding:8px 10px;border-radius:10px;background:#eef0f3;white-space:pre-wrap;overflow-wrap:anywhere}",
+    ".msg.visitor{align-self:flex-end;background:var(--lk-accent,#1f5fbf);color:var(--lk-on,#fff)}",
+    ".who{display:block;font-size:12px;font-weight:600;opacity:.8}",
+    ".typing,.error{padding:0 12px 6px;font-size:13px;color:#555;min-height:1em}",
+    ".error{color:#b00020}",
+    "form{display:flex;flex-direction:column;gap:6px;padding:10px 12px;border-top:1px solid #e3e5e8}",
+    "label{font-size:13px;color:#333}",
+    "input,textarea{width:100%;border:1px solid #9aa0a6;border-radius:6px;padding:8px;background:#fff;color:#1b1b1b}",
+    "textarea{resize:none;min-height:44px}",
+    ".row{display:flex;gap:6px;align-items:flex-end}",
+    ".send,.start{background:var(--lk-accent,#1f5fbf);color:var(--lk-on,#fff);border:0;border-radius:6px;padding:9px 14px;cursor:pointer;font-weight:600}",
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+    "@media (max-width:480px){:host(.open){inset:0!important;bottom:0!important;right:0!important;left:0!important;top:0!important}.open .panel{width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}"
+  ].join("\n");
+
+  var T = {};
+  var state = load();
+  var source = null;
+  var lastId = 0;
+  var seen = {};
+  var typingTimer = null;
+  var typedAt = 0;
+  var el = {};
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(storeKey) || "null"); } catch (e) { return null; }
+  }
+  function save() {
+    try {
+      if (state) localStorage.setItem(storeKey, JSON.stringify(state));
+      else localStorage.removeItem(storeKey);
+    } catch (e) { /* private mode: the conversation lasts as long as the page */ }
+  }
+  function h(tag, attrs, kids) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (attrs[k] === true) node.setAttribute(k, "");
+      else if (attrs[k] !== false && attrs[k] != null) node.setAttribute(k, attrs[k]);
+    });
+    (kids || []).forEach(function (kid) { node.appendChild(kid); });
+    return node;
+  }
+  function fmt(text, name) { return (text || "").replace("%(name)s", name); }
+
+  function call(method, path, body) {
+    var headers = {};
+    if (body) headers["Content-Type"] = "application/json";
+    if (state && state.token) headers.Authorization = "Bearer " + state.token;
+    return fetch(api + path, {
+      method: method, headers: headers, body: body ? JSON.stringify(body) : undefined,
+      credentials: "omit", mode: "cors"
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        return { status: r.status, ok: r.ok, data: data };
+      });
+    });
+  }
+
+  function field(label, input) {
+    return h("label", {}, [document.createTextNode(label), input]);
+  }
+
+  function build(cfg) {
+    var host = h("loket-chat", { "data-loket-chat": "" });
+    if (cfg.position === "left") host.classList.add("left");
+    var root = host.attachShadow({ mode: "open" });
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+    el.host = host;
+    el.launcher = h("button", { type: "button", "class": "launcher", "aria-expanded": "false", "aria-controls": "lk-panel", text: T.open });
+    el.close = h("button", { type: "button", "class": "x", "aria-label": T.close, text: "\u00d7" });
+    el.status = h("p", { "class": "status", role: "status" });
+    el.log = h("ol", { "class": "log", role: "log", "aria-live": "polite", "aria-label": T.log });
+    el.typing = h("p", { "class": "typing", "aria-live": "polite" });
+    el.error = h("p", { "class": "error", role: "alert" });
+    el.name = h("input", { name: "name", autocomplete: "name", required: true, maxlength: "150" });
+    el.email = h("input", { name: "email", type: "email", autocomplete: "email", required: true, maxlength: "254" });
+    el.first = h("textarea", { name: "message", rows: "3", required: true, maxlength: "5000" });
+    el.name.value = user.name;
+    el.email.value = user.email;
+    el.prechat = h("form", { "class": "prechat" }, [
+      field(T.name, el.name), field(T.email, el.email), field(T.message, el.first),
+      h("button", { type: "submit", "class": "start", text: T.start })
+    ]);
+    el.input = h("textarea", { name: "body", rows: "2", maxlength: "5000", "aria-label": T.message });
+    el.compose = h("form", { "class": "compose", hidden: true }, [
+      h("div", { "class": "row" }, [el.input, h("button", { type: "submit", "class": "send", text: T.send })])
+    ]);
+    el.panel = h("section", { id: "lk-panel", "class": "panel", role: "dialog", "aria-label": T.title, hidden: true }, [
+      h("header", {}, [h("h2", { text: T.title }), el.close]), el.status, el.log, el.typing, el.error, el.prechat, el.compose
+    ]);
+    var wrap = h("div", { "class": "wrap" }, [el.launcher, el.panel]);
+    wrap.style.setProperty("--lk-accent", cfg.accent);
+    wrap.style.setProperty("--lk-on", cfg.text_on_accent);
+    root.appendChild(wrap);
+    el.wrap = wrap;
+    document.body.appendChild(host);
+
+    el.launcher.addEventListener("click", function () { toggle(true); });
+    el.close.addEventListener("click", function () { toggle(false); });
+    el.panel.addEventListener("keydown", function (ev) { if (ev.key === "Escape") toggle(false); });
+    el.prechat.addEventListener("submit", function (ev) { ev.preventDefault(); start(); });
+    el.compose.addEventListener("submit", function (ev) { ev.preventDefault(); send(); });
+    el.input.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); send(); }
+    });
+    el.input.addEventListener("input", typingNow);
+    status(cfg.online);
+    if (cfg.greeting) addLine({ id: "greeting", kind: "agent", author: "", body: cfg.greeting });
+  }
+
+  function toggle(open) {
+    el.panel.hidden = !open;
+    el.launcher.hidden = open;
+    el.launcher.setAttribute("aria-expanded", open ? "true" : "false");
+    el.host.classList.toggle("open", open);
+    el.wrap.classList.toggle("open", open);
+    if (open) (state ? el.input : el.name.value ? el.first : el.name).focus();
+    else el.launcher.focus();
+  }
+
+  function status(online, agent) {
+    el.status.textContent = agent ? fmt(T.answering, agent) : online ? T.online : T.offline;
+  }
+
+  function addLine(m) {
+    if (seen[m.id]) return;
+    seen[m.id] = true;
+    if (typeof m.id === "number" && m.id > lastId) lastId = m.id;
+    var who = m.kind === "visitor" ? T.you : m.author;
+    var li = h("li", { "class": "msg " + m.kind, "data-kind": m.kind }, [
+      h("span", { "class": "who", text: who || T.title }), h("span", { "class": "body", text: m.body })
+    ]);
+    el.log.appendChild(li);
+    el.log.scrollTop = el.log.scrollHeight;
+  }
+
+  function showError(text) { el.error.textContent = text || ""; }
+
+  function failed(r) {
+    showError(r.status === 429 ? T.busy : (r.data && r.data.message) || T.failed);
+  }
+
+  function chatting() {
+    el.prechat.hidden = true;
+    el.compose.hidden = false;
+  }
+
+  function forget() {
+    state = null;
+    save();
+    if (source) source.close();
+    source = null;
+    el.compose.hidden = true;
+    el.prechat.hidden = false;
+  }
+
+  function start() {
+    showError("");
+    var body = {
+      name: el.name.value, email: el.email.value, message: el.first.value,
+      language: lang, page_url: location.href.slice(0, 500)
+    };
+    if (user.id) { body.user_id = user.id; body.user_hash = user.hash; }
+    call("POST", "/sessions", body).then(function (r) {
+      if (!r.ok) return failed(r);
+      state = { id: r.data.session, token: r.data.token };
+      save();
+      el.first.value = "";
+      chatting();
+      el.input.focus();
+      refresh();
+      listen();
+    }).catch(function () { showError(T.failed); });
+  }
+
+  function send() {
+    var text = el.input.value;
+    if (!text.trim() || !state) return;
+    showError("");
+    var wasClosed = state.closed;
+    call("POST", "/sessions/" + state.id + "/messages", { body: text }).then(function (r) {
+      if (r.status === 401) { forget(); return failed(r); }
+      if (!r.ok) return failed(r);
+      el.input.value = "";
+      addLine(r.data);
+      if (wasClosed) { state.closed = false; listen(); }
+    }).catch(function () { showError(T.failed); });
+  }
+
+  function typingNow() {
+    var now = Date.now();
+    if (!state || now - typedAt < 3000) return;
+    typedAt = now;
+    call("POST", "/sessions/" + state.id + "/typing").catch(function () {});
+  }
+
+  function refresh() {
+    if (!state) return;
+    call("GET", "/sessions/" + state.id + "?after=" + lastId).then(function (r) {
+      if (r.status === 401) return forget();
+      if (!r.ok) return;
+      r.data.messages.forEach(addLine);
+      status(r.data.online, r.data.agent);
+      clearTimeout(typingTimer);
+      el.typing.textContent = r.data.agent_typing ? (r.data.typist ? fmt(T.typing, r.data.typist) : T.someone_typing) : "";
+      if (r.data.agent_typing) typingTimer = setTimeout(function () { el.typing.textContent = ""; }, 8000);
+      state.closed = r.data.state === "closed";
+      if (state.closed) el.typing.textContent = T.closed;
+    }).catch(function () {});
+  }
+
+  function listen() {
+    if (source) source.close();
+    source = new EventSource(api + "/sessions/" + state.id + "/events?token=" + encodeURIComponent(state.token));
+    ["ticket", "presence", "reset"].forEach(function (type) { source.addEventListener(type, refresh); });
+    source.addEventListener("ready", refresh);
+    source.addEventListener("denied", forget);
+  }
+
+  call("GET", "/config?lang=" + lang).then(function (r) {
+    if (!r.ok) return; // unknown channel or a website this channel does not allow
+    T = r.data.texts;
+    build(r.data);
+    if (state) { chatting(); refresh(); listen(); }
+  }).catch(function () {});
+})();

@@ -1,0 +1,32 @@
+"""The widget's texts, translated on the server (the widget fetches them with its settings)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+
+def widget_texts() -> dict[str, str]:
+    return {
+        "open": _("Chat with us"),
+        "title": _("Chat"),
+        "close": _("Close the chat"),
+        "name": _("Your name"),
+        "email": _("Your e-mail address"),
+        "message": _("Your message"),
+        "start": _("Start the chat"),
+        "send": _("Send"),
+        "online": _("We are online and answer within minutes."),
+        "offline": _(
+            "Nobody is available right now. Leave a message and we will answer by e-mail, "
+            "usually within one working day."
+        ),
+        "typing": _("%(name)s is typing…"),
+        "someone_typing": _("Someone is typing…"),
+        "answering": _("%(name)s is answering your questions."),
+        "you": _("You"),
+        "closed": _("This conversation has ended. Write again to open a new one."),
+        "failed": _("Your message could not be sent. Try again."),
+        "busy": _("Too many messages in a short time. Wait a minute and try again."),
+        "log": _("Conversation"),
+        "new": _("New conversation"),
+    }

@@ -1,0 +1,14 @@
+"""Include with ``path("desk/chat/", include("loket.chat.urls"))``."""
+
+from django.urls import path
+
+from loket.chat import views
+
+app_name = "chat"
+urlpatterns = [
+    path("", views.conversations, name="conversations"),
+    path("rows/", views.conversation_rows, name="rows"),
+    path("channels/", views.channel_list, name="channels"),
+    path("channels/new/", views.channel_edit, name="new_channel"),
+    path("channels/<int:pk>/", views.channel_edit, name="channel"),
+]
