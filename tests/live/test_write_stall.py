@@ -8,9 +8,11 @@ under a second, and a help-centre search still answers.
 from __future__ import annotations
 
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 
 import httpx
 
@@ -73,3 +75,55 @@ def test_nested_html_call_does_not_stall_contact_form(make_site: Callable[..., S
     assert not attacker.is_alive()
     assert answers == [422, 201, 422, 201], answers
     assert ON_PG or site.url.startswith("http://127.0.0.1")
+
+
+def _read_status(sock: socket.socket) -> int:
+    data = b""
+    while b"\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return int(data.split(b" ", 2)[1])
+
+
+def test_oversized_bodies_are_refused_before_they_are_read(make_site: Callable[..., Site]) -> None:
+    """Issue 18, finding 9: the cap holds under the real server, for a declared length and
+    for a chunked body that never says how long it is."""
+    site = make_site()
+    host, port = site.url.removeprefix("http://").split(":")
+    # given an anonymous client that declares 300 MB for the contact form and sends nothing
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /contact/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 314572800\r\n\r\n"
+        )
+        # then the answer is 413 at once (without waiting for the body)
+        assert _read_status(sock) == 413
+    # given a chunked body that keeps coming
+    sent = 0
+    chunk = b"x" * 65536
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /contact/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        sock.setblocking(False)
+        answered = b""
+        while sent < 50 * 1024 * 1024 and not answered:
+            with suppress(BlockingIOError):
+                answered = sock.recv(4096)
+            if answered:
+                break
+            try:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                sent += len(chunk)
+            except (BlockingIOError, BrokenPipeError, ConnectionResetError):
+                break
+        sock.setblocking(True)
+        status = int(answered.split(b" ", 2)[1]) if answered else _read_status(sock)
+    # then it is cut off with 413 long before 50 MB were sent (the cap here is 1 MB)
+    assert status == 413
+    assert sent < 10 * 1024 * 1024
