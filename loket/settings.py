@@ -130,6 +130,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "loket.lib.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "loket.lib.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -317,7 +318,26 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_MB", 25) * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies: capped per route by loket.lib.bodylimit (413 before the body is read).
+# Uploads (these routes) may carry one attachment; everything else MAX_REQUEST_BYTES.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_KB", 1024) * 1024
+UPLOAD_ROUTES = {
+    "multipart": [
+        r"^/desk/new/$",
+        r"^/desk/call/$",
+        r"^/desk/tickets/\d+/(reply|note)/$",
+        r"^/desk/kb/articles/\d+/files/$",
+        r"^/portal/new/$",
+        r"^/portal/tickets/\d+/$",
+        r"^/me/$",
+        r"^/admin/",
+    ],
+    # The API's attachments come base64-encoded in JSON (a third larger).
+    "base64": [r"^/api/tickets$", r"^/api/tickets/\d+/(reply|notes)$"],
+}
+# Django's own cap would refuse the API's attachments (base64 in JSON) over about 3.7 MB;
+# the per-route caps above are the limit instead.
+DATA_UPLOAD_MAX_MEMORY_SIZE = None
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 UNANSWERED_ALARM_MINUTES = env_int("UNANSWERED_ALARM_MINUTES", 60)
 # "Still working on it": remind the assignee after this many hours without a public update,

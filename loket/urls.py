@@ -45,3 +45,5 @@ urlpatterns = [
     path("help/", include("loket.kb.urls_help")),
     path("sitemap.xml", kb_help.sitemap, name="sitemap"),
 ]
+
+handler500 = "loket.lib.overload.server_error"

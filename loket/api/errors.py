@@ -18,6 +18,8 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from loket.lib.files import AttachmentRejected
+from loket.lib.html import HtmlTooComplex
+from loket.lib.overload import RETRY_AFTER_SECONDS
 from loket.tickets.actions import ActionError
 from loket.tickets.states import TransitionError
 
@@ -169,6 +171,11 @@ def _attachment_rejected(
     return error_response(api, request, 413, "attachment_too_large", str(exc), "attachments")
 
 
+def _html_too_complex(api: NinjaAPI, request: HttpRequest, exc: HtmlTooComplex) -> HttpResponse:
+    # Refused before any parsing: the sanitiser's cost grows faster than the nesting.
+    return error_response(api, request, 422, "html_too_complex", str(exc), "body_html")
+
+
 def _too_big(api: NinjaAPI, request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return error_response(api, request, 413, "too_large", _("The request is too large."))
 
@@ -187,9 +194,11 @@ def _integrity(api: NinjaAPI, request: HttpRequest, exc: IntegrityError) -> Http
 def _database(api: NinjaAPI, request: HttpRequest, exc: OperationalError) -> HttpResponse:
     # A locked or unreachable database: worth a retry, not the caller's fault.
     logger.exception("database error in API call %s %s", request.method, request.path)
-    return error_response(
+    response = error_response(
         api, request, 503, "unavailable", _("The database could not complete the request.")
     )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _unexpected(api: NinjaAPI, request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -214,6 +223,7 @@ def install(api: NinjaAPI) -> None:
         (ActionError, _action_error),
         (TransitionError, _transition_error),
         (AttachmentRejected, _attachment_rejected),
+        (HtmlTooComplex, _html_too_complex),
     ]
     for exc_class, handler in handlers:
         api.add_exception_handler(exc_class, _bind(api, handler))

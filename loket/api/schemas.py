@@ -13,6 +13,7 @@ from ninja import Schema
 from pydantic import AfterValidator, Field
 
 from loket.accounts.models import Organisation, Team, User
+from loket.lib import html as html_limits
 from loket.tickets.models import Priority
 
 MAX_ID = 2**63 - 1
@@ -41,7 +42,16 @@ NotBlank = AfterValidator(_not_blank)
 
 Subject = Annotated[str, Field(min_length=1, max_length=250), SafeText, NotBlank]
 Body = Annotated[str, Field(min_length=1, max_length=200_000), SafeText, NotBlank]
-BodyHtml = Annotated[str, Field(max_length=500_000), SafeText]
+BodyHtml = Annotated[
+    str,
+    Field(
+        max_length=500_000,
+        description=f"Sanitised before it is stored. At most {html_limits.MAX_DEPTH} levels "
+        f"of nesting, {html_limits.MAX_ELEMENTS} tags and {html_limits.MAX_OPEN_FORMATTING} "
+        "formatting tags open at once; more is refused with 422 `html_too_complex`.",
+    ),
+    SafeText,
+]
 Reason = Annotated[str, Field(min_length=1, max_length=2_000), SafeText, NotBlank]
 TagName = Annotated[str, Field(min_length=1, max_length=50), SafeText]
 ShortText = Annotated[str, Field(max_length=200), SafeText]

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
@@ -215,7 +216,11 @@ def _messages(qs: QuerySet[Message]) -> QuerySet[Message]:
 
 class AttachmentIn(Schema):
     filename: Annotated[str, Field(min_length=1, max_length=255), SafeText]
-    content_base64: Base64Bytes
+    content_base64: Base64Bytes = Field(
+        description=f"The file, base64-encoded: at most {settings.MAX_ATTACHMENT_BYTES // 1048576}"
+        " MB decoded (413 `attachment_too_large`). The whole request may be as large as one "
+        f"such file encoded plus {settings.MAX_REQUEST_BYTES // 1024} KB (413 `too_large`)."
+    )
 
 
 def _bounded_tags(names: list[str]) -> list[str]:

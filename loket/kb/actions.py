@@ -38,6 +38,8 @@ from loket.kb.models import (
     Vote,
 )
 from loket.lib.files import check_size, display_name, sniff_type
+from loket.lib.html import HtmlTooComplex
+from loket.lib.overload import best_effort
 
 
 class KbError(ValueError):
@@ -77,7 +79,10 @@ def _unique_slug(language: str, wanted: str, exclude: int | None) -> str:
 
 def fill_derived(t: Translation) -> None:
     """Rendered HTML, plain text and search terms, from title, keywords and body."""
-    t.body_html, t.body_text = render(t.body, t.body_format)
+    try:
+        t.body_html, t.body_text = render(t.body, t.body_format)
+    except HtmlTooComplex as exc:
+        raise KbError(str(exc)) from exc
     t.search_title = index_text(f"{t.title} {t.keywords}", t.language)
     t.search_body = index_text(t.body_text, t.language)
 
@@ -319,27 +324,33 @@ def normalise_query(text: str) -> str:
 
 
 def record_failed_search(text: str, language: str, source: SearchSource) -> None:
-    """Counts a search that found nothing, for editors' "missing articles" list."""
+    """Counts a search that found nothing, for editors' "missing articles" list.
+
+    Bookkeeping of a page that only reads: dropped rather than waited for when the database
+    is busy (``loket.lib.overload.best_effort``), so a search never needs the write lock."""
     query = normalise_query(text)
     if len(query) < 2:
         return
     language = normalise_language(language)
+    best_effort(lambda: _count_failed_search(query, language, source), what="a failed search")
+
+
+def _count_failed_search(query: str, language: str, source: SearchSource) -> None:
     now = timezone.now()
-    with transaction.atomic():
-        updated = FailedSearch.objects.filter(query=query, language=language).update(
-            count=F("count") + 1, last_at=now, dismissed_at=None
-        )
-        if updated:
-            return
-        try:
-            with transaction.atomic():
-                FailedSearch.objects.create(
-                    query=query, language=language, source=source, first_at=now, last_at=now
-                )
-        except IntegrityError:  # created by a concurrent search a moment ago
-            FailedSearch.objects.filter(query=query, language=language).update(
-                count=F("count") + 1, last_at=now
+    updated = FailedSearch.objects.filter(query=query, language=language).update(
+        count=F("count") + 1, last_at=now, dismissed_at=None
+    )
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            FailedSearch.objects.create(
+                query=query, language=language, source=source, first_at=now, last_at=now
             )
+    except IntegrityError:  # created by a concurrent search a moment ago
+        FailedSearch.objects.filter(query=query, language=language).update(
+            count=F("count") + 1, last_at=now
+        )
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from loket.kb.models import Deflection, Translation
+from loket.lib.overload import best_effort
 from loket.tickets.models import Ticket
 
 _SALT = "loket.kb.deflection"
@@ -40,20 +41,27 @@ def record_shown(token: str | None, shown: list[int], *, language: str, source: 
     key = key_of(token)
     if key is None or not shown:
         return
-    row, created = Deflection.objects.get_or_create(
-        key=key, defaults={"shown": shown, "language": language, "source": source[:12]}
-    )
-    if not created:
-        merged = list(dict.fromkeys([*row.shown, *shown]))[:50]
-        Deflection.objects.filter(pk=row.pk).update(shown=merged)
+
+    def write() -> None:
+        row, created = Deflection.objects.get_or_create(
+            key=key, defaults={"shown": shown, "language": language, "source": source[:12]}
+        )
+        if not created:
+            merged = list(dict.fromkeys([*row.shown, *shown]))[:50]
+            Deflection.objects.filter(pk=row.pk).update(shown=merged)
+
+    best_effort(write, what="shown suggestions")
 
 
 def record_opened(token: str | None, translation: Translation) -> None:
     key = key_of(token)
     if key is None:
         return
-    Deflection.objects.filter(key=key, opened__isnull=True).update(
-        opened=translation, opened_at=timezone.now()
+    best_effort(
+        lambda: Deflection.objects.filter(key=key, opened__isnull=True).update(
+            opened=translation, opened_at=timezone.now()
+        ),
+        what="an opened suggestion",
     )
 
 

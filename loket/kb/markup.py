@@ -28,7 +28,8 @@ def _absolute_local_links(html: str) -> str:
 
 
 def render(body: str, body_format: str) -> tuple[str, str]:
-    """``(sanitised_html, plain_text)`` of an article body."""
+    """``(sanitised_html, plain_text)`` of an article body; ``HtmlTooComplex`` for a body
+    over the sanitiser's limits."""
     body = body[:MAX_BODY]
     raw = _markdown.render(body) if body_format == BodyFormat.MARKDOWN else body
     clean = sanitise_html(_absolute_local_links(embed_refs(raw)))

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +23,7 @@ from loket.accounts.models import Formality
 from loket.kb.filerefs import resolve_refs
 from loket.kb.languages import KB_LANGUAGES
 from loket.lib.files import SAFE_INLINE_SIGNATURES
-from loket.lib.html import sanitise_html
+from loket.lib.html import HtmlTooComplex, sanitise_html
 from loket.tickets.models import Priority, State
 
 
@@ -184,7 +185,10 @@ class Translation(models.Model):
     @property
     def safe_html(self) -> SafeString:
         """The body for templates: sanitised when saved, and sanitised again on the way out."""
-        return mark_safe(resolve_refs(sanitise_html(self.body_html)))  # nh3 output
+        try:
+            return mark_safe(resolve_refs(sanitise_html(self.body_html)))  # nh3 output
+        except HtmlTooComplex:  # saved before the limits: shown as its text
+            return mark_safe(linebreaks(self.body_text))  # escaped by linebreaks
 
 
 class Embedding(models.Model):

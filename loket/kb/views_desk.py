@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -38,6 +39,7 @@ from loket.kb.models import (
     Visibility,
 )
 from loket.kb.search import Results, search
+from loket.lib.html import HtmlTooComplex
 from loket.tickets.access import get_ticket_for
 from loket.tickets.actions import ActionError
 
@@ -244,7 +246,10 @@ def restore(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 def preview(request: HttpRequest) -> HttpResponse:
     """The editor's live preview (htmx): the body rendered and sanitised as it will be shown."""
-    html, _text = render_body(request.POST.get("body", ""), request.POST.get("body_format", ""))
+    try:
+        html, _text = render_body(request.POST.get("body", ""), request.POST.get("body_format", ""))
+    except HtmlTooComplex as exc:  # said when saving too; the preview says it first
+        return render(request, "kb/desk/preview.html", {"html": format_html("<p>{}</p>", exc)})
     safe = mark_safe(resolve_refs(html))  # nh3 output (sanitise_html)
     return render(request, "kb/desk/preview.html", {"html": safe})
 

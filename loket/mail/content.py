@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from loket.lib.html import sanitise_html
+from loket.lib.html import HtmlTooComplex, sanitise_html
 from loket.mail import language, loops
 from loket.mail.parse import ParsedMail
 from loket.mail.quotes import split_html_reply, split_reply, strip_html_quote
@@ -39,7 +40,8 @@ def content_of(mail: ParsedMail) -> Content:
         if split.forwarded:
             html = mail.html  # the forwarded mail is what the customer wants us to read
         elif cut is not None:
-            html = sanitise_html(cut)
+            with suppress(HtmlTooComplex):  # a part of HTML that passed; the text stays
+                html = sanitise_html(cut)
         elif not split.quoted and not split.signature:
             html = mail.html
     return Content(

@@ -594,6 +594,8 @@ def ingest(
         _drop_unused_raw(mail)
         return Result("duplicate")
     name = mail.raw_name or store_raw(raw, sha256)
+    if content is None:
+        content = _content_ahead(mail)
     try:
         with _unit_of_work():
             record = MailRecord(
@@ -658,6 +660,20 @@ def ingest(
         )  # fmt: skip
         return Result("quarantined", quarantine=item, reason=reason)
     return Result("stored", record=record, notes=notes)
+
+
+def _content_ahead(mail: ParsedMail) -> Content | None:
+    """What the agent sees of the mail, worked out before the transaction opens (sanitising
+    and language detection need no database, and would hold the write lock); as in
+    ``loket.mail.pipeline``. ``None`` if it fails: ``_apply`` repeats it and the mail is
+    quarantined with the reason."""
+    try:
+        content = content_of(mail)
+        if not mail.thread_ids:
+            _ = content.language
+    except Exception:
+        return None
+    return content
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ charset, a broken transfer encoding, a header that does not parse, a part nested
 raw bytes are kept as they came (``ParsedMail.raw``); everything else is derived from them.
 
 Bounds (so one mail cannot stop a mailbox): at most ``MAX_DEPTH`` levels of MIME nesting and
-``MAX_PARTS`` parts are looked at; HTML nested deeper than ``MAX_HTML_DEPTH`` or longer than
-``MAX_HTML_CHARS`` is not given to the sanitiser (whose cost grows with the square of the
-nesting) but turned into text by a linear tag stripper. Archives are never unpacked.
+``MAX_PARTS`` parts are looked at; HTML longer than ``MAX_HTML_CHARS`` or over the
+sanitiser's limits (``loket.lib.html.check``: nesting, tags; its cost would grow with the
+square of the nesting) is not sanitised but turned into text by a linear tag stripper.
+Archives are never unpacked.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-from loket.lib.html import html_to_text, sanitise_html
+from loket.lib.html import HtmlTooComplex, html_to_text, sanitise_html
 
 
 class _CachingPolicy(EmailPolicy):
@@ -658,10 +659,13 @@ def _alternative(children: list[Any], depth: int, walk: _Walk) -> None:
 
 def sanitise_bounded(markup: str, defects: list[str]) -> tuple[str, str]:
     """(sanitised HTML, its text), or ("", text) for HTML too big or too deep to sanitise."""
-    if len(markup) > MAX_HTML_CHARS or html_depth(markup, MAX_HTML_DEPTH) > MAX_HTML_DEPTH:
+    try:
+        if len(markup) > MAX_HTML_CHARS:
+            raise HtmlTooComplex("too large")
+        clean = sanitise_html(markup)  # checks the nesting and the number of tags first
+    except HtmlTooComplex:
         defects.append("HTML too large or too deeply nested; kept as text only")
         return "", strip_tags(markup[: MAX_HTML_CHARS * 2])[:MAX_TEXT_CHARS]
-    clean = sanitise_html(markup)
     return clean, html_to_text(clean)
 
 

@@ -218,7 +218,7 @@ class Message(models.Model):
         return self.kind != MessageKind.NOTE
 
 
-def attachment_path(instance: Attachment, filename: str) -> str:
+def attachment_path(instance: Attachment | None, filename: str) -> str:
     """A generated name: nothing the sender chose reaches the file system."""
     return f"att/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
 

@@ -324,3 +324,27 @@ def test_help_centre_language_switch_lists_each_language_once(
     page = _client().get("/help/en/").content.decode()
     switch = page.split('class="help-langs"', 1)[1].split("</nav>", 1)[0]
     assert switch.count('hreflang="nl"') == 1 and switch.count('hreflang="en"') == 1
+
+
+def test_editor_refuses_html_nested_too_deep_with_a_form_error(desk: Desk) -> None:
+    # given an agent writing an HTML article nested far deeper than any real page
+    client = _client(desk.agent)
+    deep = "<div>" * 5000 + "text"
+    # when previewing it, then the preview says why instead of failing
+    preview = client.post("/desk/kb/preview/", {"body": deep, "body_format": "html"})
+    assert preview.status_code == 200 and "levels deep" in preview.content.decode()
+    # when saving it, then the editor shows the reason and nothing is stored
+    response = client.post(
+        "/desk/kb/new/",
+        {
+            "language": "en",
+            "title": "Deep article",
+            "body": deep,
+            "body_format": "html",
+            "status": "draft",
+            "visibility": "public",
+        },
+    )
+    assert response.status_code == 200
+    assert "levels deep" in response.content.decode()
+    assert not Translation.objects.filter(title="Deep article").exists()

@@ -135,6 +135,11 @@ def handle(command: dict[str, Any]) -> Any:
         return _setup()
     if op == "session":
         return _session(command["email"])
+    if op == "token":  # a personal API token for an agent
+        from loket.accounts.actions import issue_token
+
+        agent = _user(command["email"])
+        return issue_token(agent, "live test", by=agent)[1]
     if op == "ticket":
         customer = _user(command.get("customer", "alice@acme.test"))
         ticket = actions.create_ticket(

@@ -1,0 +1,63 @@
+"""Every change to a ticket goes through here.
+
+Each action checks who may do it, locks the ticket row, changes only what it is about (so two
+people changing different things at once both keep their change), writes a typed event, and
+enqueues side effects in the same transaction (an outbox: both commit or neither). The work
+that needs no database (sanitising, attachments) is done before the transaction opens.
+
+Split by job: ``core`` (shared), ``content`` (a message's content prepared ahead),
+``messages`` (tickets and their messages), ``changes`` (state, people, teams, tags, merging).
+``from loket.tickets.actions import X`` finds all of them here.
+"""
+
+from loket.tickets.actions.changes import (
+    assign,
+    change_state,
+    escalate,
+    link,
+    merge,
+    move_to_team,
+    set_priority,
+    set_subject,
+    set_tags,
+)
+from loket.tickets.actions.content import Prepared, prepare, prepare_body
+from loket.tickets.actions.core import ActionError, NewAttachment, default_team
+from loket.tickets.actions.messages import (
+    add_customer_message,
+    add_note,
+    add_system_note,
+    confirm_sender,
+    create_ticket,
+    create_ticket_with_message,
+    log_call,
+    mark_no_reply_needed,
+    reply,
+)
+
+__all__ = [
+    "ActionError",
+    "NewAttachment",
+    "Prepared",
+    "add_customer_message",
+    "add_note",
+    "add_system_note",
+    "assign",
+    "change_state",
+    "confirm_sender",
+    "create_ticket",
+    "create_ticket_with_message",
+    "default_team",
+    "escalate",
+    "link",
+    "log_call",
+    "mark_no_reply_needed",
+    "merge",
+    "move_to_team",
+    "prepare",
+    "prepare_body",
+    "reply",
+    "set_priority",
+    "set_subject",
+    "set_tags",
+]
