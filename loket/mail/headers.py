@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 from loket.mail.mailtext import clean_text, normalise_address, normalise_name
 from loket.mail.parsed import Address
+
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
 def header_values(msg: Message, name: str, defects: list[str]) -> list[str]:
@@ -32,26 +36,50 @@ def header(msg: Message, name: str, defects: list[str]) -> str:
     return values[0] if values else ""
 
 
+def raw_header_values(msg: Message, name: str) -> list[str]:
+    """The header's values as they came, unfolded, without the structured parse."""
+    name = name.lower()
+    values = [str(v) for k, v in msg.raw_items() if k.lower() == name]
+    return [clean_text(_FOLD.sub("", v)) for v in values]
+
+
+def decode_words(value: str) -> str:
+    """RFC 2047 encoded words (``=?utf-8?q?...?=``) in a display name decoded; linear."""
+    if "=?" not in value:
+        return value
+    try:
+        return clean_text(str(make_header(decode_header(value))))
+    except Exception:
+        return value
+
+
 def header_addresses(msg: Message, name: str, defects: list[str]) -> list[Address]:
-    values = header_values(msg, name, defects)
+    """The addresses of a header, each once, in linear time.
+
+    Not through the structured header objects of ``email.policy.default``: their parser cuts
+    the rest of the header off a copy at every token, which grows with the square of the
+    header's length. ``getaddresses`` walks the undecoded value by position instead, and the
+    display names are decoded one by one after the addresses are split (so an encoded comma
+    in a name cannot split it either).
+    """
+    values = raw_header_values(msg, name)
     if not values:
         return []
-    result: list[Address] = []
     try:
         pairs = getaddresses(values)
     except Exception:
         defects.append(f"header {name} has no valid addresses")
         return []
+    result: dict[str, Address] = {}
     for raw_name, raw_address in pairs:
         address = normalise_address(raw_address)
         if not address:
             if raw_address or raw_name:
                 defects.append(f"header {name} has an invalid address")
             continue
-        if any(a.address == address for a in result):
-            continue
-        result.append(Address(normalise_name(raw_name, address), address))
-    return result
+        if address not in result:
+            result[address] = Address(normalise_name(decode_words(raw_name), address), address)
+    return list(result.values())
 
 
 def header_date(msg: Message, defects: list[str]) -> datetime | None:

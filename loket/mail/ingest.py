@@ -220,6 +220,13 @@ def ingest(
         _count(mailbox, duplicate_count=1)
         _drop_unused_raw(mail)
         return Result("duplicate")
+    if mail.over_limit:
+        # Too big a header or too many addresses to read in bounded time: kept, not read.
+        item = quarantine(
+            mailbox, raw, mail.over_limit, key=key, sha256=sha256, subject=mail.subject,
+            from_address=mail.from_address, uid=uid,
+        )  # fmt: skip
+        return Result("quarantined", quarantine=item, reason=mail.over_limit)
     name = mail.raw_name or store_raw(raw, sha256)
     try:
         with _unit_of_work():

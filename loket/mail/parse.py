@@ -19,6 +19,7 @@ from email.parser import BytesParser
 from email.policy import EmailPolicy
 from typing import Any
 
+from loket.mail import limits
 from loket.mail.headers import header, header_addresses, header_date, header_values
 from loket.mail.mailtext import (
     CHARSET_ALIASES,
@@ -114,16 +115,8 @@ KEPT_HEADERS = frozenset(
 # ---------------------------------------------------------------------------------------------
 
 
-def parse(raw: bytes) -> ParsedMail:
-    """Parses one message. Never raises for anything in ``raw``."""
-    defects: list[str] = []
-    try:
-        msg: Message = BytesParser(policy=POLICY).parsebytes(raw)
-    except Exception as exc:  # pragma: no cover - the parser is itself lenient
-        defects.append(f"message does not parse: {type(exc).__name__}")
-        msg = EmailMessage()
-        msg.set_payload(raw.decode("latin-1"))
-
+def _ids(msg: Message, defects: list[str]) -> tuple[str, list[str], list[str]]:
+    """Message-ID, In-Reply-To and References."""
     message_id = ""
     value = header(msg, "message-id", defects)
     ids = message_ids(value) if value else []
@@ -133,16 +126,71 @@ def parse(raw: bytes) -> ParsedMail:
         defects.append("Message-ID is not valid")
     else:
         defects.append("no Message-ID")
-
     in_reply_to: list[str] = []
     for v in header_values(msg, "in-reply-to", defects):
         in_reply_to.extend(m for m in message_ids(v) if m not in in_reply_to)
     references: list[str] = []
     for v in header_values(msg, "references", defects):
         references.extend(m for m in message_ids(v) if m not in references)
+    return message_id, in_reply_to, references
 
-    subject = SPACES.sub(" ", header(msg, "subject", defects)).strip()
+
+def _summary(raw: bytes, head: bytes, problem: str) -> ParsedMail:
+    """What a quarantine entry shows of a mail over the limits, read from its few small
+    headers only (``head``); the mail itself stays in ``raw``."""
+    defects: list[str] = []
+    msg: Message = BytesParser(policy=POLICY).parsebytes(head, headersonly=True)
+    message_id, in_reply_to, _references = _ids(msg, defects)
     senders = header_addresses(msg, "from", defects)
+    return ParsedMail(
+        raw=raw,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=[],
+        subject=SPACES.sub(" ", header(msg, "subject", defects)).strip()[:998],
+        sender=senders[0] if senders else None,
+        reply_to=[],
+        to=[],
+        cc=[],
+        date=header_date(msg, defects),
+        text="",
+        html="",
+        attachments=[],
+        defects=[*dict.fromkeys(defects), problem],
+        headers={},
+        authentication_results=[],
+        over_limit=problem,
+    )
+
+
+def parse(raw: bytes) -> ParsedMail:
+    """Parses one message. Never raises for anything in ``raw``.
+
+    A mail over the header limits (``loket.mail.limits``) is read only for its quarantine
+    entry, its ``over_limit`` saying why; so is one that names too many addresses.
+    """
+    block = limits.header_block(raw)
+    problem = limits.header_problem(raw, block)
+    if problem:
+        return _summary(raw, block.summary(raw), problem)
+    defects: list[str] = []
+    try:
+        msg: Message = BytesParser(policy=POLICY).parsebytes(raw)
+    except Exception as exc:  # pragma: no cover - the parser is itself lenient
+        defects.append(f"message does not parse: {type(exc).__name__}")
+        msg = EmailMessage()
+        msg.set_payload(raw.decode("latin-1"))
+
+    senders = header_addresses(msg, "from", defects)
+    reply_to = header_addresses(msg, "reply-to", defects)
+    to = header_addresses(msg, "to", defects)
+    cc = header_addresses(msg, "cc", defects)
+    problem = limits.address_problem(len(senders) + len(reply_to) + len(to) + len(cc))
+    if problem:
+        return _summary(raw, block.summary(raw), problem)
+    message_id, in_reply_to, references = _ids(msg, defects)
+    subject = SPACES.sub(" ", header(msg, "subject", defects)).strip()
     if len(senders) > 1:
         defects.append("more than one From address; the first is the sender")
     headers: dict[str, str] = {}
@@ -186,9 +234,9 @@ def parse(raw: bytes) -> ParsedMail:
         references=references,
         subject=subject[:998],
         sender=senders[0] if senders else None,
-        reply_to=header_addresses(msg, "reply-to", defects),
-        to=header_addresses(msg, "to", defects),
-        cc=header_addresses(msg, "cc", defects),
+        reply_to=reply_to,
+        to=to,
+        cc=cc,
         date=header_date(msg, defects),
         text=text.replace("\r\n", "\n").replace("\r", "\n"),
         html=html,

@@ -72,6 +72,9 @@ class ParsedMail:
     # raw bytes ahead of storing: the file's name, and whether this mail's bytes created it.
     raw_name: str = ""
     raw_created: bool = False
+    # Why the mail is over the header or address limits (``loket.mail.limits``): it is then
+    # read only for its quarantine entry (Message-ID, Subject, From, Date) and quarantined.
+    over_limit: str = ""
 
     @property
     def dedupe_key(self) -> str:
