@@ -6,6 +6,8 @@ rest stays only in the raw mail. Archives are never unpacked.
 
 from __future__ import annotations
 
+import binascii
+import io
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -33,14 +35,48 @@ class Walk:
 
 
 def _payload_bytes(part: Message, defects: list[str]) -> bytes:
-    try:
-        data = part.get_payload(decode=True)
-    except Exception as exc:
-        defects.append(f"part {part.get_content_type()} does not decode: {type(exc).__name__}")
-        return b""
+    """The part's content decoded, its encoded text then dropped from the message (it is
+    read once): a big attachment is not held encoded and decoded at the same time."""
+    data: object = _base64(part)
+    if data is None:
+        try:
+            data = part.get_payload(decode=True)
+        except Exception as exc:
+            defects.append(f"part {part.get_content_type()} does not decode: {type(exc).__name__}")
+            return b""
+    if not part.is_multipart():
+        part.set_payload("")
     if isinstance(data, bytes):
         return data
     return b""
+
+
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]+")
+BASE64_SLICE = 1 << 20
+
+
+def _base64(part: Message) -> bytes | None:
+    """A base64 part decoded a slice at a time into one buffer (``get_payload`` makes three
+    whole copies first: bytes, a list of its lines and their join); ``None`` when it is not
+    well formed base64, which ``get_payload`` then decodes leniently, noting the defects."""
+    if part.is_multipart() or part.get("content-transfer-encoding", "").lower() != "base64":
+        return None
+    payload = part.get_payload()
+    if not isinstance(payload, str):
+        return None
+    out = io.BytesIO()
+    rest = ""
+    try:
+        for start in range(0, len(payload), BASE64_SLICE):
+            text = rest + _NOT_BASE64.sub("", payload[start : start + BASE64_SLICE])
+            whole = len(text) - len(text) % 4
+            out.write(binascii.a2b_base64(text[:whole]))
+            rest = text[whole:]
+        if rest:
+            return None
+    except (binascii.Error, ValueError):
+        return None
+    return out.getvalue()  # the buffer itself, shrunk to size: no copy
 
 
 def _part_defects(part: Message, defects: list[str]) -> None:

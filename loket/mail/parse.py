@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from email.feedparser import BytesFeedParser
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
@@ -115,6 +116,21 @@ KEPT_HEADERS = frozenset(
 # ---------------------------------------------------------------------------------------------
 
 
+FEED_BYTES = 1 << 16
+
+
+def message_from_bytes(raw: bytes) -> Message:
+    """``BytesParser(policy=POLICY).parsebytes(raw)`` in a fraction of the memory: that one
+    hands the parser a ``StringIO`` of the whole mail, which holds four bytes a character
+    (a 60 MB mail took 360 MB more); fed in slices, the parser holds about one copy."""
+    feeder = BytesFeedParser(policy=POLICY)
+    view = memoryview(raw)
+    for start in range(0, len(raw), FEED_BYTES):
+        feeder.feed(bytes(view[start : start + FEED_BYTES]))
+    message: Message = feeder.close()
+    return message
+
+
 def _ids(msg: Message, defects: list[str]) -> tuple[str, list[str], list[str]]:
     """Message-ID, In-Reply-To and References."""
     message_id = ""
@@ -176,7 +192,7 @@ def parse(raw: bytes) -> ParsedMail:
         return _summary(raw, block.summary(raw), problem)
     defects: list[str] = []
     try:
-        msg: Message = BytesParser(policy=POLICY).parsebytes(raw)
+        msg = message_from_bytes(raw)
     except Exception as exc:  # pragma: no cover - the parser is itself lenient
         defects.append(f"message does not parse: {type(exc).__name__}")
         msg = EmailMessage()
