@@ -65,6 +65,11 @@ def _base64(part: Message) -> bytes | None:
     if not isinstance(payload, str):
         return None
     out = io.BytesIO()
+    # Room for all of it at once (base64 makes four characters of three bytes), so the buffer
+    # is not copied to a larger one as it fills; cut to size at the end.
+    out.seek(len(payload) * 3 // 4)
+    out.write(b"\0")
+    out.seek(0)
     rest = ""
     try:
         for start in range(0, len(payload), BASE64_SLICE):
@@ -76,6 +81,7 @@ def _base64(part: Message) -> bytes | None:
             return None
     except (binascii.Error, ValueError):
         return None
+    out.truncate()
     return out.getvalue()  # the buffer itself, shrunk to size: no copy
 
 

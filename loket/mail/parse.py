@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from email.feedparser import BytesFeedParser
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
 from typing import Any
 
 from loket.mail import limits
+from loket.mail.feed import message_from_bytes
 from loket.mail.headers import header, header_addresses, header_date, header_values
 from loket.mail.mailtext import (
     CHARSET_ALIASES,
@@ -116,21 +116,6 @@ KEPT_HEADERS = frozenset(
 # ---------------------------------------------------------------------------------------------
 
 
-FEED_BYTES = 1 << 16
-
-
-def message_from_bytes(raw: bytes) -> Message:
-    """``BytesParser(policy=POLICY).parsebytes(raw)`` in a fraction of the memory: that one
-    hands the parser a ``StringIO`` of the whole mail, which holds four bytes a character
-    (a 60 MB mail took 360 MB more); fed in slices, the parser holds about one copy."""
-    feeder = BytesFeedParser(policy=POLICY)
-    view = memoryview(raw)
-    for start in range(0, len(raw), FEED_BYTES):
-        feeder.feed(bytes(view[start : start + FEED_BYTES]))
-    message: Message = feeder.close()
-    return message
-
-
 def _ids(msg: Message, defects: list[str]) -> tuple[str, list[str], list[str]]:
     """Message-ID, In-Reply-To and References."""
     message_id = ""
@@ -192,7 +177,7 @@ def parse(raw: bytes) -> ParsedMail:
         return _summary(raw, block.summary(raw), problem)
     defects: list[str] = []
     try:
-        msg = message_from_bytes(raw)
+        msg = message_from_bytes(raw, POLICY)
     except Exception as exc:  # pragma: no cover - the parser is itself lenient
         defects.append(f"message does not parse: {type(exc).__name__}")
         msg = EmailMessage()
