@@ -12,7 +12,15 @@ import json
 import os
 import subprocess
 import sys
+from email.message import Message
+from email.parser import BytesParser
 from pathlib import Path
+
+import pytest
+
+from loket.mail.feed import message_from_bytes
+from loket.mail.parse import POLICY, parse
+from tests.mail.conftest import CORPUS
 
 MAX_MB = 60  # the default MAIL_MAX_MB
 
@@ -71,3 +79,42 @@ def test_a_mail_near_the_size_limit_is_stored_in_under_three_times_its_size(tmp_
     assert result["attachments"] == 2
     added = result["added"]
     assert isinstance(added, int) and added < 3 * MAX_MB * 2**20, f"{added / 2**20:.0f} MB"
+
+
+def _shape(message: Message) -> list[tuple[object, ...]]:
+    return [
+        (
+            part.get_content_type(),
+            None if part.is_multipart() else part.get_payload(),
+            part.preamble,
+            part.epilogue,
+            list(part.raw_items()),
+            [type(defect).__name__ for defect in part.defects],
+        )
+        for part in message.walk()
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.iterdir()))
+def test_the_memory_saving_feed_builds_the_same_message_as_the_stdlib(name):
+    raw = (CORPUS / name).read_bytes()
+    assert _shape(message_from_bytes(raw, POLICY)) == _shape(
+        BytesParser(policy=POLICY).parsebytes(raw)
+    )
+
+
+def test_the_feed_keeps_base64_looking_text_and_decodes_attachments():
+    lines = base64.encodebytes(os.urandom(3000)).replace(b"\n", b"\r\n")
+    raw = (
+        b'From: a@acme.test\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\n" + lines + b"--b\r\n"
+        b"Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + lines
+        + b"--b--\r\n"
+    )
+    assert _shape(message_from_bytes(raw, POLICY)) == _shape(
+        BytesParser(policy=POLICY).parsebytes(raw)
+    )
+    text, image = parse(raw).text, parse(raw).attachments[0].data
+    assert text.replace("\n", "") == lines.decode().replace("\r\n", "")
+    assert image == base64.decodebytes(lines)
