@@ -115,3 +115,18 @@ def closing_notice() -> bool:
 def max_cc() -> int:
     """How many others on the customer's last mail an agent's reply goes to in Cc."""
     return _int("MAIL_MAX_CC", 10)
+
+
+def max_header_bytes() -> int:
+    """A mail whose header block is larger is quarantined unread (default 1 MB)."""
+    return _int("MAIL_MAX_HEADER_KB", 1024) * 1024
+
+
+def max_one_header_bytes() -> int:
+    """A mail with one header larger than this is quarantined unread (default 64 KB)."""
+    return _int("MAIL_MAX_ONE_HEADER_KB", 64) * 1024
+
+
+def max_addresses() -> int:
+    """A mail naming more addresses (From, Reply-To, To, Cc together) is quarantined."""
+    return _int("MAIL_MAX_ADDRESSES", 1000)

@@ -13,22 +13,57 @@ Archives are never unpacked.
 
 from __future__ import annotations
 
-import codecs
 import functools
 import hashlib
-import html as _html
-import mimetypes
-import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email import policy
 from email.message import EmailMessage, Message
-from email.parser import BytesParser, HeaderParser
+from email.parser import BytesParser
 from email.policy import EmailPolicy
-from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-from loket.lib.html import HtmlTooComplex, html_to_text, sanitise_html
+from loket.mail import limits
+from loket.mail.feed import message_from_bytes
+from loket.mail.headers import header, header_addresses, header_date, header_values
+from loket.mail.mailtext import (
+    CHARSET_ALIASES,
+    MAX_HTML_CHARS,
+    MAX_HTML_DEPTH,
+    MAX_TEXT_CHARS,
+    SPACES,
+    clean_text,
+    decode_bytes,
+    html_depth,
+    message_ids,
+    normalise_address,
+    normalise_name,
+    sanitise_bounded,
+    strip_tags,
+)
+from loket.mail.mime import MAX_DEPTH, MAX_PARTS, Walk, walk_part
+from loket.mail.parsed import Address, DeliveryReport, MailAttachment, ParsedMail
+
+__all__ = [
+    "CHARSET_ALIASES",
+    "KEPT_HEADERS",
+    "MAX_DEPTH",
+    "MAX_HTML_CHARS",
+    "MAX_HTML_DEPTH",
+    "MAX_PARTS",
+    "MAX_TEXT_CHARS",
+    "POLICY",
+    "Address",
+    "DeliveryReport",
+    "MailAttachment",
+    "ParsedMail",
+    "clean_text",
+    "decode_bytes",
+    "html_depth",
+    "message_ids",
+    "normalise_address",
+    "normalise_name",
+    "parse",
+    "sanitise_bounded",
+    "strip_tags",
+]
 
 
 class _CachingPolicy(EmailPolicy):
@@ -55,12 +90,6 @@ def _cached_header(policy_: EmailPolicy, name: str, value: str) -> Any:
 
 POLICY = _CachingPolicy()  # the same settings as email.policy.default
 
-MAX_DEPTH = 12
-MAX_PARTS = 500
-MAX_HTML_DEPTH = 400
-MAX_HTML_CHARS = 2_000_000
-MAX_TEXT_CHARS = 1_000_000
-
 # Headers the loop and authentication rules read; kept as plain strings.
 KEPT_HEADERS = frozenset(
     {
@@ -84,606 +113,14 @@ KEPT_HEADERS = frozenset(
     }
 )
 
-# Labels that mail programs put on text in another charset than they say, or that Python
-# spells differently. Each is tried in order before the generic fallbacks.
-CHARSET_ALIASES: dict[str, tuple[str, ...]] = {
-    "iso-8859-1": ("cp1252",),
-    "latin1": ("cp1252",),
-    "us-ascii": ("ascii",),
-    "ascii": ("ascii",),
-    "gb2312": ("gb18030",),
-    "gbk": ("gb18030",),
-    "x-gbk": ("gb18030",),
-    "ks_c_5601-1987": ("cp949",),
-    "shift_jis": ("cp932",),
-    "x-sjis": ("cp932",),
-    "iso-2022-jp": ("iso2022_jp", "iso2022_jp_2", "iso2022_jp_ext"),
-    "windows-874": ("cp874",),
-    "unknown-8bit": (),
-    "x-unknown": (),
-    "unknown": (),
-    "x-user-defined": (),
-    "utf8": ("utf-8",),
-}
-
-_MSGID = re.compile(r"<([^<>\s]{1,900})>")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"\s+")
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)\b[^>]*?(/?)>")
-_ANY_TAG = re.compile(r"<[^>]*>")
-_VOID = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
-
-
-@dataclass(frozen=True)
-class Address:
-    name: str
-    address: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "address": self.address}
-
-
-@dataclass
-class MailAttachment:
-    filename: str
-    content_type: str
-    data: bytes
-    content_id: str = ""
-    inline: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "filename": self.filename,
-            "content_type": self.content_type,
-            "size": len(self.data),
-            "sha256": hashlib.sha256(self.data).hexdigest(),
-            "content_id": self.content_id,
-            "inline": self.inline,
-        }
-
-
-@dataclass
-class DeliveryReport:
-    """What a bounce (DSN, RFC 3464) says about the message it returns."""
-
-    original_message_ids: list[str] = field(default_factory=list)
-    recipients: list[str] = field(default_factory=list)
-    action: str = ""
-    status: str = ""
-    diagnostic: str = ""
-
-
-@dataclass
-class ParsedMail:
-    raw: bytes
-    sha256: str
-    message_id: str
-    in_reply_to: list[str]
-    references: list[str]
-    subject: str
-    sender: Address | None
-    reply_to: list[Address]
-    to: list[Address]
-    cc: list[Address]
-    date: datetime | None
-    text: str
-    html: str
-    attachments: list[MailAttachment]
-    defects: list[str]
-    headers: dict[str, str]
-    authentication_results: list[str]
-    report: DeliveryReport | None = None
-    html_source: str = ""  # the HTML as sent, only for cutting off quotes before sanitising
-    text_from_html: bool = False  # no text part: ``text`` is the HTML's text
-    # Set by the parsing workers of a bulk import (``loket.mail.pipeline``), which write the
-    # raw bytes ahead of storing: the file's name, and whether this mail's bytes created it.
-    raw_name: str = ""
-    raw_created: bool = False
-
-    @property
-    def dedupe_key(self) -> str:
-        """Message-ID when there is one, else a hash of the bytes (what "the same mail" means)."""
-        if self.message_id:
-            return "mid:" + self.message_id[:240]
-        return "sha:" + self.sha256
-
-    @property
-    def thread_ids(self) -> list[str]:
-        """The Message-IDs this mail answers, most specific first, without repeats."""
-        seen: list[str] = []
-        for mid in [*self.in_reply_to, *reversed(self.references)]:
-            if mid not in seen and mid != self.message_id:
-                seen.append(mid)
-        return seen
-
-    @property
-    def from_address(self) -> str:
-        return self.sender.address if self.sender else ""
-
 
 # ---------------------------------------------------------------------------------------------
-# text helpers
 
 
-def clean_text(value: str) -> str:
-    """A string safe to store anywhere: no surrogates, no NUL or other control characters."""
-    if _SURROGATE.search(value):
-        try:
-            raw = value.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:
-            raw = value.encode("utf-8", "replace")
-        value = decode_bytes(raw, "", [])
-    return _CONTROL.sub("", value)
-
-
-def _candidates(charset: str) -> list[str]:
-    charset = charset.strip().strip("\"'").lower()
-    names: list[str] = []
-    if charset:
-        names.extend(CHARSET_ALIASES.get(charset, (charset,)))
-    names.extend(["utf-8", "cp1252"])
-    return names
-
-
-def decode_bytes(data: bytes, charset: str, defects: list[str]) -> str:
-    """Decodes with the declared charset, then UTF-8, then Windows-1252, then Latin-1.
-
-    Never raises: Latin-1 maps every byte. A fallback is recorded as a defect.
-    """
-    declared = charset.strip().strip("\"'").lower()
-    preferred = list(CHARSET_ALIASES.get(declared, (declared,))) if declared else []
-    for name in [*preferred, "utf-8", "cp1252"]:
-        try:
-            codecs.lookup(name)
-        except LookupError:
-            defects.append(f"unknown charset {declared!r}")
-            continue
-        try:
-            text = data.decode(name)
-        except (UnicodeDecodeError, ValueError):
-            continue
-        if declared and name not in preferred:
-            defects.append(f"charset {declared!r} does not fit the text; decoded as {name}")
-        return text
-    mostly_utf8 = data.decode("utf-8", "replace")
-    if mostly_utf8.count("\ufffd") * 20 <= len(mostly_utf8):
-        defects.append(
-            f"charset {declared or 'unknown'!r} does not fit the text; decoded as utf-8 with "
-            "the few bad bytes replaced"
-        )
-        return mostly_utf8
-    defects.append(f"charset {declared or 'unknown'!r} does not fit the text; decoded as latin-1")
-    return data.decode("latin-1")
-
-
-def normalise_address(raw: str) -> str:
-    """``Anna@Example.COM`` → ``anna@example.com``; empty when it is not an address."""
-    address = clean_text(raw).strip().strip("<>").strip()
-    if not address or any(ch.isspace() for ch in address) or address.count("@") != 1:
-        return ""
-    local, domain = address.split("@")
-    if not local or not domain or "." not in domain.strip("."):
-        return ""
-    try:
-        domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
-    except UnicodeError:
-        return ""
-    return f"{local}@{domain.strip('.')}".lower()
-
-
-def normalise_name(raw: str, address: str) -> str:
-    name = _SPACES.sub(" ", clean_text(raw)).strip().strip("\"'").strip()
-    if "@" in name and normalise_address(name.strip("<>")) not in ("", address):
-        # A display name that is another address is a spoofing trick; drop it.
-        return ""
-    if normalise_address(name) == address:
-        return ""
-    return name[:150]
-
-
-def message_ids(value: str) -> list[str]:
-    ids = _MSGID.findall(value)
-    if not ids:
-        bare = value.strip()
-        if bare and not any(ch.isspace() for ch in bare) and "@" in bare:
-            ids = [bare.strip("<>")]
-    return [clean_text(i) for i in ids if clean_text(i)]
-
-
-def html_depth(html: str, limit: int) -> int:
-    """Nesting depth of HTML, counted up to ``limit`` (linear; stops as soon as it is over)."""
-    depth = deepest = 0
-    for match in _TAG.finditer(html):
-        closing, name, self_closing = match.groups()
-        name = name.lower()
-        if name in _VOID or self_closing:
-            continue
-        if closing:
-            depth = max(0, depth - 1)
-        else:
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > limit:
-                    return deepest
-    return deepest
-
-
-def strip_tags(html: str) -> str:
-    """A linear HTML-to-text for HTML too large or too deep to sanitise."""
-    text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", html)
-    text = re.sub(r"(?i)<br\s*/?>|</p\s*>|</div\s*>", "\n", text)
-    text = _html.unescape(_ANY_TAG.sub("", text))
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines()).strip()
-
-
-# ---------------------------------------------------------------------------------------------
-# header access that never raises
-
-
-def _header_values(msg: Message, name: str, defects: list[str]) -> list[str]:
-    try:
-        values = msg.get_all(name) or []
-    except Exception as exc:  # the header factory choked: use the undecoded value
-        defects.append(f"header {name} does not parse: {type(exc).__name__}")
-        values = [v for k, v in msg.raw_items() if k.lower() == name.lower()]
-    result = []
-    for value in values:
-        try:
-            text = str(value)
-        except Exception:
-            defects.append(f"header {name} does not decode")
-            text = ""
-        result.append(clean_text(text))
-    return result
-
-
-def _header(msg: Message, name: str, defects: list[str]) -> str:
-    values = _header_values(msg, name, defects)
-    return values[0] if values else ""
-
-
-def _addresses(msg: Message, name: str, defects: list[str]) -> list[Address]:
-    values = _header_values(msg, name, defects)
-    if not values:
-        return []
-    result: list[Address] = []
-    try:
-        pairs = getaddresses(values)
-    except Exception:
-        defects.append(f"header {name} has no valid addresses")
-        return []
-    for raw_name, raw_address in pairs:
-        address = normalise_address(raw_address)
-        if not address:
-            if raw_address or raw_name:
-                defects.append(f"header {name} has an invalid address")
-            continue
-        if any(a.address == address for a in result):
-            continue
-        result.append(Address(normalise_name(raw_name, address), address))
-    return result
-
-
-def _date(msg: Message, defects: list[str]) -> datetime | None:
-    value = _header(msg, "date", defects)
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        defects.append("header Date does not parse")
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
-# ---------------------------------------------------------------------------------------------
-# MIME walk
-
-
-@dataclass
-class _Walk:
-    defects: list[str]
-    texts: list[str] = field(default_factory=list)
-    htmls: list[str] = field(default_factory=list)
-    attachments: list[MailAttachment] = field(default_factory=list)
-    report: DeliveryReport | None = None
-    parts: int = 0
-
-
-def _payload_bytes(part: Message, defects: list[str]) -> bytes:
-    try:
-        data = part.get_payload(decode=True)
-    except Exception as exc:
-        defects.append(f"part {part.get_content_type()} does not decode: {type(exc).__name__}")
-        return b""
-    if isinstance(data, bytes):
-        return data
-    return b""
-
-
-def _part_defects(part: Message, defects: list[str]) -> None:
-    for defect in getattr(part, "defects", []) or []:
-        defects.append(type(defect).__name__)
-
-
-def _filename(part: Message, content_type: str, index: int, defects: list[str]) -> str:
-    try:
-        name = part.get_filename() or ""
-    except Exception:
-        defects.append("attachment name does not decode")
-        name = ""
-    name = clean_text(str(name)).strip()
-    if not name:
-        ext = mimetypes.guess_extension(content_type) or ".bin"
-        name = f"part-{index}{ext}"
-    return name
-
-
-def _disposition(part: Message) -> str:
-    try:
-        return (part.get_content_disposition() or "").lower()
-    except Exception:
-        return ""
-
-
-def _content_id(part: Message, defects: list[str]) -> str:
-    value = _header(part, "content-id", defects)
-    ids = message_ids(value) if value else []
-    return ids[0] if ids else value.strip().strip("<>")
-
-
-def _add_attachment(part: Message, walk: _Walk, data: bytes, content_type: str) -> None:
-    content_id = _content_id(part, walk.defects)
-    disposition = _disposition(part)
-    walk.attachments.append(
-        MailAttachment(
-            filename=_filename(part, content_type, len(walk.attachments) + 1, walk.defects),
-            content_type=content_type,
-            data=data,
-            content_id=content_id,
-            inline=disposition == "inline" or (bool(content_id) and disposition != "attachment"),
-        )
-    )
-
-
-def _rfc822_bytes(part: Message, defects: list[str]) -> tuple[bytes, Message | None]:
-    payload = part.get_payload()
-    inner = payload[0] if isinstance(payload, list) and payload else None
-    if isinstance(inner, Message):
-        try:
-            return inner.as_bytes(policy=policy.SMTP.clone(linesep="\n")), inner
-        except Exception:
-            defects.append("attached message does not serialise; kept as found")
-    try:
-        data = part.as_bytes()
-    except Exception:
-        return b"", None
-    _head, _, body = data.partition(b"\n\n")
-    return body, inner if isinstance(inner, Message) else None
-
-
-def _tnef(part: Message, walk: _Walk, data: bytes) -> bool:
-    """winmail.dat from Outlook: its files and text come out; False when it cannot be read."""
-    try:
-        from tnefparse.tnef import TNEF  # type: ignore[import-untyped]
-
-        tnef = TNEF(data)
-    except Exception:
-        walk.defects.append("winmail.dat could not be read; kept as an attachment")
-        return False
-    for item in getattr(tnef, "attachments", []) or []:
-        try:
-            name = item.long_filename() or item.name or "attachment"
-            payload = bytes(item.data or b"")
-        except Exception:
-            walk.defects.append("a file in winmail.dat could not be read")
-            continue
-        if isinstance(name, bytes):
-            name = decode_bytes(name, "", walk.defects)
-        content_type = mimetypes.guess_type(str(name))[0] or "application/octet-stream"
-        walk.attachments.append(MailAttachment(clean_text(str(name)), content_type, payload))
-    body = getattr(tnef, "body", None)
-    html_body = getattr(tnef, "htmlbody", None)
-    if isinstance(body, bytes | str) and body and not walk.texts:
-        text = body if isinstance(body, str) else decode_bytes(body, "", walk.defects)
-        walk.texts.append(clean_text(text).strip())
-    if isinstance(html_body, bytes | str) and html_body and not walk.htmls:
-        markup = html_body if isinstance(html_body, str) else decode_bytes(html_body, "", [])
-        walk.htmls.append(clean_text(markup))
-    return True
-
-
-def _delivery_status(part: Message, report: DeliveryReport, defects: list[str]) -> None:
-    blocks = part.get_payload()
-    if not isinstance(blocks, list):
-        text = blocks if isinstance(blocks, str) else ""
-        blocks = [
-            HeaderParser(policy=policy.compat32).parsestr(chunk)
-            for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
-            if chunk.strip()
-        ]
-    for block in blocks:
-        if not isinstance(block, Message):
-            continue
-        try:
-            items = {k.lower(): clean_text(str(v)) for k, v in block.items()}
-        except Exception:
-            defects.append("delivery status does not parse")
-            continue
-        recipient = items.get("final-recipient") or items.get("original-recipient") or ""
-        if recipient:
-            address = normalise_address(recipient.split(";", 1)[-1])
-            if address and address not in report.recipients:
-                report.recipients.append(address)
-        if items.get("action") and not report.action:
-            report.action = items["action"].strip().lower()
-        if items.get("status") and not report.status:
-            report.status = items["status"].strip().split()[0][:20]
-        if items.get("diagnostic-code") and not report.diagnostic:
-            report.diagnostic = _SPACES.sub(" ", items["diagnostic-code"]).strip()[:500]
-
-
-def _original_ids(headers: Message | None, report: DeliveryReport) -> None:
-    if headers is None:
-        return
-    try:
-        value = str(headers.get("message-id", "") or "")
-    except Exception:
-        return
-    for mid in message_ids(value):
-        if mid not in report.original_message_ids:
-            report.original_message_ids.append(mid)
-
-
-def _walk(part: Message, depth: int, walk: _Walk, in_report: bool = False) -> None:
-    walk.parts += 1
-    if walk.parts > MAX_PARTS:
-        if walk.parts == MAX_PARTS + 1:
-            walk.defects.append(f"more than {MAX_PARTS} parts; the rest is only in the raw mail")
-        return
-    if depth > MAX_DEPTH:
-        walk.defects.append(f"parts nested deeper than {MAX_DEPTH}; kept only in the raw mail")
-        return
-    _part_defects(part, walk.defects)
-    try:
-        content_type = part.get_content_type()
-    except Exception:
-        content_type = "application/octet-stream"
-    maintype = content_type.split("/", 1)[0]
-    disposition = _disposition(part)
-
-    if content_type in ("message/rfc822", "message/global"):
-        data, inner = _rfc822_bytes(part, walk.defects)
-        if in_report:
-            walk.report = walk.report or DeliveryReport()
-            _original_ids(inner, walk.report)
-        subject = ""
-        if inner is not None:
-            subject = _header(inner, "subject", [])
-        try:
-            name = clean_text(str(part.get_filename() or "")).strip()
-        except Exception:
-            name = ""
-        if not name:
-            name = (_SPACES.sub(" ", subject).strip()[:100] or "message") + ".eml"
-        walk.attachments.append(MailAttachment(name, "message/rfc822", data))
-        return
-    if content_type == "message/delivery-status":
-        walk.report = walk.report or DeliveryReport()
-        _delivery_status(part, walk.report, walk.defects)
-        return
-    if content_type == "text/rfc822-headers" and in_report:
-        walk.report = walk.report or DeliveryReport()
-        text = decode_bytes(_payload_bytes(part, walk.defects), "utf-8", walk.defects)
-        _original_ids(HeaderParser(policy=policy.compat32).parsestr(text), walk.report)
-        return
-    if part.is_multipart():
-        payload = part.get_payload()
-        children = payload if isinstance(payload, list) else []
-        subtype = content_type.split("/", 1)[1] if "/" in content_type else ""
-        report = in_report or subtype == "report"
-        if subtype == "alternative":
-            _alternative(children, depth, walk)
-            return
-        for child in children:
-            if isinstance(child, Message):
-                _walk(child, depth + 1, walk, report)
-        return
-
-    data = _payload_bytes(part, walk.defects)
-    has_name = False
-    try:
-        has_name = bool(part.get_filename())
-    except Exception:
-        has_name = True
-    if content_type in ("text/plain", "text/html") and disposition != "attachment" and not has_name:
-        try:
-            charset = part.get_content_charset() or ""
-        except Exception:
-            charset = ""
-        text = decode_bytes(data, charset, walk.defects)
-        text = clean_text(text)
-        if content_type == "text/plain":
-            walk.texts.append(text)
-        else:
-            walk.htmls.append(text)
-        return
-    is_tnef = content_type == "application/ms-tnef" or (
-        maintype == "application" and _filename(part, content_type, 0, []).lower() == "winmail.dat"
-    )
-    if is_tnef and _tnef(part, walk, data):
-        return
-    _add_attachment(part, walk, data, content_type)
-
-
-def _alternative(children: list[Any], depth: int, walk: _Walk) -> None:
-    """Each child says the same thing: keep the last plain text and the last HTML (richest)."""
-    best_text: list[str] = []
-    best_html: list[str] = []
-    for child in children:
-        if not isinstance(child, Message):
-            continue
-        sub = _Walk(defects=walk.defects, parts=walk.parts)
-        _walk(child, depth + 1, sub)
-        walk.parts = sub.parts
-        if sub.texts:
-            best_text = sub.texts
-        if sub.htmls:
-            best_html = sub.htmls
-        walk.attachments.extend(sub.attachments)
-        walk.report = walk.report or sub.report
-    walk.texts.extend(best_text)
-    walk.htmls.extend(best_html)
-
-
-def sanitise_bounded(markup: str, defects: list[str]) -> tuple[str, str]:
-    """(sanitised HTML, its text), or ("", text) for HTML too big or too deep to sanitise."""
-    try:
-        if len(markup) > MAX_HTML_CHARS:
-            raise HtmlTooComplex("too large")
-        clean = sanitise_html(markup)  # checks the nesting and the number of tags first
-    except HtmlTooComplex:
-        defects.append("HTML too large or too deeply nested; kept as text only")
-        return "", strip_tags(markup[: MAX_HTML_CHARS * 2])[:MAX_TEXT_CHARS]
-    return clean, html_to_text(clean)
-
-
-# ---------------------------------------------------------------------------------------------
-
-
-def parse(raw: bytes) -> ParsedMail:
-    """Parses one message. Never raises for anything in ``raw``."""
-    defects: list[str] = []
-    try:
-        msg: Message = BytesParser(policy=POLICY).parsebytes(raw)
-    except Exception as exc:  # pragma: no cover - the parser is itself lenient
-        defects.append(f"message does not parse: {type(exc).__name__}")
-        msg = EmailMessage()
-        msg.set_payload(raw.decode("latin-1"))
-
+def _ids(msg: Message, defects: list[str]) -> tuple[str, list[str], list[str]]:
+    """Message-ID, In-Reply-To and References."""
     message_id = ""
-    value = _header(msg, "message-id", defects)
+    value = header(msg, "message-id", defects)
     ids = message_ids(value) if value else []
     if ids:
         message_id = ids[0]
@@ -691,21 +128,76 @@ def parse(raw: bytes) -> ParsedMail:
         defects.append("Message-ID is not valid")
     else:
         defects.append("no Message-ID")
-
     in_reply_to: list[str] = []
-    for v in _header_values(msg, "in-reply-to", defects):
+    for v in header_values(msg, "in-reply-to", defects):
         in_reply_to.extend(m for m in message_ids(v) if m not in in_reply_to)
     references: list[str] = []
-    for v in _header_values(msg, "references", defects):
+    for v in header_values(msg, "references", defects):
         references.extend(m for m in message_ids(v) if m not in references)
+    return message_id, in_reply_to, references
 
-    subject = _SPACES.sub(" ", _header(msg, "subject", defects)).strip()
-    senders = _addresses(msg, "from", defects)
+
+def _summary(raw: bytes, head: bytes, problem: str) -> ParsedMail:
+    """What a quarantine entry shows of a mail over the limits, read from its few small
+    headers only (``head``); the mail itself stays in ``raw``."""
+    defects: list[str] = []
+    msg: Message = BytesParser(policy=POLICY).parsebytes(head, headersonly=True)
+    message_id, in_reply_to, _references = _ids(msg, defects)
+    senders = header_addresses(msg, "from", defects)
+    return ParsedMail(
+        raw=raw,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=[],
+        subject=SPACES.sub(" ", header(msg, "subject", defects)).strip()[:998],
+        sender=senders[0] if senders else None,
+        reply_to=[],
+        to=[],
+        cc=[],
+        date=header_date(msg, defects),
+        text="",
+        html="",
+        attachments=[],
+        defects=[*dict.fromkeys(defects), problem],
+        headers={},
+        authentication_results=[],
+        over_limit=problem,
+    )
+
+
+def parse(raw: bytes) -> ParsedMail:
+    """Parses one message. Never raises for anything in ``raw``.
+
+    A mail over the header limits (``loket.mail.limits``) is read only for its quarantine
+    entry, its ``over_limit`` saying why; so is one that names too many addresses.
+    """
+    block = limits.header_block(raw)
+    problem = limits.header_problem(raw, block)
+    if problem:
+        return _summary(raw, block.summary(raw), problem)
+    defects: list[str] = []
+    try:
+        msg = message_from_bytes(raw, POLICY)
+    except Exception as exc:  # pragma: no cover - the parser is itself lenient
+        defects.append(f"message does not parse: {type(exc).__name__}")
+        msg = EmailMessage()
+        msg.set_payload(raw.decode("latin-1"))
+
+    senders = header_addresses(msg, "from", defects)
+    reply_to = header_addresses(msg, "reply-to", defects)
+    to = header_addresses(msg, "to", defects)
+    cc = header_addresses(msg, "cc", defects)
+    problem = limits.address_problem(len(senders) + len(reply_to) + len(to) + len(cc))
+    if problem:
+        return _summary(raw, block.summary(raw), problem)
+    message_id, in_reply_to, references = _ids(msg, defects)
+    subject = SPACES.sub(" ", header(msg, "subject", defects)).strip()
     if len(senders) > 1:
         defects.append("more than one From address; the first is the sender")
     headers: dict[str, str] = {}
     for key in KEPT_HEADERS:
-        kept = _header(msg, key, defects)
+        kept = header(msg, key, defects)
         if kept:
             headers[key] = kept[:1000]
     try:
@@ -714,9 +206,9 @@ def parse(raw: bytes) -> ParsedMail:
         top_type = "text/plain"
     headers["content-type"] = top_type
 
-    walk = _Walk(defects=defects)
+    walk = Walk(defects=defects)
     try:
-        _walk(msg, 0, walk, in_report=False)
+        walk_part(msg, 0, walk, in_report=False)
     except RecursionError:
         defects.append("message nested too deeply; kept only in the raw mail")
     except Exception as exc:
@@ -745,16 +237,16 @@ def parse(raw: bytes) -> ParsedMail:
         references=references,
         subject=subject[:998],
         sender=senders[0] if senders else None,
-        reply_to=_addresses(msg, "reply-to", defects),
-        to=_addresses(msg, "to", defects),
-        cc=_addresses(msg, "cc", defects),
-        date=_date(msg, defects),
+        reply_to=reply_to,
+        to=to,
+        cc=cc,
+        date=header_date(msg, defects),
         text=text.replace("\r\n", "\n").replace("\r", "\n"),
         html=html,
         attachments=walk.attachments,
         defects=list(dict.fromkeys(defects)),
         headers=headers,
-        authentication_results=_header_values(msg, "authentication-results", defects),
+        authentication_results=header_values(msg, "authentication-results", defects),
         report=report,
         html_source=html_source,
         text_from_html=text_from_html,

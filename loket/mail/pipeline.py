@@ -158,10 +158,27 @@ def prepared_batches(
     ) as pool:
         pending: deque[tuple[list[bytes], Future[list[Prepared | None]]]] = deque()
         for batch in batches:
-            pending.append((batch, pool.submit(_prepare_all, batch)))
+            pending.append((batch, pool.submit(_prepare_for_parent, batch)))
             if len(pending) > ahead:
                 done, future = pending.popleft()
-                yield done, future.result()
+                yield done, _with_raw(done, future.result())
         while pending:
             done, future = pending.popleft()
-            yield done, future.result()
+            yield done, _with_raw(done, future.result())
+
+
+def _prepare_for_parent(raws: list[bytes]) -> list[Prepared | None]:
+    """``_prepare_all`` in a worker, without sending each mail's bytes back: the parent has
+    them already (a second copy of a big mail would double the parent's memory for it)."""
+    prepared = _prepare_all(raws)
+    for item in prepared:
+        if item is not None:
+            item[0].raw = b""
+    return prepared
+
+
+def _with_raw(raws: list[bytes], prepared: list[Prepared | None]) -> list[Prepared | None]:
+    for raw, item in zip(raws, prepared, strict=True):
+        if item is not None:
+            item[0].raw = raw
+    return prepared
