@@ -220,10 +220,13 @@ def parse(raw: bytes) -> ParsedMail:
     if walk.htmls:
         html_source = "\n".join(walk.htmls)
         html, html_text = sanitise_bounded(html_source, defects)
-        if not html:
-            html_source = ""
+        if not html and (
+            len(html_source) > MAX_HTML_CHARS
+            or html_depth(html_source, MAX_HTML_DEPTH) > MAX_HTML_DEPTH
+        ):
+            html_source = ""  # not even cut for quotes; a long thread's many tags still are
         if not text:
-            text, text_from_html = html_text, bool(html)
+            text, text_from_html = html_text, bool(html_source)
     if len(text) > MAX_TEXT_CHARS:
         defects.append(f"text longer than {MAX_TEXT_CHARS} characters; cut")
         text = text[:MAX_TEXT_CHARS]
