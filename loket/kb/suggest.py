@@ -2,7 +2,7 @@
 the customer's question.
 
 Articles come from the article search (any-term mode, internal articles included). Tickets
-come from the tickets' own full-text index (``tickets.0002_search_index``): the question's
+come from the tickets' own full-text index (``tickets`` migrations 0002 and 0014): the question's
 most telling words, OR-ed, ranked with ``bm25()``/``ts_rank`` among the most recent matching
 messages (a bound that keeps the cost flat however large the desk grows).
 """
@@ -82,18 +82,22 @@ def _ranked_ticket_ids(words: list[str], exclude: int) -> list[tuple[int, float]
                 [expression, RECENT_MATCHES, exclude],
             )
         else:
+            # The stored vector (tickets migration 0014) with the query as a constant the
+            # planner can estimate: the GIN index for rare words, the newest-first walk for
+            # common ones; ranked only over the matched rows kept by the limit.
+            query = " | ".join(words)
             cursor.execute(
                 """
-                SELECT r.ticket_id, MAX(ts_rank(to_tsvector('simple', r.body), r.q)) AS score
+                SELECT r.ticket_id, MAX(ts_rank(r.search_vector, to_tsquery('simple', %s)))
+                       AS score
                 FROM (
-                  SELECT m.ticket_id, m.body, q.q FROM tickets_message m,
-                         to_tsquery('simple', %s) q(q)
-                  WHERE to_tsvector('simple', m.body) @@ q.q
+                  SELECT m.ticket_id, m.search_vector FROM tickets_message m
+                  WHERE m.search_vector @@ to_tsquery('simple', %s)
                     AND m.kind <> 'note' AND m.ticket_id <> %s
                   ORDER BY m.id DESC LIMIT %s
                 ) r GROUP BY r.ticket_id ORDER BY score DESC LIMIT 50
                 """,
-                [" | ".join(words), exclude, RECENT_MATCHES],
+                [query, query, exclude, RECENT_MATCHES],
             )
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
