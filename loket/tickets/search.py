@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from loket.accounts.models import User
+from loket.tickets import search_plan
 from loket.tickets.access import tickets_visible_to
 from loket.tickets.models import Ticket
 
@@ -51,6 +52,16 @@ def pg_query(text: str) -> tuple[str, list[str]]:
     if not _WORD.search(head):
         return "to_tsquery('simple', %s)", [prefix]
     return "(plainto_tsquery('simple', %s) && to_tsquery('simple', %s))", [head, prefix]
+
+
+def _pg_words(text: str) -> tuple[list[str], str]:
+    """The words of ``pg_query``'s tsquery as lexemes, and its prefix word (or "")."""
+    chunks = text.split()
+    last = chunks[-1] if chunks else ""
+    if not _WORD.fullmatch(last):
+        return [w.lower() for w in _WORD.findall(text)], ""
+    head = text[: text.rstrip().rfind(last)]
+    return [w.lower() for w in _WORD.findall(head)], last.lower()
 
 
 def _candidate_ids(user: User, text: str, visible: QuerySet[Ticket]) -> list[int]:
@@ -107,20 +118,49 @@ def _candidate_ids(user: User, text: str, visible: QuerySet[Ticket]) -> list[int
             if not _WORD.search(text):
                 return []
             tsquery, params = pg_query(text)
-            cursor.execute(
-                f"""
-                (SELECT m.ticket_id FROM tickets_message m
-                 WHERE m.search_vector @@ {tsquery}
-                 {note_filter} {message_visible}
-                 ORDER BY m.id DESC LIMIT {MAX_CANDIDATES})
-                UNION
-                (SELECT t.id FROM tickets_ticket t
-                 WHERE t.search_vector @@ {tsquery}
-                 {ticket_visible}
-                 ORDER BY t.id DESC LIMIT {MAX_CANDIDATES})
-                """,  # noqa: S608 - only constants and Django-compiled SQL are formatted in
-                [*params, *message_params, *params, *ticket_params],
-            )
+            all_of, prefix = _pg_words(text)
+            # Each half either walks its table newest first or reads its matches through the
+            # GIN index first (loket.tickets.search_plan says which is cheaper).
+            ctes: list[str] = []
+            cte_params: list[str] = []
+            sources: dict[str, tuple[str, str, list[str]]] = {}
+            for alias, table, columns in (
+                ("m", "tickets_message", "id, ticket_id, kind"),
+                ("t", "tickets_ticket", "id"),
+            ):
+                walk = search_plan.should_walk(table, all_of, prefix, limit=MAX_CANDIDATES)
+                if walk is False:
+                    ctes.append(
+                        f"{alias}_hits AS MATERIALIZED (SELECT {columns} FROM {table} "  # noqa: S608
+                        f"WHERE search_vector @@ {tsquery})"
+                    )
+                    cte_params += params
+                    sources[alias] = (f"{alias}_hits {alias}", "TRUE", [])
+                else:
+                    sources[alias] = (
+                        f"{table} {alias}",
+                        f"{alias}.search_vector @@ {tsquery}",
+                        params,
+                    )
+            with_sql = f"WITH {', '.join(ctes)}" if ctes else ""
+            (m_from, m_match, m_params), (t_from, t_match, t_params) = sources["m"], sources["t"]
+            with search_plan.index_lookup(cursor, active=bool(ctes)):
+                cursor.execute(
+                    f"""
+                    {with_sql}
+                    (SELECT m.ticket_id FROM {m_from}
+                     WHERE {m_match}
+                     {note_filter} {message_visible}
+                     ORDER BY m.id DESC LIMIT {MAX_CANDIDATES})
+                    UNION
+                    (SELECT t.id FROM {t_from}
+                     WHERE {t_match}
+                     {ticket_visible}
+                     ORDER BY t.id DESC LIMIT {MAX_CANDIDATES})
+                    """,  # noqa: S608 - only constants and Django-compiled SQL are formatted in
+                    [*cte_params, *m_params, *message_params, *t_params, *ticket_params],
+                )
+                return [row[0] for row in cursor.fetchall()]
         return [row[0] for row in cursor.fetchall()]
 
 
