@@ -100,7 +100,11 @@ def label_rows(tickets: Iterable[Ticket]) -> None:
     """Labels looked up once per page, not once per row (the inbox is the most-seen page)."""
     state_labels = {value: str(label) for value, label in State.choices}
     priority_labels = {value: str(label) for value, label in Priority.choices}
+    # One URL reversed per page; each row's link is it with the row's number in.
+    sentinel = 987654321
+    href = reverse("desk:ticket", args=[sentinel]).split(str(sentinel))
     for ticket in tickets:
+        ticket.href = f"{href[0]}{ticket.pk}{href[1]}"  # type: ignore[attr-defined]
         ticket.state_label = state_labels.get(ticket.state, ticket.state)  # type: ignore[attr-defined]
         ticket.priority_label = priority_labels.get(ticket.priority, "")  # type: ignore[attr-defined]
 
