@@ -762,7 +762,7 @@ def measure(n: int, stats: SeedStats) -> tuple[dict[str, Any], dict[str, Any]]:
             call()
         queries[f"{group}:{name}"] = len(captured)
         statements = [q["sql"] for q in captured]
-        if group == "search":
+        if group in ("search", "search_words"):
             bad = search_plan_warnings(statements)
         elif connection.vendor == "sqlite":
             bad = plan_warnings(statements)

@@ -9,8 +9,15 @@ the text, so every write path keeps it, in the same statement) has its own stati
 many rows a word matches and takes the GIN index for rare words and the newest-first walk
 only for words found in a large share of the messages.
 
-SQLite is unchanged (FTS5, migrations 0002 and 0004): nothing here touches its tables.
+SQLite keeps FTS5 (migrations 0002 and 0004); nothing here alters its tables. It gets back
+the inbox indexes of migration 0003: Django's SQLite schema editor rebuilds a table to add a
+NOT NULL column (migrations 0012 and 0013) and re-creates only the indexes it knows from the
+models, so those made with plain SQL were gone, and every inbox page and badge count fell back
+to the plain ``merged_into_id`` index, reading every live ticket. ``IF NOT EXISTS``: on
+PostgreSQL (which alters tables in place) they are still there and nothing happens.
 """
+
+from importlib import import_module
 
 from django.db import migrations
 
@@ -52,6 +59,13 @@ def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for sql in PG_FORWARD:
             schema_editor.execute(sql)
+    inbox = import_module("loket.tickets.migrations.0003_inbox_indexes")
+    for table, indexes in (
+        ("tickets_ticket", inbox.INDEXES),
+        ("tickets_message", inbox.MESSAGE_INDEXES),
+    ):
+        for name, definition in indexes.items():
+            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} {definition}")
 
 
 def backward(apps, schema_editor):
