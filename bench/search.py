@@ -213,6 +213,34 @@ def quality(mode: str = "auto", semantic: bool = False) -> dict[str, Any]:
     }
 
 
+def suggest_ladder(
+    tb: Any, stats: Any, ticket: Any, agent: Any, repeat: int
+) -> tuple[dict[str, dict[str, float]], dict[str, list[str]]]:
+    """The suggestions (similar articles and solved tickets) for each word of the tickets
+    benchmark's rare-to-common ladder as the question, and the full-text plans that read
+    the messages without their index (``bench/tickets.py``'s checks)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from loket.kb.suggest import similar_articles, similar_tickets
+
+    rows: dict[str, dict[str, float]] = {}
+    warnings: dict[str, list[str]] = {}
+    for label, word in tb.word_ladder(stats).items():
+
+        def call(w: str = word) -> None:
+            similar_articles(ticket, agent, text=w)
+            similar_tickets(ticket, agent, text=w)
+
+        with CaptureQueriesContext(connection) as captured:
+            call()
+        bad = tb.search_plan_warnings([q["sql"] for q in captured])
+        if bad:
+            warnings[label] = bad
+        rows[label] = timed([call], repeat)
+    return rows, warnings
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, done in under 60 s")
@@ -310,10 +338,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ticket = timed(ticket_calls, repeat)
     suggested = timed(suggest_calls, repeat)
+    ladder, ladder_warnings = suggest_ladder(tb, stats, sample[0], agent, repeat)
     detail = {
         "article": article,
         "ticket": ticket,
         "suggest": suggested,
+        "suggest_words": ladder,
+        "plan_warnings": ladder_warnings,
         "fulltext": figures,
         "typos": typos,
         "semantic": hybrid,
@@ -340,6 +371,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ticket_p95_ms": ticket["p95"],
         "suggest_p50_ms": suggested["p50"],
         "suggest_p95_ms": suggested["p95"],
+        # The ticket page's suggestions for single words from very rare to very common.
+        "search_worst_p95_ms": max(row["p95"] for row in ladder.values()),
+        "plan_warnings": len(ladder_warnings),
         "index_articles_per_s": round(made / index_seconds, 1),
         "seed_messages_per_s": round(stats.messages / stats.seconds) if stats.seconds else None,
         "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],

@@ -10,7 +10,8 @@ directory, with bulk inserts, then measures p50/p95 latency of:
 The last line of output is one JSON object. ``--quick`` runs a small desk in well under a
 minute; ``--database-url postgres://...`` runs on PostgreSQL (the database is emptied first and
 must have "bench" in its name). ``--keep DIR`` seeds into DIR and keeps it; a later run with
-the same ``--keep DIR`` reuses the seeded data and only measures.
+the same ``--keep DIR`` (and the same ``--database-url``) reuses the seeded data and only
+measures.
 
     .venv/bin/python bench/tickets.py --quick
     .venv/bin/python bench/tickets.py                   # full size, SQLite
@@ -25,6 +26,7 @@ import importlib
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -171,6 +173,8 @@ def setup_django(data_dir: Path, database_url: str) -> None:
     os.environ["LOKET_DATABASE_URL"] = database_url
     os.environ.setdefault("LOKET_LOG_LEVEL", "WARNING")
     os.environ["LOKET_AXES_ENABLED"] = "0"
+    # The admin's pages are measured signed in with a session, as after the second factor.
+    os.environ["LOKET_MFA_REQUIRED_ROLES"] = ""
     os.environ["DJANGO_SETTINGS_MODULE"] = "loket.settings"
     import django
 
@@ -563,11 +567,11 @@ def drop_pg_search_indexes() -> list[str]:
     (one build after the load is much faster than keeping them up to date row by row)."""
     from django.db import connection
 
-    migration = importlib.import_module("loket.tickets.migrations.0002_search_index")
+    migration = importlib.import_module("loket.tickets.migrations.0014_pg_search_vectors")
     with connection.cursor() as cursor:
-        for sql in migration.PG_BACKWARD:
+        for sql in migration.PG_INDEX_DROP:
             cursor.execute(sql)
-    return list(migration.PG_FORWARD)
+    return list(migration.PG_INDEX_CREATE)
 
 
 def rebuild_fts(recreate: Sequence[str]) -> None:
@@ -741,21 +745,31 @@ def measure(n: int, stats: SeedStats) -> tuple[dict[str, Any], dict[str, Any]]:
         "agent": User.objects.get(email=agent_email(BENCH_AGENT)),
         "admin": User.objects.get(email=agent_email(BENCH_ADMIN)),
     }
-    detail: dict[str, Any] = {"inbox": {}, "inbox_deep": {}, "api": {}, "search": {}}
+    detail: dict[str, Any] = {
+        "inbox": {}, "inbox_deep": {}, "api": {}, "search": {}, "search_words": {}
+    }  # fmt: skip
     queries: dict[str, int] = {}
     warnings: dict[str, list[str]] = {}
     buckets = {
-        k: Samples() for k in ("inbox", "inbox_deep", "api", "api_deep", "search", "inbox_search")
-    }
+        k: Samples()
+        for k in (
+            "inbox", "inbox_deep", "api", "api_deep", "search", "inbox_search", "search_words"
+        )
+    }  # fmt: skip
 
     def record(bucket: str, group: str, name: str, call: Callable[[], object]) -> None:
         with CaptureQueriesContext(connection) as captured:
             call()
         queries[f"{group}:{name}"] = len(captured)
-        if connection.vendor == "sqlite" and group != "search":
-            bad = plan_warnings([q["sql"] for q in captured])
-            if bad:
-                warnings[f"{group}:{name}"] = bad
+        statements = [q["sql"] for q in captured]
+        if group in ("search", "search_words"):
+            bad = search_plan_warnings(statements)
+        elif connection.vendor == "sqlite":
+            bad = plan_warnings(statements)
+        else:
+            bad = []
+        if bad:
+            warnings[f"{group}:{name}"] = bad
         samples = timed(call, n)
         buckets[bucket].extend(samples)
         detail[group][name] = summary(samples)
@@ -802,6 +816,12 @@ def measure(n: int, stats: SeedStats) -> tuple[dict[str, Any], dict[str, Any]]:
             assert len(items) == 50, len(items)
             record("api_deep", "api", f"{role}:deep", lambda u=deep, c=api: get_ok(c, u))
 
+        for label, words in word_ladder(stats).items():  # from very rare to very common
+            record("search_words", "search_words", f"{role}:{label}",
+                   lambda w=words, u=user: search_tickets(u, w))  # fmt: skip
+        q = f"/api/search?q={word_ladder(stats)['rare_word']}&limit=20"
+        record("search_words", "search_words", f"{role}:api",
+               lambda u=q, c=api: get_ok(c, u))  # fmt: skip
         for label, words in search_mix(stats).items():
             record("search", "search", f"{role}:{label}",
                    lambda w=words, u=user: search_tickets(u, w))  # fmt: skip
@@ -814,6 +834,7 @@ def measure(n: int, stats: SeedStats) -> tuple[dict[str, Any], dict[str, Any]]:
     names = {
         "inbox": "inbox", "inbox_deep": "inbox_deep", "api": "api_list",
         "api_deep": "api_deep_page", "search": "search", "inbox_search": "inbox_search",
+        "search_words": "search_words",
     }  # fmt: skip
     for bucket, prefix in names.items():
         samples = buckets[bucket]
@@ -824,7 +845,12 @@ def measure(n: int, stats: SeedStats) -> tuple[dict[str, Any], dict[str, Any]]:
         figures[f"{prefix}_p95_ms"] = round(pct(samples.wall, 0.95), 2)
         figures[f"{prefix}_cpu_p95_ms"] = round(pct(samples.cpu, 0.95), 2)
     worst = {}
-    for group in ("inbox", "inbox_deep", "api", "search"):
+    # The slowest word of the rare-to-common ladder and of the mix (two words, prefixes).
+    figures["search_worst_p95_ms"] = max(
+        (row["p95"] for g in ("search", "search_words") for row in detail[g].values()),
+        default=None,
+    )
+    for group in ("inbox", "inbox_deep", "api", "search", "search_words"):
         case, row = max(detail[group].items(), key=lambda kv: kv[1]["p95"], default=("", {}))
         if case:
             worst[group] = {"case": case, "p95": row["p95"], "cpu_p95": row["cpu_p95"]}
@@ -856,6 +882,57 @@ def plan_warnings(statements: Sequence[str]) -> list[str]:
     return found
 
 
+# A search plan may walk the newest rows and drop the ones that do not match (right for a word
+# in a large share of the messages) but never this many: that is a rare word read the slow way.
+MAX_FILTERED_ROWS = 100_000
+
+
+def search_plan_warnings(statements: Sequence[str]) -> list[str]:
+    """Full-text statements whose plan reads the messages or tickets without the text index:
+    a sequential scan of the messages, or a walk of either table that throws away more than
+    ``MAX_FILTERED_ROWS`` rows (PostgreSQL: ``EXPLAIN ANALYZE``); on SQLite, a full scan of
+    either table instead of the FTS5 lookup."""
+    from django.db import connection
+
+    from loket.tickets.search_plan import index_lookup
+
+    found = []
+    seqscan_off = False  # as the search set it for its statement (search_plan.index_lookup)
+    with connection.cursor() as cursor:
+        for sql in statements:
+            if "set_config('enable_seqscan'" in sql:
+                seqscan_off = "'off'" in sql
+            if "search_vector" not in sql and "_fts" not in sql:
+                continue
+            if connection.vendor == "sqlite":
+                cursor.execute("EXPLAIN QUERY PLAN " + sql)
+                plan = " | ".join(str(row[3]) for row in cursor.fetchall())
+                if re.search(r"\bSCAN (m|t|tickets_message|tickets_ticket)\b", plan):
+                    found.append(f"{plan} <- {' '.join(sql.split())[:160]}")
+                continue
+            with index_lookup(cursor, active=seqscan_off):
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+                (plan,) = cursor.fetchone()
+            for node in _plan_nodes(plan[0]["Plan"] if isinstance(plan, list) else plan):
+                table = node.get("Relation Name", "")
+                if table not in ("tickets_message", "tickets_ticket"):
+                    continue
+                removed = node.get("Rows Removed by Filter", 0) * node.get("Actual Loops", 1)
+                seq_scan = node["Node Type"] == "Seq Scan" and table == "tickets_message"
+                if seq_scan or removed > MAX_FILTERED_ROWS:
+                    found.append(
+                        f"{node['Node Type']} on {table} ({node.get('Index Name', '-')}), "
+                        f"{removed} rows filtered out <- {' '.join(sql.split())[:160]}"
+                    )
+    return found
+
+
+def _plan_nodes(node: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
 def _next_link(html: str) -> str | None:
     """The href of the inbox's "older tickets" link, if the page has one."""
     marker = 'class="btn secondary" href="'
@@ -876,6 +953,22 @@ def rare_token(stats: SeedStats) -> str:
     body = Message.objects.filter(body__contains="Ordernummer ").values_list("body", flat=True)
     found = body.first()
     return found.rsplit(" ", 1)[-1].rstrip(".") if found else "1234567"
+
+
+def word_ladder(stats: SeedStats) -> dict[str, str]:
+    """Single words from very rare to very common (in the seeded text): an order number (one
+    or two messages), a server name (about one message in 10,000), then vocabulary words at
+    falling Zipf ranks, up to a function word found in nearly every Dutch message. Each is
+    also a prefix (the last word of a query is), so "de" matches every word starting so."""
+    ladder = {"none": "xylofoonquasar", "number": rare_token(stats), "server": "web042"}
+    ladder["rare_word"] = DUTCH[-1]
+    ladder["rare_word_en"] = ENGLISH[-1]
+    for rank in (200, 120, 60, 20):  # ranks in the Dutch list, rarer first
+        ladder[f"rank_{rank}"] = DUTCH[rank]
+    ladder["common"] = "factuur"
+    ladder["very_common_en"] = "the"
+    ladder["very_common"] = "de"
+    return ladder
 
 
 def search_mix(stats: SeedStats) -> dict[str, str]:
@@ -924,9 +1017,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     repeat = args.repeat or (6 if args.quick else 40)
     data_dir = args.keep or Path(tempfile.mkdtemp(prefix="loket-bench-"))
     data_dir.mkdir(parents=True, exist_ok=True)
-    reuse = (
-        args.keep is not None and (data_dir / "loket.sqlite3").exists() and not args.database_url
-    )
+    # PostgreSQL: the kept directory notes which database was seeded (the data is there).
+    marker = data_dir / "seeded-postgres"
+    if args.database_url:
+        seeded = marker.read_text() if marker.exists() else ""
+        reuse = args.keep is not None and seeded == args.database_url
+    else:
+        reuse = args.keep is not None and (data_dir / "loket.sqlite3").exists()
     if args.database_url and not reuse:
         reset_postgres(args.database_url)
     setup_django(data_dir, args.database_url)
@@ -946,6 +1043,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"seeding {n_tickets} tickets, {n_messages} messages into {data_dir} "
               f"({connection.vendor}, fts={args.fts})", flush=True)  # fmt: skip
         stats = seed(rng, n_tickets, n_messages, args.fts, args.batch)
+        if args.database_url and args.keep is not None:
+            marker.write_text(args.database_url)
         print(f"seeded in {stats.seconds:.1f} s: {stats.parts}", flush=True)
     if connection.vendor == "sqlite":
         t = time.perf_counter()

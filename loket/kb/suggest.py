@@ -2,7 +2,7 @@
 the customer's question.
 
 Articles come from the article search (any-term mode, internal articles included). Tickets
-come from the tickets' own full-text index (``tickets.0002_search_index``): the question's
+come from the tickets' own full-text index (``tickets`` migrations 0002 and 0014): the question's
 most telling words, OR-ed, ranked with ``bm25()``/``ts_rank`` among the most recent matching
 messages (a bound that keeps the cost flat however large the desk grows).
 """
@@ -17,6 +17,7 @@ from loket.accounts.models import User
 from loket.kb.languages import MAX_WORD, WORD, term, unaccent
 from loket.kb.macros import customer_language
 from loket.kb.search import Hit, Mode, search_articles
+from loket.tickets import search_plan
 from loket.tickets.access import messages_visible_to, tickets_visible_to
 from loket.tickets.models import Message, MessageKind, State, Ticket
 
@@ -82,19 +83,37 @@ def _ranked_ticket_ids(words: list[str], exclude: int) -> list[tuple[int, float]
                 [expression, RECENT_MATCHES, exclude],
             )
         else:
-            cursor.execute(
-                """
-                SELECT r.ticket_id, MAX(ts_rank(to_tsvector('simple', r.body), r.q)) AS score
-                FROM (
-                  SELECT m.ticket_id, m.body, q.q FROM tickets_message m,
-                         to_tsquery('simple', %s) q(q)
-                  WHERE to_tsvector('simple', m.body) @@ q.q
-                    AND m.kind <> 'note' AND m.ticket_id <> %s
-                  ORDER BY m.id DESC LIMIT %s
-                ) r GROUP BY r.ticket_id ORDER BY score DESC LIMIT 50
-                """,
-                [" | ".join(words), exclude, RECENT_MATCHES],
+            # The stored vector (tickets migration 0014) with the query as a constant; the
+            # matches read through the GIN index first unless the words are common enough
+            # that walking the newest messages finds the limit sooner (search_plan); ranked
+            # only over the matched rows kept by the limit.
+            query = " | ".join(words)
+            walk = search_plan.should_walk(
+                "tickets_message", [], any_of=words, limit=RECENT_MATCHES
             )
+            source = "tickets_message m"
+            params: list[str | int] = [query, query, exclude, RECENT_MATCHES]
+            if walk is False:
+                source = (
+                    "(SELECT id, ticket_id, kind, search_vector FROM tickets_message "
+                    "WHERE search_vector @@ to_tsquery('simple', %s) OFFSET 0) m"
+                )
+                params.insert(1, query)
+            with search_plan.index_lookup(cursor, active=walk is False):
+                cursor.execute(
+                    f"""
+                    SELECT r.ticket_id, MAX(ts_rank(r.search_vector, to_tsquery('simple', %s)))
+                           AS score
+                    FROM (
+                      SELECT m.ticket_id, m.search_vector FROM {source}
+                      WHERE m.search_vector @@ to_tsquery('simple', %s)
+                        AND m.kind <> 'note' AND m.ticket_id <> %s
+                      ORDER BY m.id DESC LIMIT %s
+                    ) r GROUP BY r.ticket_id ORDER BY score DESC LIMIT 50
+                    """,  # noqa: S608 - only constants are formatted in; values are parameters
+                    params,
+                )
+                return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
 

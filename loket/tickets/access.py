@@ -38,6 +38,12 @@ def _as_one_condition(q: Q) -> Case:
     return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
+def agent_team_ids(user: User) -> list[int]:
+    """The teams an agent belongs to or manages, in one query (every agent page asks)."""
+    members = user.teams.order_by().values_list("pk", flat=True)
+    return sorted(set(members.union(user.managed_teams.order_by().values_list("pk", flat=True))))
+
+
 def tickets_visible_to(user: User | AnonymousUser) -> QuerySet[Ticket]:
     qs = Ticket.objects.all()
     if not _signed_in(user):
@@ -45,9 +51,7 @@ def tickets_visible_to(user: User | AnonymousUser) -> QuerySet[Ticket]:
     if user.is_admin:
         return qs
     if user.is_agent:
-        team_ids = list(user.teams.values_list("pk", flat=True))
-        team_ids += list(user.managed_teams.values_list("pk", flat=True))
-        return qs.filter(_as_one_condition(Q(team_id__in=team_ids) | Q(assignee=user)))
+        return qs.filter(_as_one_condition(Q(team_id__in=agent_team_ids(user)) | Q(assignee=user)))
     # Customers never see a ticket whose sender has not confirmed the address (a contact
     # form filled in with someone's address): not even the person whose address it is.
     qs = qs.filter(sender_unconfirmed=False)
@@ -95,14 +99,12 @@ class Viewer:
 
 
 def viewer_for(user: User | AnonymousUser) -> Viewer:
-    """What ``user`` may see, read once (two small queries for an agent)."""
+    """What ``user`` may see, read once (one small query for an agent)."""
     if not _signed_in(user):
         return Viewer(user_id=None)
     teams: frozenset[int] = frozenset()
     if user.is_agent and not user.is_admin:
-        teams = frozenset(user.teams.values_list("pk", flat=True)) | frozenset(
-            user.managed_teams.values_list("pk", flat=True)
-        )
+        teams = frozenset(agent_team_ids(user))
     return Viewer(
         user_id=user.pk,
         active=True,

@@ -101,7 +101,7 @@ def view_queryset(
     user: User, view: InboxView, visible: QuerySet[Ticket] | None = None
 ) -> QuerySet[Ticket]:
     """The tickets of one inbox view. ``visible`` is ``tickets_visible_to(user)`` when the
-    caller already has it (it costs two queries for an agent)."""
+    caller already has it (it costs a query for an agent)."""
     base = visible if visible is not None else tickets_visible_to(user)
     qs = base.filter(merged_into__isnull=True)
     if view == InboxView.UNASSIGNED:
