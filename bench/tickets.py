@@ -567,7 +567,7 @@ def drop_pg_search_indexes() -> list[str]:
     (one build after the load is much faster than keeping them up to date row by row)."""
     from django.db import connection
 
-    migration = importlib.import_module("loket.tickets.migrations.0014_pg_search_vectors")
+    migration = importlib.import_module("loket.tickets.migrations.0015_pg_search_vectors")
     with connection.cursor() as cursor:
         for sql in migration.PG_INDEX_DROP:
             cursor.execute(sql)

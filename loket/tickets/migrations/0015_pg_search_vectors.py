@@ -75,5 +75,5 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0013_sender_confirmation")]
+    dependencies = [("tickets", "0014_survey_event_kinds")]
     operations = [migrations.RunPython(forward, backward)]
