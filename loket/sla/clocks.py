@@ -81,6 +81,7 @@ class Change:
     message_kind: str = ""
     waiting_since: datetime | None = None  # oldest customer message still needing a reply
     has_customer: bool = True
+    answered: bool = False  # a merge brought in a public reply: the first reply was given
 
 
 @dataclass
@@ -153,6 +154,8 @@ def apply(sla: TicketSla, change: Change, setup: Setup | None) -> None:
         if change.has_customer:
             _start(work, FR, at)
     elif change.kind in (EventKind.MESSAGE, EventKind.MERGED):
+        if change.kind == EventKind.MERGED and change.answered:
+            _stop(work, FR, at, ClockStatus.MET)
         if change.kind == EventKind.MESSAGE and change.message_kind == MessageKind.REPLY:
             _stop(work, FR, at, ClockStatus.MET)
             _stop(work, NR, at, ClockStatus.MET)

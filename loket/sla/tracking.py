@@ -117,6 +117,15 @@ def _change(event: Event, ticket: Ticket, waiting_since: datetime | None) -> Cha
         message_kind=message_kind,
         waiting_since=waiting_since,
         has_customer=ticket.customer_id is not None,
+        answered=_merged_answered(event),
+    )
+
+
+def _merged_answered(event: Event) -> bool:
+    return (
+        event.kind == EventKind.MERGED
+        and isinstance(event.after, dict)
+        and bool(event.after.get("answered"))
     )
 
 
@@ -266,6 +275,7 @@ def rebuild(ticket: Ticket) -> TicketSla:
             message_kind=str(event.after.get("kind", "")) if isinstance(event.after, dict) else "",
             waiting_since=waiting,
             has_customer=ticket.customer_id is not None,
+            answered=_merged_answered(event),
         )
         apply(sla, change, setup)
         still_working.track(sla, event)

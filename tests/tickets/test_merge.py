@@ -43,7 +43,7 @@ def test_merge_moves_messages_and_closes_the_source(desk, acme_ticket, media):
     out = Event.objects.get(ticket=duplicate, kind=EventKind.MERGED_INTO)
     into = Event.objects.get(ticket=acme_ticket, kind=EventKind.MERGED)
     assert out.after == acme_ticket.pk and out.actor == desk.agent
-    assert into.after == {"ticket": duplicate.pk, "messages": 2}
+    assert into.after == {"ticket": duplicate.pk, "messages": 2, "answered": False}
     # and the target waits since the oldest of all waiting messages
     oldest = min(m.created_at for m in acme_ticket.messages.filter(needs_reply=True))
     assert snapshot(acme_ticket)["awaiting_reply_since"] == oldest

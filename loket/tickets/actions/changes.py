@@ -23,7 +23,7 @@ from loket.tickets.actions.core import (
     _set_state,
     default_team,
 )
-from loket.tickets.models import EventKind, Priority, State, Ticket
+from loket.tickets.models import EventKind, MessageKind, Priority, State, Ticket
 
 
 @_atomic
@@ -196,10 +196,18 @@ def merge(source: Ticket, into: Ticket, *, by: User) -> Ticket:
     source.state = State.CLOSED
     _save(source, "merged_into", "state")
     _event(source, by, EventKind.MERGED_INTO, before=None, after=into.pk)
-    _event(into, by, EventKind.MERGED, after={"ticket": source.pk, "messages": moved})
-    if (
-        into.state in (State.RESOLVED, State.WAITING_CUSTOMER)
-        and into.messages.filter(needs_reply=True).exists()
+    # "answered": the customer already had a public reply in the joined conversation, so
+    # the surviving ticket's first-reply clock is met, and it is no longer new.
+    answered = into.messages.filter(kind=MessageKind.REPLY).exists()
+    _event(
+        into,
+        by,
+        EventKind.MERGED,
+        after={"ticket": source.pk, "messages": moved, "answered": answered},
+    )
+    waiting = into.messages.filter(needs_reply=True).exists()
+    if (into.state in (State.RESOLVED, State.WAITING_CUSTOMER) and waiting) or (
+        into.state == State.NEW and answered
     ):
         _set_state(into, State.OPEN, by)
     else:
