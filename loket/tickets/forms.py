@@ -169,6 +169,12 @@ class CallForm(forms.Form):
     minutes = forms.DecimalField(
         label=_("Duration (minutes)"), min_value=0, max_value=600, decimal_places=1
     )
+    answered = forms.BooleanField(
+        label=_("Answered during the call"),
+        required=False,
+        initial=True,
+        help_text=_("Off: the caller still waits for an answer, and the reply clock runs."),
+    )
 
 
 class SavedFilterForm(forms.Form):

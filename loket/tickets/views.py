@@ -526,6 +526,7 @@ def log_call(request: HttpRequest) -> HttpResponse:
                     duration_seconds=seconds,
                     ticket=existing,
                     subject=data["subject"],
+                    answered=data["answered"],
                 )
             except actions.ActionError as exc:
                 form.add_error(None, str(exc))

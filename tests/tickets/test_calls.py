@@ -77,3 +77,54 @@ def test_customers_cannot_log_calls(desk):
             customer=desk.acme_alice, by=desk.acme_alice, summary="x", duration_seconds=10
         )
     assert not Ticket.objects.exists()
+
+
+def test_a_call_answered_on_the_phone_does_not_wait_for_a_reply(
+    desk, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+    from django_tasks_db.models import DBTaskResult
+
+    # when an agent logs a call she answered while on the phone
+    with django_capture_on_commit_callbacks(execute=True):
+        message = actions.log_call(
+            customer=desk.acme_bob, by=desk.agent, summary="Password reset explained.",
+            duration_seconds=120, answered=True,
+        )  # fmt: skip
+    ticket = Ticket.objects.get(pk=message.ticket_id)
+    # then nothing waits for an answer and the ticket is open, hers
+    assert ticket.awaiting_reply_since is None and ticket.state == State.OPEN
+    assert ticket.assignee == desk.agent
+    reply = ticket.messages.get(kind=MessageKind.REPLY)
+    assert (reply.channel, reply.author) == (Channel.PHONE, desk.agent)
+    assert not ticket.messages.filter(needs_reply=True).exists()
+    # and the caller gets no mail about it
+    assert mail.outbox == []
+    assert not DBTaskResult.objects.filter(task_path__endswith="notify_customer_of_reply").exists()
+
+
+def test_a_call_not_answered_yet_waits_with_its_clock(desk):
+    message = actions.log_call(
+        customer=desk.acme_bob, by=desk.agent, summary="Wants a call back.",
+        duration_seconds=60, answered=False,
+    )  # fmt: skip
+    ticket = Ticket.objects.get(pk=message.ticket_id)
+    assert ticket.awaiting_reply_since is not None and ticket.state == State.NEW
+    assert not ticket.messages.filter(kind=MessageKind.REPLY).exists()
+
+
+def test_the_call_form_answers_by_default(desk):
+    import re
+
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(desk.agent)
+    url = reverse("desk:log_call")
+    box = re.search(r'<input[^>]*name="answered"[^>]*>', client.get(url).content.decode())
+    assert box is not None and "checked" in box.group(0)
+    client.post(url, {"customer_email": "caller@example.test", "summary": "Fixed it together.",
+                      "minutes": "3"})  # fmt: skip
+    ticket = Ticket.objects.get(customer__email="caller@example.test")
+    assert ticket.awaiting_reply_since is not None  # an unticked box: not answered

@@ -276,6 +276,7 @@ def _reply(
     then_state: State | None,
     channel: Channel | None,
     cc: Sequence[str] | None,
+    mail: bool = True,
 ) -> Message:
     ticket = _lock(ticket)
     if ticket.state == State.CLOSED:
@@ -313,7 +314,7 @@ def _reply(
         ticket.save(update_fields=["assignee"])
         _event(ticket, by, EventKind.ASSIGNEE, before=None, after=by.pk)
     _refresh_awaiting(ticket)
-    if ticket.customer_id is not None:
+    if mail and ticket.customer_id is not None:
         from loket.tickets.tasks import notify_customer_of_reply
 
         notify_customer_of_reply.enqueue(message.pk)
@@ -405,8 +406,13 @@ def log_call(
     duration_seconds: int,
     ticket: Ticket | None = None,
     subject: str = "",
+    answered: bool = False,
 ) -> Message:
-    """Logs a phone call: a new ticket, or a message on an existing one, with its duration."""
+    """Logs a phone call: a new ticket, or a message on an existing one, with its duration.
+
+    ``answered``: the agent answered the caller during the call, so the ticket does not wait
+    for a reply: the call's answer is recorded as a reply by phone (counted as the first
+    reply, never mailed)."""
     _require_agent(by)
     if duration_seconds < 0:
         raise ActionError(_("A call cannot last less than nothing."))
@@ -419,12 +425,24 @@ def log_call(
             by=by,
             call_duration_seconds=duration_seconds,
         )
-        return created.messages.get()
-    return add_customer_message(
-        ticket,
-        body=summary,
-        author=customer,
-        channel=Channel.PHONE,
-        by=by,
-        call_duration_seconds=duration_seconds,
-    )
+        message = created.messages.get()
+    else:
+        message = add_customer_message(
+            ticket,
+            body=summary,
+            author=customer,
+            channel=Channel.PHONE,
+            by=by,
+            call_duration_seconds=duration_seconds,
+        )
+    if answered:
+        _reply(
+            message.ticket,
+            prepared=prepare(_("Answered during the phone call."), "", ()),
+            by=by,
+            then_state=None,
+            channel=Channel.PHONE,
+            cc=None,
+            mail=False,
+        )
+    return message
