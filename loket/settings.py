@@ -427,6 +427,9 @@ CHAT_IP_RATE = env("CHAT_IP_RATE", "120/m")  # visitor API calls per client addr
 CHAT_VISITOR_RATE = env("CHAT_VISITOR_RATE", "20/m")  # messages per conversation
 CHAT_CHANNEL_RATE = env("CHAT_CHANNEL_RATE", "3000/m")  # visitor API calls per channel
 CHAT_MAX_BODY = env_int("CHAT_MAX_BODY", 16_384)  # bytes of a visitor API request body
+# An agent's chat reply is mailed only if the visitor has not read it in the chat this long
+# after it was sent (they left the page).
+CHAT_REPLY_MAIL_DELAY_SECONDS = env_int("CHAT_REPLY_MAIL_DELAY_SECONDS", 180)
 
 KB_SEMANTIC = env_bool("KB_SEMANTIC", False)  # meaning-based search (pip install loket[semantic])
 

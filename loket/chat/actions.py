@@ -142,8 +142,14 @@ def session_for(channel: ChatChannel, session_id: int, raw_token: str) -> ChatSe
     return session
 
 
+def seen(session: ChatSession) -> None:
+    """The visitor fetched the conversation: replies up to now were read in the chat."""
+    _touch(session, timezone.now())
+
+
 def _touch(session: ChatSession, now: datetime) -> None:
-    if now - session.last_seen_at > timedelta(minutes=1):
+    # often enough that a reply the visitor fetched counts as read (loket.chat.live)
+    if now - session.last_seen_at > timedelta(seconds=15):
         session.last_seen_at = now
         session.expires_at = now + SESSION_LIFETIME
         ChatSession.objects.filter(pk=session.pk).update(

@@ -235,6 +235,7 @@ def conversation(
     channel = _channel(request, channel_key)
     session = _session(request, channel, session_id)
     _throttled("chat-ip", client_ip(request), settings.CHAT_IP_RATE)
+    actions.seen(session)  # what it reads now need not be mailed
     ticket = session.ticket
     rows = (
         Message.objects.filter(

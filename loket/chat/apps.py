@@ -8,4 +8,9 @@ class ChatConfig(AppConfig):
     verbose_name = _("Website chat")
 
     def ready(self) -> None:
-        from loket.chat import live  # noqa: F401 - registers the chat signal handler
+        from loket.chat import live
+        from loket.tickets import delivery
+        from loket.tickets.models import Channel
+
+        delivery.register(Channel.CHAT, live.seen_in_chat)  # and importing live registers
+        # the chat signal handler

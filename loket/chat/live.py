@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from loket.chat.models import ChatSession
 from loket.live.feeds import register_signal, ticket_refs
 from loket.live.items import Item
-from loket.tickets.models import EventKind, MessageKind
+from loket.tickets.models import EventKind, Message, MessageKind
 
 # The ticket events a visitor hears of (then the widget reads the conversation again).
 VISITOR_EVENTS = frozenset({EventKind.MESSAGE, EventKind.STATE, EventKind.ASSIGNEE})
@@ -38,12 +38,24 @@ def still_valid(session_id: int) -> VisitorAudience | None:
     """Asked every minute while a visitor's stream is open (in the hub's database thread)."""
     from django.utils import timezone
 
+    now = timezone.now()
     row = (
-        ChatSession.objects.filter(pk=session_id, expires_at__gt=timezone.now())
+        ChatSession.objects.filter(pk=session_id, expires_at__gt=now)
         .values_list("ticket_id", flat=True)
         .first()
     )
+    if row is not None:
+        # the visitor is still on the page: what arrives now is read live, not by mail
+        ChatSession.objects.filter(pk=session_id).update(last_seen_at=now)
     return None if row is None else VisitorAudience(row)
+
+
+def seen_in_chat(message: Message) -> bool:
+    """The visitor was on the chat after ``message`` arrived (their stream or the widget
+    asked for the conversation since), so it need not be mailed."""
+    return ChatSession.objects.filter(
+        ticket_id=message.ticket_id, last_seen_at__gte=message.created_at
+    ).exists()
 
 
 def _typing(arguments: list[str]) -> list[Item]:

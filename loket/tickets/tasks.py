@@ -13,5 +13,10 @@ def notify_customer_of_reply(message_id: int) -> None:
     """Mails an agent's public reply to the customer, signed with the agent's own name, with
     Loket's own Message-ID and the thread's headers (see ``loket.mail.send``)."""
     from loket.mail.send import send_reply
+    from loket.tickets.delivery import seen_live
+    from loket.tickets.models import Message
 
+    message = Message.objects.select_related("ticket").filter(pk=message_id).first()
+    if message is not None and seen_live(message):
+        return  # read on the chat while the visitor was there
     send_reply(message_id)

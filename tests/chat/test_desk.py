@@ -108,3 +108,31 @@ def test_offline_the_message_is_a_ticket_and_the_answer_goes_by_mail(
     ((_from, rcpt, mail),) = mta.mails
     assert rcpt == ["late@visitor.test"]
     assert "We will call at ten." in mail.get_body(("plain",)).get_content()
+
+
+def test_a_reply_the_visitor_read_in_the_chat_is_not_mailed_too(
+    desk: Desk, channel: ChatChannel, mta: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from loket.chat.models import ChatSession
+
+    # given a visitor chatting
+    session = _visitor(channel, "here@visitor.test", "Is the shop open on Sunday?")
+    ChatSession.objects.filter(pk=session.pk).update(
+        last_seen_at=timezone.now() - timedelta(minutes=5)
+    )
+    # when an agent answers, the mail waits a little (the visitor may read it live)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = actions.reply(session.ticket, body="Yes, from noon.", by=desk.agent)
+    queued = DBTaskResult.objects.get(task_path__endswith="notify_customer_of_reply")
+    assert queued.run_after > timezone.now() + timedelta(seconds=60)
+    # and the widget fetches the conversation (the visitor is still on the page)
+    session = ChatSession.objects.get(pk=session.pk)
+    chat_actions.seen(session)
+    # then, when the delayed task runs, no mail goes out
+    notify_customer_of_reply.call(reply.pk)
+    assert mta.mails == []

@@ -315,9 +315,15 @@ def _reply(
         _event(ticket, by, EventKind.ASSIGNEE, before=None, after=by.pk)
     _refresh_awaiting(ticket)
     if mail and ticket.customer_id is not None:
+        from loket.tickets.delivery import mail_delay
         from loket.tickets.tasks import notify_customer_of_reply
 
-        notify_customer_of_reply.enqueue(message.pk)
+        delay = mail_delay(ticket.channel)
+        if delay is None:
+            notify_customer_of_reply.enqueue(message.pk)
+        else:  # a live channel may show it first; the mail goes only if it did not
+            later = notify_customer_of_reply.using(run_after=timezone.now() + delay)
+            later.enqueue(message.pk)
     return message
 
 
