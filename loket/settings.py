@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "loket.monitor",
     "loket.live",
     "loket.csat",
+    "loket.reports",
 ]
 
 MIDDLEWARE = [

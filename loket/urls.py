@@ -37,6 +37,7 @@ urlpatterns = [
     path("rota/", include("loket.rota.urls")),
     path("desk/kb/", include("loket.kb.urls_desk")),
     path("desk/csat/", include("loket.csat.urls_desk")),
+    path("desk/reports/", include("loket.reports.urls")),
     path("survey/", include("loket.csat.urls_public")),
     path("help/", include("loket.kb.urls_help")),
     path("sitemap.xml", kb_help.sitemap, name="sitemap"),

@@ -8,6 +8,7 @@ from loket.api import agents, attachments, customers, errors, organisations, tic
 from loket.api.auth import SessionAuth, TokenAuth
 from loket.kb import api as kb_api
 from loket.monitor import api as monitor_api
+from loket.reports import api as reports_api
 
 api = NinjaAPI(
     title="Loket API",
@@ -38,3 +39,4 @@ api.add_router("", agents.router)
 api.add_router("", attachments.router)
 api.add_router("", kb_api.router)  # knowledge base (owned by loket/kb)
 api.add_router("", monitor_api.router)  # monitors (owned by loket/monitor)
+api.add_router("", reports_api.router)  # reports (owned by loket/reports)
