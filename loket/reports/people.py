@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from loket.accounts.models import Role, Team, User
 from loket.csat.models import Survey, SurveyStatus
@@ -16,7 +16,7 @@ from loket.reports.speed import first_response_by_assignee
 from loket.reports.stats import median, percent, rounded
 from loket.tickets.models import Channel, Event, EventKind, Message, MessageKind
 
-CSAT_DEFINITION = _lazy(
+CSAT_DEFINITION = gettext_lazy(
     "Surveys sent in the period on the tickets in scope. Score: satisfied ratings (good, or 4 "
     "and 5 of 5) divided by all ratings. Response rate: rated surveys divided by surveys sent. "
     "A rating belongs to the agent who solved the ticket and its team and channel then."
@@ -71,19 +71,31 @@ def _csat(ctx: Context, group: str, names: dict[Any, str], label: str) -> Result
     )  # fmt: skip
 
 
-@register("csat_team", _lazy("Satisfaction by team"), CSAT_DEFINITION, _lazy("Satisfaction"))
+@register(
+    "csat_team", gettext_lazy("Satisfaction by team"), CSAT_DEFINITION, gettext_lazy("Satisfaction")
+)
 def csat_team(ctx: Context) -> Result:
     names = dict(Team.objects.values_list("pk", "name"))
     return _csat(ctx, "team", names, _("Team"))
 
 
-@register("csat_agent", _lazy("Satisfaction by agent"), CSAT_DEFINITION, _lazy("Satisfaction"))
+@register(
+    "csat_agent",
+    gettext_lazy("Satisfaction by agent"),
+    CSAT_DEFINITION,
+    gettext_lazy("Satisfaction"),
+)
 def csat_agent(ctx: Context) -> Result:
     names = {u.pk: u.name for u in User.objects.exclude(role=Role.CUSTOMER)}
     return _csat(ctx, "agent", names, _("Agent"))
 
 
-@register("csat_channel", _lazy("Satisfaction by channel"), CSAT_DEFINITION, _lazy("Satisfaction"))
+@register(
+    "csat_channel",
+    gettext_lazy("Satisfaction by channel"),
+    CSAT_DEFINITION,
+    gettext_lazy("Satisfaction"),
+)
 def csat_channel(ctx: Context) -> Result:
     names = {c.value: str(c.label) for c in Channel}
     return _csat(ctx, "channel", names, _("Channel"))
@@ -91,9 +103,9 @@ def csat_channel(ctx: Context) -> Result:
 
 @register(
     "comments",
-    _lazy("Latest comments"),
-    _lazy("The 20 newest survey comments on surveys sent in the period, newest first."),
-    _lazy("Satisfaction"),
+    gettext_lazy("Latest comments"),
+    gettext_lazy("The 20 newest survey comments on surveys sent in the period, newest first."),
+    gettext_lazy("Satisfaction"),
 )
 def comments(ctx: Context) -> Result:
     rows: list[list[Cell]] = []
@@ -118,15 +130,15 @@ def comments(ctx: Context) -> Result:
 
 @register(
     "agents",
-    _lazy("Agents"),
-    _lazy(
+    gettext_lazy("Agents"),
+    gettext_lazy(
         "Per agent, on the tickets in scope: tickets solved (latest resolution in the period, "
         "assigned to them), public replies written in the period, median first response time "
         "(calendar hours) of tickets created in the period and assigned to them, CSAT score of "
         "the surveys sent in the period on tickets they solved, and escalations they wrote. "
         "For coaching: sorted by name, not ranked."
     ),
-    _lazy("Agents"),
+    gettext_lazy("Agents"),
 )
 def agents(ctx: Context) -> Result:
     f = ctx.filters

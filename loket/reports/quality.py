@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from loket.accounts.models import Tier
 from loket.reports.registry import Cell, Context, Result, register
@@ -22,13 +22,13 @@ GOAL = 90.0  # % of problems solved by the first line (PRODUCT.md)
 
 @register(
     "sla",
-    _lazy("SLA attainment"),
-    _lazy(
+    gettext_lazy("SLA attainment"),
+    gettext_lazy(
         "For tickets created in the period, per SLA target (measured by the SLA clocks in "
         "the policy's business hours): met in time, breached, and still running. Attainment "
         "is met in time divided by met in time plus breached."
     ),
-    _lazy("Speed"),
+    gettext_lazy("Speed"),
 )
 def sla(ctx: Context) -> Result:
     f = ctx.filters
@@ -66,14 +66,14 @@ def _trend_bucket(day: date, days: int) -> date:
 
 @register(
     "resolution_rates",
-    _lazy("First-line and first-contact resolution"),
-    _lazy(
+    gettext_lazy("First-line and first-contact resolution"),
+    gettext_lazy(
         "For tickets whose latest resolution falls in the period, judged from their events: "
         "first-line resolution is resolved without ever being escalated; first-contact "
         "resolution is that, after exactly one public reply and no customer message after it. "
         "The goal is that the first line solves 90%. Trend per week (per month from two years)."
     ),
-    _lazy("Resolution"),
+    gettext_lazy("Resolution"),
 )
 def resolution_rates(ctx: Context) -> Result:
     f = ctx.filters
@@ -132,9 +132,11 @@ def resolution_rates(ctx: Context) -> Result:
 
 @register(
     "escalations",
-    _lazy("Escalations by tier"),
-    _lazy("Escalations written in the period on the tickets in scope, by the tier escalated to."),
-    _lazy("Resolution"),
+    gettext_lazy("Escalations by tier"),
+    gettext_lazy(
+        "Escalations written in the period on the tickets in scope, by the tier escalated to."
+    ),
+    gettext_lazy("Resolution"),
 )
 def escalations(ctx: Context) -> Result:
     f = ctx.filters

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.db.models import Count, Min, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from loket.reports.registry import Cell, Context, Result, register
 from loket.reports.stats import hours, median, percentile, rounded
@@ -74,13 +74,13 @@ def first_response_by_assignee(ctx: Context) -> dict[int | None, list[float]]:
 
 @register(
     "first_response",
-    _lazy("First response time"),
-    _lazy(
+    gettext_lazy("First response time"),
+    gettext_lazy(
         "For tickets created in the period that have a public reply: the calendar time from "
         "creation to the first public reply, in hours; median and 90th percentile (nearest "
         "rank). Calendar time, not business hours: see SLA attainment for business hours."
     ),
-    _lazy("Speed"),
+    gettext_lazy("Speed"),
 )
 def first_response(ctx: Context) -> Result:
     return _by_channel(first_response_pairs(ctx))
@@ -88,12 +88,12 @@ def first_response(ctx: Context) -> Result:
 
 @register(
     "resolution_time",
-    _lazy("Resolution time"),
-    _lazy(
+    gettext_lazy("Resolution time"),
+    gettext_lazy(
         "For tickets whose latest resolution falls in the period: the calendar time from "
         "creation to that resolution, in hours; median and 90th percentile (nearest rank)."
     ),
-    _lazy("Speed"),
+    gettext_lazy("Speed"),
 )
 def resolution_time(ctx: Context) -> Result:
     f = ctx.filters
@@ -111,12 +111,12 @@ def resolution_time(ctx: Context) -> Result:
 
 @register(
     "replies_per_ticket",
-    _lazy("Replies per ticket"),
-    _lazy(
+    gettext_lazy("Replies per ticket"),
+    gettext_lazy(
         "For tickets whose latest resolution falls in the period: the number of public "
         "replies on the ticket (internal notes not counted), on average."
     ),
-    _lazy("Speed"),
+    gettext_lazy("Speed"),
 )
 def replies_per_ticket(ctx: Context) -> Result:
     f = ctx.filters

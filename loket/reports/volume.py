@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from loket.reports.filters import Filters
 from loket.reports.models import DailyVolume
@@ -98,14 +98,14 @@ def _from_raw(ctx: Context) -> tuple[dict[tuple[date, str], int], dict[date, int
 
 @register(
     "volume",
-    _lazy("Tickets created and solved"),
-    _lazy(
+    gettext_lazy("Tickets created and solved"),
+    gettext_lazy(
         "Created: tickets whose creation falls in the period, by channel. Solved: resolutions "
         "in the period (a ticket solved, reopened and solved again counts twice). Counted per "
         "day in the desk's time zone (per week from 93 days, per month from two years). "
         "Read from the daily roll-up when only the period narrows the report."
     ),
-    _lazy("Volume"),
+    gettext_lazy("Volume"),
 )
 def volume(ctx: Context) -> Result:
     f = ctx.filters
@@ -131,12 +131,12 @@ AGE_BUCKETS = ((1, "<1d"), (3, "1-3d"), (7, "3-7d"), (30, "7-30d"), (None, ">30d
 
 @register(
     "backlog",
-    _lazy("Backlog by age"),
-    _lazy(
+    gettext_lazy("Backlog by age"),
+    gettext_lazy(
         "Tickets open now (not resolved or closed), by the time since they were created. "
         "This figure is about today, not the period."
     ),
-    _lazy("Volume"),
+    gettext_lazy("Volume"),
 )
 def backlog(ctx: Context) -> Result:
     now = timezone.now()
