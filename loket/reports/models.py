@@ -29,3 +29,30 @@ class DailyVolume(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.channel}"
+
+
+class TicketFacts(models.Model):
+    """Per ticket, what the reports read from its events, kept as the events are written.
+
+    The same reading as ``loket.tickets.metrics.resolution_from_events``: public replies so
+    far, customer messages after the first reply, ever escalated, resolved now, and the
+    first-line / first-contact verdict at the latest resolution; plus the first public reply.
+    """
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", primary_key=True, on_delete=models.CASCADE, related_name="report_facts"
+    )
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+    replies = models.PositiveIntegerField(default=0)
+    follow_ups = models.PositiveIntegerField(default=0)
+    escalated = models.BooleanField(default=False)
+    resolved = models.BooleanField(default=False)
+    first_line = models.BooleanField(default=False)
+    first_contact = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("ticket report facts")
+        verbose_name_plural = _("ticket report facts")
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id}"

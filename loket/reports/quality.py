@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loket.accounts.models import Tier
+from loket.reports.models import TicketFacts
 from loket.reports.registry import Cell, Context, Result, register
 from loket.reports.stats import percent
-from loket.reports.volume import bucket_of
+from loket.reports.volume import local_date
 from loket.sla.models import ClockKind, ClockStatus, TicketSla
-from loket.tickets.metrics import resolution_from_events
 from loket.tickets.models import Event, EventKind
 
 GOAL = 90.0  # % of problems solved by the first line (PRODUCT.md)
@@ -60,10 +60,6 @@ def sla(ctx: Context) -> Result:
     )
 
 
-def _trend_bucket(day: date, days: int) -> date:
-    return bucket_of(day, "week" if days <= 731 else "month")
-
-
 @register(
     "resolution_rates",
     gettext_lazy("First-line and first-contact resolution"),
@@ -77,32 +73,27 @@ def _trend_bucket(day: date, days: int) -> date:
 )
 def resolution_rates(ctx: Context) -> Result:
     f = ctx.filters
-    resolved = dict(
-        ctx.tickets.filter(resolved_at__gte=f.since, resolved_at__lt=f.until)
-        .values_list("pk", "resolved_at")
+    trunc = TruncWeek if f.days <= 731 else TruncMonth
+    found = (
+        TicketFacts.objects.filter(
+            resolved=True,
+            ticket__in=ctx.tickets.filter(resolved_at__gte=f.since, resolved_at__lt=f.until),
+        )
+        .annotate(bucket=trunc("ticket__resolved_at"))
+        .values("bucket")
+        .annotate(
+            n=Count("pk"),
+            fl=Count("pk", filter=Q(first_line=True)),
+            fc=Count("pk", filter=Q(first_contact=True)),
+        )
         .order_by()
     )
-    events = (
-        Event.objects.filter(
-            ticket_id__in=ctx.tickets.filter(resolved_at__gte=f.since, resolved_at__lt=f.until),
-            kind__in=[EventKind.ESCALATED, EventKind.MESSAGE, EventKind.STATE],
-        )
-        .only("ticket_id", "kind", "after")
-        .order_by("ticket_id", "created_at", "id")
-    )
-    by_ticket: dict[int, list[Event]] = {}
-    for event in events.iterator(chunk_size=2000):
-        by_ticket.setdefault(event.ticket_id, []).append(event)
     counts: dict[date, list[int]] = {}
-    for pk, when in resolved.items():
-        judged = resolution_from_events(by_ticket.get(pk, []))
-        if not judged.resolved:
-            continue
-        bucket = _trend_bucket(timezone.localtime(when).date(), f.days)
-        c = counts.setdefault(bucket, [0, 0, 0])
-        c[0] += 1
-        c[1] += judged.first_line
-        c[2] += judged.first_contact
+    for row in found:
+        c = counts.setdefault(local_date(row["bucket"]), [0, 0, 0])
+        c[0] += row["n"]
+        c[1] += row["fl"]
+        c[2] += row["fc"]
     rows: list[list[Cell]] = []
     for bucket in sorted(counts):
         n, fl, fc = counts[bucket]

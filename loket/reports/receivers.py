@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from loket.reports import rollup
+from loket.reports import facts, rollup
 from loket.tickets.models import Event
 
 
@@ -15,3 +15,4 @@ from loket.tickets.models import Event
 def _on_event(sender: type[Event], instance: Event, created: bool, raw: bool, **_: Any) -> None:
     if created and not raw:
         rollup.on_event(instance)
+        facts.on_event(instance)

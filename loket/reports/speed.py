@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loket.reports.registry import Cell, Context, Result, register
 from loket.reports.stats import hours, median, percentile, rounded
-from loket.tickets.models import Channel, MessageKind
+from loket.tickets.models import Channel, Ticket
 
 ALL = "all"
 
@@ -41,33 +42,28 @@ def _by_channel(pairs: Iterable[tuple[str, float]]) -> Result:
     )
 
 
-def first_response_pairs(ctx: Context) -> list[tuple[str, float]]:
+def _first_replies(ctx: Context) -> QuerySet[Ticket]:
     f = ctx.filters
-    rows = (
-        ctx.tickets.filter(created_at__gte=f.since, created_at__lt=f.until)
-        .annotate(
-            first_reply=Min("messages__created_at", filter=Q(messages__kind=MessageKind.REPLY))
-        )
-        .filter(first_reply__isnull=False)
-        .values_list("channel", "created_at", "first_reply", "assignee_id")
-        .order_by()
-    )
-    return [(ch, hours(first - created)) for ch, created, first, _a in rows]
+    return ctx.tickets.filter(
+        created_at__gte=f.since,
+        created_at__lt=f.until,
+        report_facts__first_reply_at__isnull=False,
+    ).order_by()
+
+
+def first_response_pairs(ctx: Context) -> list[tuple[str, float]]:
+    rows = _first_replies(ctx).values_list("channel", "created_at", "report_facts__first_reply_at")
+    return [(ch, hours(first - created)) for ch, created, first in rows if first is not None]
 
 
 def first_response_by_assignee(ctx: Context) -> dict[int | None, list[float]]:
-    f = ctx.filters
-    rows = (
-        ctx.tickets.filter(created_at__gte=f.since, created_at__lt=f.until)
-        .annotate(
-            first_reply=Min("messages__created_at", filter=Q(messages__kind=MessageKind.REPLY))
-        )
-        .filter(first_reply__isnull=False)
-        .values_list("assignee_id", "created_at", "first_reply")
-        .order_by()
+    rows = _first_replies(ctx).values_list(
+        "assignee_id", "created_at", "report_facts__first_reply_at"
     )
     out: dict[int | None, list[float]] = {}
     for assignee, created, first in rows:
+        if first is None:
+            continue
         out.setdefault(assignee, []).append(hours(first - created))
     return out
 
@@ -123,10 +119,7 @@ def replies_per_ticket(ctx: Context) -> Result:
     rows = (
         ctx.tickets.filter(resolved_at__gte=f.since, resolved_at__lt=f.until)
         .values("channel")
-        .annotate(
-            tickets=Count("pk", distinct=True),
-            replies=Count("messages", filter=Q(messages__kind=MessageKind.REPLY)),
-        )
+        .annotate(tickets=Count("pk"), replies=Coalesce(Sum("report_facts__replies"), 0))
         .order_by()
     )
     found = {r["channel"]: (r["tickets"], r["replies"]) for r in rows}

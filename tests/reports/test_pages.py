@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from loket.csat.models import Scale, Survey, SurveyStatus
-from loket.reports.models import DailyVolume
+from loket.reports.models import DailyVolume, TicketFacts
 from loket.tickets import actions
 from loket.tickets.models import Channel, State, Ticket
 from tests.conftest import Desk
@@ -156,3 +156,9 @@ def test_rebuild_and_check(desk: Desk) -> None:
     call_command("reports", "rebuild")
     call_command("reports", "check")
     assert DailyVolume.objects.get().created == 1
+    TicketFacts.objects.update(first_contact=False)
+    with pytest.raises(CommandError):
+        call_command("reports", "check")
+    call_command("reports", "rebuild")
+    call_command("reports", "check")
+    assert TicketFacts.objects.get().first_contact

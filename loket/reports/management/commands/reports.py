@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from loket.reports import rollup
+from loket.reports import facts, rollup
 
 
 class Command(BaseCommand):
@@ -21,9 +21,11 @@ class Command(BaseCommand):
         started = time.monotonic()
         if options["action"] == "rebuild":
             n = rollup.rebuild()
-            self.stdout.write(f"rebuilt {n} rows in {time.monotonic() - started:.1f} s")
+            m = facts.rebuild()
+            took = time.monotonic() - started
+            self.stdout.write(f"rebuilt {n} daily rows and {m} ticket rows in {took:.1f} s")
             return
-        diffs = rollup.differences()
+        diffs = rollup.differences() + facts.differences()
         for line in diffs[:50]:
             self.stderr.write(line)
         if diffs:
