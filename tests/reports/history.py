@@ -3,6 +3,7 @@ recomputation of every report figure from the raw rows (independent of loket.rep
 
 from __future__ import annotations
 
+import contextlib
 import math
 import statistics
 from collections import Counter
@@ -43,10 +44,8 @@ def write(desk: Desk, plan: Plan) -> Ticket:
         when += timedelta(minutes=gap + 1)
         with time_machine.travel(when, tick=False):
             ticket.refresh_from_db()
-            try:
+            with contextlib.suppress(ActionError):
                 _apply(desk, ticket, op)
-            except ActionError:
-                pass
     ticket.refresh_from_db()
     return ticket
 
