@@ -8,6 +8,8 @@ metrics module's own reading) and the first reply with the messages.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from itertools import groupby
 
 from django.db import transaction
 from django.db.models import Min
@@ -104,31 +106,39 @@ def differences(limit: int = 50) -> list[str]:
         .values_list("ticket_id", "first")
         .order_by()
     )
-    by_ticket: dict[int, list[Event]] = {}
-    for event in _events():
-        by_ticket.setdefault(event.ticket_id, []).append(event)
     out: list[str] = []
-    for pk in sorted(set(by_ticket) | set(stored)):
-        judged = resolution_from_events(by_ticket.get(pk, []))
-        f = stored.get(pk)
-        got = (
-            (f.resolved, f.resolved and f.first_line, f.resolved and f.first_contact, f.replies)
-            if f
-            else (False, False, False, 0)
-        )
-        replies = sum(
-            1
-            for e in by_ticket.get(pk, [])
-            if e.kind == EventKind.MESSAGE
-            and isinstance(e.after, dict)
-            and e.after.get("kind") == MessageKind.REPLY
-        )
-        want = (judged.resolved, judged.first_line, judged.first_contact, replies)
-        if got != want:
-            out.append(f"ticket {pk}: facts {got}, events {want}")
-        first = f.first_reply_at if f else None
-        if first != first_replies.get(pk):
-            out.append(f"ticket {pk}: first reply {first}, messages {first_replies.get(pk)}")
+    seen: set[int] = set()
+    for pk, group in groupby(_events(), key=lambda e: e.ticket_id):
+        seen.add(pk)
+        out += _compare(pk, list(group), stored.get(pk), first_replies.get(pk))
         if len(out) >= limit:
-            break
+            return out
+    for pk in sorted((set(stored) | set(first_replies)) - seen):
+        out += _compare(pk, [], stored.get(pk), first_replies.get(pk))
+    return out[:limit]
+
+
+def _compare(
+    pk: int, events: list[Event], f: TicketFacts | None, first_reply: datetime | None
+) -> list[str]:
+    out = []
+    judged = resolution_from_events(events)
+    got = (
+        (f.resolved, f.resolved and f.first_line, f.resolved and f.first_contact, f.replies)
+        if f
+        else (False, False, False, 0)
+    )
+    replies = sum(
+        1
+        for e in events
+        if e.kind == EventKind.MESSAGE
+        and isinstance(e.after, dict)
+        and e.after.get("kind") == MessageKind.REPLY
+    )
+    want = (judged.resolved, judged.first_line, judged.first_contact, replies)
+    if got != want:
+        out.append(f"ticket {pk}: facts {got}, events {want}")
+    first = f.first_reply_at if f else None
+    if first != first_reply:
+        out.append(f"ticket {pk}: first reply {first}, messages {first_reply}")
     return out
