@@ -21,7 +21,8 @@ Counts = dict[tuple[date, str], tuple[int, int]]
 
 
 def _local(value: datetime) -> date:
-    return timezone.localtime(value).date()
+    """The day in the desk's time zone (settings.TIME_ZONE), whoever's request this is."""
+    return timezone.localtime(value, timezone.get_default_timezone()).date()
 
 
 def bump(day: date, channel: str, *, created: int = 0, solved: int = 0) -> None:
@@ -52,7 +53,7 @@ def raw_counts(tickets: QuerySet[Ticket] | None = None) -> Counts:
     tickets = Ticket.objects.all() if tickets is None else tickets
     out: dict[tuple[date, str], list[int]] = {}
     created = (
-        tickets.annotate(d=TruncDay("created_at"))
+        tickets.annotate(d=TruncDay("created_at", tzinfo=timezone.get_default_timezone()))
         .values("d", "channel")
         .annotate(n=Count("pk"))
         .order_by()
@@ -62,7 +63,7 @@ def raw_counts(tickets: QuerySet[Ticket] | None = None) -> Counts:
     solved_rows = (
         resolutions()
         .filter(ticket__in=tickets)
-        .annotate(d=TruncDay("created_at"))
+        .annotate(d=TruncDay("created_at", tzinfo=timezone.get_default_timezone()))
         .values("d", "ticket__channel")
         .annotate(n=Count("pk"))
         .order_by()
