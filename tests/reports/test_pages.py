@@ -162,3 +162,28 @@ def test_rebuild_and_check(desk: Desk) -> None:
     call_command("reports", "rebuild")
     call_command("reports", "check")
     assert TicketFacts.objects.get().first_contact
+
+
+def test_sla_attainment_per_target(desk: Desk) -> None:
+    from loket.sla.models import TicketSla
+
+    now = timezone.now()
+    clocks = [
+        {"first_response_status": "met", "resolution_status": "met"},
+        {"first_response_status": "met", "first_response_breached_at": now,
+         "resolution_status": "running"},
+        {"first_response_status": "met", "next_response_status": "running",
+         "next_response_breached_at": now},
+        {"first_response_status": "running"},
+    ]  # fmt: skip
+    for fields in clocks:
+        ticket = _ticket(desk, desk.agent, solve=False)
+        TicketSla.objects.update_or_create(ticket=ticket, defaults=fields)
+    rows = {r["target"]: r for r in _client(desk.admin).get("/api/reports/sla").json()["rows"]}
+    # Plain count: first response met in time 2, breached 1, running 1 -> 2 / 3.
+    assert (rows["first response"]["met"], rows["first response"]["breached"]) == (2, 1)
+    assert rows["first response"]["running"] == 1
+    assert rows["first response"]["attainment_percent"] == 66.7
+    assert rows["next response"]["attainment_percent"] == 0.0
+    assert rows["resolution"]["attainment_percent"] == 100.0
+    assert rows["resolution"]["running"] == 1
