@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from loket.accounts.models import OrganisationTier
 from loket.api.auth import current_user
 from loket.api.errors import ERRORS, ApiError, bad_request
 from loket.api.params import reject_unknown_params
@@ -56,6 +57,9 @@ class ReportFilters(Schema):
     tier: int | None = Field(None, description="1 first line, 2 second line, 3 management.")
     channel: Channel | None = None
     organisation: int | None = None
+    organisation_kind: OrganisationTier | None = Field(
+        None, description="The organisation's customer tier, e.g. partner or advertiser."
+    )
     agent: int | None = Field(None, description="Assignee (managers only).")
 
 

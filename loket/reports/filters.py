@@ -14,13 +14,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loket.accounts.models import Organisation, Team, Tier, User
+from loket.accounts.models import Organisation, OrganisationTier, Team, Tier, User
 from loket.tickets.access import tickets_visible_to
 from loket.tickets.models import Channel, Ticket
 
 MAX_DAYS = 3660  # ten years and a bit
 DEFAULT_DAYS = 30
-PARAMS = ("from", "to", "team", "tier", "channel", "organisation", "agent")
+PARAMS = ("from", "to", "team", "tier", "channel", "organisation", "organisation_kind", "agent")
 
 
 class FilterError(ValueError):
@@ -39,6 +39,7 @@ class Filters:
     channel: str | None = None
     organisation: int | None = None
     agent: int | None = None
+    organisation_kind: str | None = None  # the organisation's customer tier (the "two fronts")
     errors: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -64,7 +65,7 @@ class Filters:
 
     def as_params(self) -> dict[str, str]:
         out = {"from": self.start.isoformat(), "to": self.end.isoformat()}
-        for name in ("team", "tier", "channel", "organisation", "agent"):
+        for name in ("team", "tier", "channel", "organisation", "organisation_kind", "agent"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = str(value)
@@ -103,6 +104,9 @@ def parse(params: Mapping[str, str], *, today: date | None = None) -> Filters:
     channel = (params.get("channel") or "").strip() or None
     if channel is not None and channel not in Channel.values:
         raise FilterError(_("No such channel."), "channel")
+    kind = (params.get("organisation_kind") or "").strip() or None
+    if kind is not None and kind not in OrganisationTier.values:
+        raise FilterError(_("No such kind of organisation."), "organisation_kind")
     tier = _int(params, "tier")
     if tier is not None and tier not in Tier.values:
         raise FilterError(_("No such tier."), "tier")
@@ -114,6 +118,7 @@ def parse(params: Mapping[str, str], *, today: date | None = None) -> Filters:
         channel=channel,
         organisation=_int(params, "organisation"),
         agent=_int(params, "agent"),
+        organisation_kind=kind,
     )
 
 
@@ -151,6 +156,8 @@ def scope(user: User, filters: Filters) -> QuerySet[Ticket]:
         qs = qs.filter(channel=filters.channel)
     if filters.organisation is not None:
         qs = qs.filter(organisation_id=filters.organisation)
+    if filters.organisation_kind is not None:
+        qs = qs.filter(organisation__tier=filters.organisation_kind)
     if filters.agent is not None:
         qs = qs.filter(assignee_id=filters.agent)
     return qs
@@ -175,5 +182,6 @@ def choices(user: User) -> dict[str, list[tuple[str, str]]]:
         "organisation": [
             (str(o.pk), o.name) for o in Organisation.objects.order_by("name").only("pk", "name")
         ],
+        "organisation_kind": [(str(v), str(label)) for v, label in OrganisationTier.choices],
         "agent": agents,
     }

@@ -105,6 +105,11 @@ def test_api_filters_and_errors(desk: Desk) -> None:
     }
     body = client.get("/api/reports/volume?channel=email").json()
     assert sum(r["created"] for r in body["rows"]) == 1
+    partners = client.get("/api/reports/volume?organisation_kind=partner").json()  # Acme
+    assert sum(r["created"] for r in partners["rows"]) == 2
+    vips = client.get("/api/reports/volume?organisation_kind=vip").json()
+    assert sum(r["created"] for r in vips["rows"]) == 0
+    assert client.get("/api/reports/volume?organisation_kind=x").status_code in (400, 422)
     assert body["granularity"] == "day"
     assert client.get("/api/reports/volume?from=2026-13-01").status_code in (400, 422)
     assert client.get("/api/reports/volume?colour=red").status_code == 400
