@@ -25,8 +25,11 @@ CSAT_DEFINITION = gettext_lazy(
 
 def surveys(ctx: Context) -> QuerySet[Survey]:
     f = ctx.filters
-    return ctx.within(
-        Survey.objects.filter(status=SurveyStatus.SENT, sent_at__gte=f.since, sent_at__lt=f.until)
+    return Survey.objects.filter(
+        status=SurveyStatus.SENT,
+        sent_at__gte=f.since,
+        sent_at__lt=f.until,
+        ticket_id__in=ctx.tickets,
     )
 
 
@@ -148,14 +151,14 @@ def agents(ctx: Context) -> Result:
         .order_by()
     )
     replies = dict(
-        ctx.within(Message.objects.filter(kind=MessageKind.REPLY, **in_period))
+        Message.objects.filter(kind=MessageKind.REPLY, ticket_id__in=ctx.tickets, **in_period)
         .values("author_id")
         .annotate(n=Count("pk"))
         .values_list("author_id", "n")
         .order_by()
     )
     escalations = dict(
-        ctx.within(Event.objects.filter(kind=EventKind.ESCALATED, **in_period))
+        Event.objects.filter(kind=EventKind.ESCALATED, ticket_id__in=ctx.tickets, **in_period)
         .values("actor_id")
         .annotate(n=Count("pk"))
         .values_list("actor_id", "n")

@@ -32,8 +32,8 @@ GOAL = 90.0  # % of problems solved by the first line (PRODUCT.md)
 )
 def sla(ctx: Context) -> Result:
     f = ctx.filters
-    clocks = ctx.within(
-        TicketSla.objects.filter(ticket__created_at__gte=f.since, ticket__created_at__lt=f.until)
+    clocks = TicketSla.objects.filter(
+        ticket__in=ctx.tickets.filter(created_at__gte=f.since, created_at__lt=f.until)
     )
     agg: dict[str, Count] = {}
     for kind in ClockKind:
@@ -75,10 +75,9 @@ def resolution_rates(ctx: Context) -> Result:
     f = ctx.filters
     trunc = TruncWeek if f.days <= 731 else TruncMonth
     found = (
-        ctx.within(
-            TicketFacts.objects.filter(
-                resolved=True, ticket__resolved_at__gte=f.since, ticket__resolved_at__lt=f.until
-            )
+        TicketFacts.objects.filter(
+            resolved=True,
+            ticket__in=ctx.tickets.filter(resolved_at__gte=f.since, resolved_at__lt=f.until),
         )
         .annotate(bucket=trunc("ticket__resolved_at"))
         .values("bucket")
@@ -132,10 +131,11 @@ def resolution_rates(ctx: Context) -> Result:
 )
 def escalations(ctx: Context) -> Result:
     f = ctx.filters
-    afters = ctx.within(
-        Event.objects.filter(
-            kind=EventKind.ESCALATED, created_at__gte=f.since, created_at__lt=f.until
-        )
+    afters = Event.objects.filter(
+        kind=EventKind.ESCALATED,
+        created_at__gte=f.since,
+        created_at__lt=f.until,
+        ticket_id__in=ctx.tickets,
     ).values_list("after", flat=True)
     by_tier: dict[int, int] = {}
     for after in afters.iterator(chunk_size=2000):

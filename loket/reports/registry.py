@@ -40,11 +40,6 @@ class Context:
     user: User
     filters: Filters
     tickets: QuerySet[Ticket]
-    everything: bool = False  # the scope is every ticket: no need to narrow by it
-
-    def within(self, qs: QuerySet[Any], field: str = "ticket_id") -> QuerySet[Any]:
-        """``qs`` narrowed to the rows of tickets in scope (nothing to add for everything)."""
-        return qs if self.everything else qs.filter(**{f"{field}__in": self.tickets})
 
 
 @dataclass(frozen=True)

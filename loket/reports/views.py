@@ -22,12 +22,7 @@ from loket.reports.filters import FilterError, Filters, choices, parse, parse_le
 def context_for(user: User, filters: Filters) -> registry.Context:
     if not user.is_manager:
         filters = Filters(**{**filters.__dict__, "agent": None})
-    narrowed = (filters.team, filters.tier, filters.channel, filters.organisation,
-                filters.organisation_kind, filters.agent)  # fmt: skip
-    everything = user.is_admin and all(v is None for v in narrowed)
-    return registry.Context(
-        user=user, filters=filters, tickets=scope(user, filters), everything=everything
-    )
+    return registry.Context(user=user, filters=filters, tickets=scope(user, filters))
 
 
 @agent_required

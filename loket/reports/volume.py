@@ -47,6 +47,12 @@ def local_date(value: datetime | date) -> date:
     return value
 
 
+def _unfiltered(ctx: Context) -> bool:
+    f = ctx.filters
+    narrowed = (f.team, f.tier, f.channel, f.organisation, f.organisation_kind, f.agent)
+    return ctx.user.is_admin and all(v is None for v in narrowed)
+
+
 def _from_rollup(ctx: Context) -> tuple[dict[tuple[date, str], int], dict[date, int]]:
     f = ctx.filters
     created: dict[tuple[date, str], int] = {}
@@ -76,7 +82,8 @@ def _from_raw(ctx: Context) -> tuple[dict[tuple[date, str], int], dict[date, int
         key = (local_date(row["bucket"]), row["channel"])
         created[key] = created.get(key, 0) + row["n"]
     solved_rows = (
-        ctx.within(resolutions().filter(created_at__gte=f.since, created_at__lt=f.until))
+        resolutions()
+        .filter(created_at__gte=f.since, created_at__lt=f.until, ticket_id__in=ctx.tickets)
         .annotate(bucket=trunc("created_at"))
         .values("bucket")
         .annotate(n=Count("pk"))
@@ -102,7 +109,7 @@ def _from_raw(ctx: Context) -> tuple[dict[tuple[date, str], int], dict[date, int
 )
 def volume(ctx: Context) -> Result:
     f = ctx.filters
-    by_channel, solved_by = _from_rollup(ctx) if ctx.everything else _from_raw(ctx)
+    by_channel, solved_by = _from_rollup(ctx) if _unfiltered(ctx) else _from_raw(ctx)
     channels = [c for c in Channel if any(k[1] == c.value for k in by_channel)]
     keys = ["period", *(f"created_{c.value}" for c in channels), "created", "solved"]
     labels = [
