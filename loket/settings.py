@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "loket.csat",
     "loket.webhooks",
     "loket.chat",
+    "loket.reports",
 ]
 
 MIDDLEWARE = [

@@ -40,6 +40,7 @@ urlpatterns = [
     path("rota/", include("loket.rota.urls")),
     path("desk/kb/", include("loket.kb.urls_desk")),
     path("desk/csat/", include("loket.csat.urls_desk")),
+    path("desk/reports/", include("loket.reports.urls")),
     path("survey/", include("loket.csat.urls_public")),
     path("desk/webhooks/", include("loket.webhooks.urls")),
     path("help/", include("loket.kb.urls_help")),

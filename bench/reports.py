@@ -1,0 +1,229 @@
+"""Reports benchmark: the desk of bench/tickets.py with its events and ratings, then time the
+reports page, the CSV export, the roll-up rebuild and the roll-up lag.
+
+Seeds (by default) 100,000 tickets with 1,000,000 messages as bench/tickets.py does, adds the
+events the reports read (a ``message`` event per message, a ``state`` event per resolution, an
+``escalated`` event per ticket above the first line) with INSERT ... SELECT, and 20,000 survey
+ratings; rebuilds the roll-up (timed) and measures:
+
+- ``dashboard_30d_p95_ms`` / ``dashboard_365d_p95_ms``: ``GET /desk/reports/`` (every figure)
+  as an admin, over 30 and 365 days;
+- ``csv_export_365d_s``: every figure's CSV over 365 days, one after the other;
+- ``rollup_rebuild_s``: ``loket reports rebuild``;
+- ``rollup_lag_ms``: a ticket created through the actions until its day's roll-up row shows it
+  (the roll-up is written in the same transaction, so this is the action plus the commit).
+
+The last line of output is one JSON object. ``--quick``: 5,000 tickets, under a minute.
+
+    .venv/bin/python bench/reports.py --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.tickets import (
+    Inserter,
+    migrate,
+    reset_postgres,
+    seed,
+    setup_django,
+    summary,
+    timed,
+)
+
+
+def add_events() -> None:
+    """The events the seeder leaves out, from the seeded rows themselves."""
+    from django.db import connection, transaction
+
+    pg = connection.vendor == "postgresql"
+    obj = "json_build_object" if pg else "json_object"
+    resolved = "'\"resolved\"'::jsonb" if pg else "'\"resolved\"'"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tickets_event (ticket_id, actor_id, kind, after, reason, created_at, "
+            f"message_id) SELECT ticket_id, author_id, 'message', {obj}('kind', kind), '', "
+            "created_at, id FROM tickets_message"
+        )
+        cursor.execute(
+            "INSERT INTO tickets_event (ticket_id, actor_id, kind, after, reason, created_at) "
+            f"SELECT id, assignee_id, 'state', {resolved}, '', resolved_at FROM tickets_ticket "
+            "WHERE resolved_at IS NOT NULL"
+        )
+        cursor.execute(
+            "INSERT INTO tickets_event (ticket_id, actor_id, kind, after, reason, created_at) "
+            f"SELECT id, assignee_id, 'escalated', {obj}('tier', tier), 'Needs tier ' || tier, "
+            "created_at FROM tickets_ticket WHERE tier > 1"
+        )
+
+
+def add_surveys(rng: random.Random, n: int) -> int:
+    from loket.csat.models import Survey
+    from loket.tickets.models import Ticket
+
+    rows = list(
+        Ticket.objects.filter(resolved_at__isnull=False)
+        .order_by("-resolved_at")
+        .values_list("pk", "customer_id", "assignee_id", "team_id", "channel", "organisation_id",
+                     "tier", "resolved_at")[:n]
+    )  # fmt: skip
+    inserter = Inserter(
+        Survey,
+        ["ticket_id", "customer_id", "status", "scale", "agent_id", "team_id", "channel",
+         "organisation_id", "tier", "solved_at", "created_at", "sent_at", "score", "satisfied",
+         "rated_at", "comment", "commented_at"],
+    )  # fmt: skip
+    out = []
+    for pk, customer, agent, team, channel, org, tier, solved in rows:
+        score = rng.choice([None, None, 1, 2, 3, 4, 5, 5, 4])
+        comment = rng.choice(["", "", "", "Quick and kind.", "Took too long."]) if score else ""
+        out.append(
+            (pk, customer, "sent", "five", agent, team, channel, org, tier, solved, solved,
+             solved, score, None if score is None else score >= 4, solved if score else None,
+             comment, solved if comment else None)
+        )  # fmt: skip
+    inserter.insert(out)
+    return len(out)
+
+
+def admin_client() -> Any:
+    from allauth.mfa.totp.internal.auth import TOTP
+    from django.test import Client
+
+    from loket.accounts.models import Role, User
+
+    admin = User.objects.create_user(email="bench-admin@loket.test", password="x" * 16)
+    admin.role = Role.ADMIN
+    admin.save()
+    TOTP.activate(admin, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(admin)
+    return client
+
+
+def get_ok(client: Any, url: str) -> Any:
+    response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url}: {response.status_code} {response.content[:200]!r}")
+    return response
+
+
+def rollup_lag_ms(n: int) -> float:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from loket.accounts.models import User
+    from loket.reports.models import DailyVolume
+    from loket.tickets import actions
+    from loket.tickets.models import Channel
+
+    customer = User.objects.filter(role="customer").first()
+    samples = []
+    for _ in range(n):
+        today = timezone.localdate()
+        before = (
+            DailyVolume.objects.filter(day=today, channel="web")
+            .values_list("created", flat=True)
+            .first()
+            or 0
+        )
+        t = time.perf_counter()
+        with transaction.atomic():
+            actions.create_ticket(
+                subject="Lag", body="Lag test.", customer=customer, channel=Channel.WEB,
+                by=customer,
+            )  # fmt: skip
+        while (
+            DailyVolume.objects.filter(day=today, channel="web").values_list("created", flat=True)
+            .first() or 0
+        ) <= before:  # fmt: skip
+            pass
+        samples.append((time.perf_counter() - t) * 1000)
+    return round(sorted(samples)[int(0.95 * (len(samples) - 1))], 2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="5,000 tickets, fewer repetitions")
+    parser.add_argument("--tickets", type=int, help="tickets to seed (default 100,000)")
+    parser.add_argument("--ratings", type=int, help="survey ratings (default 20,000)")
+    parser.add_argument("--repeat", type=int, help="timed calls per case (default 20; quick 5)")
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL (default SQLite)")
+    args = parser.parse_args(argv)
+    n_tickets = args.tickets or (5_000 if args.quick else 100_000)
+    n_ratings = args.ratings or (1_000 if args.quick else 20_000)
+    repeat = args.repeat or (5 if args.quick else 20)
+    data_dir = Path(tempfile.mkdtemp(prefix="loket-bench-reports-"))
+    if args.database_url:
+        reset_postgres(args.database_url)
+    setup_django(data_dir, args.database_url)
+    from django.core.management import call_command
+    from django.db import connection
+
+    rng = random.Random(42)
+    migrate()
+    print(f"seeding {n_tickets} tickets ({connection.vendor})", flush=True)
+    stats = seed(rng, n_tickets, n_tickets * 10, "rebuild", 2000)
+    t = time.perf_counter()
+    add_events()
+    ratings = add_surveys(rng, n_ratings)
+    print(f"seeded in {stats.seconds:.1f} s, events and ratings in "
+          f"{time.perf_counter() - t:.1f} s", flush=True)  # fmt: skip
+    t = time.perf_counter()
+    call_command("reports", "rebuild", verbosity=0)
+    rebuild_s = time.perf_counter() - t
+    call_command("reports", "check")
+
+    from loket.reports import registry
+
+    client = admin_client()
+    d30 = summary(timed(lambda: get_ok(client, "/desk/reports/"), repeat))
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    year = f"from={(today - timedelta(days=364)).isoformat()}&to={today.isoformat()}"
+    d365 = summary(timed(lambda: get_ok(client, f"/desk/reports/?{year}"), repeat, budget_s=60))
+    t = time.perf_counter()
+    for figure in registry.all_figures():
+        get_ok(client, f"/desk/reports/{figure.key}.csv?{year}")
+    csv_s = time.perf_counter() - t
+    lag = rollup_lag_ms(10 if args.quick else 30)
+    print(json.dumps({"dashboard_30d": d30, "dashboard_365d": d365}, indent=1))
+    result = {
+        "benchmark": "reports",
+        "database": connection.vendor,
+        "tickets": stats.tickets,
+        "messages": stats.messages,
+        "ratings": ratings,
+        "repeat": repeat,
+        "dashboard_30d_p95_ms": d30["p95"],
+        "dashboard_365d_p95_ms": d365["p95"],
+        # This process's own CPU time: what other load on a shared machine does not inflate.
+        "dashboard_30d_cpu_p95_ms": d30["cpu_p95"],
+        "dashboard_365d_cpu_p95_ms": d365["cpu_p95"],
+        "csv_export_365d_s": round(csv_s, 2),
+        "rollup_rebuild_s": round(rebuild_s, 2),
+        "rollup_lag_ms": lag,
+    }
+    connection.close()
+    if not args.database_url:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""``loket reports rebuild`` and ``loket reports check`` (exits 1 on any difference)."""
+
+from __future__ import annotations
+
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from loket.reports import facts, rollup
+
+
+class Command(BaseCommand):
+    help = "Rebuilds the report roll-ups from the raw rows, or checks them against the raw rows."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("action", choices=["rebuild", "check"])
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        if options["action"] == "rebuild":
+            n = rollup.rebuild()
+            m = facts.rebuild()
+            took = time.monotonic() - started
+            self.stdout.write(f"rebuilt {n} daily rows and {m} ticket rows in {took:.1f} s")
+            return
+        diffs = rollup.differences() + facts.differences()
+        for line in diffs[:50]:
+            self.stderr.write(line)
+        if diffs:
+            raise CommandError(f"{len(diffs)} roll-up rows differ from the raw rows")
+        self.stdout.write("roll-ups match the raw rows")

@@ -1,0 +1,58 @@
+"""The daily roll-up: tickets created and resolutions per local day and channel.
+
+Kept current by a ``post_save`` receiver on the ticket ``Event`` (in the same transaction as the
+change), rebuilt by ``loket reports rebuild`` and compared with the raw rows by ``loket
+reports check``. The volume report reads it when nothing but the period narrows the scope.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from loket.tickets.models import Channel
+
+
+class DailyVolume(models.Model):
+    day = models.DateField()  # in the desk's time zone (settings.TIME_ZONE)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    created = models.PositiveIntegerField(default=0)
+    solved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "channel"]
+        verbose_name = _("daily volume")
+        verbose_name_plural = _("daily volumes")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "channel"], name="reports_one_row_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel}"
+
+
+class TicketFacts(models.Model):
+    """Per ticket, what the reports read from its events, kept as the events are written.
+
+    The same reading as ``loket.tickets.metrics.resolution_from_events``: public replies so
+    far, customer messages after the first reply, ever escalated, resolved now, and the
+    first-line / first-contact verdict at the latest resolution; plus the first public reply.
+    """
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", primary_key=True, on_delete=models.CASCADE, related_name="report_facts"
+    )
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+    replies = models.PositiveIntegerField(default=0)
+    follow_ups = models.PositiveIntegerField(default=0)
+    escalated = models.BooleanField(default=False)
+    resolved = models.BooleanField(default=False)
+    first_line = models.BooleanField(default=False)
+    first_contact = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("ticket report facts")
+        verbose_name_plural = _("ticket report facts")
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id}"
