@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import ctypes
 import re
+from collections.abc import Callable
 from contextlib import suppress
 from email import feedparser
 from email.message import Message
 from email.policy import Policy
+from typing import Any
 
 FEED_BYTES = 1 << 16
 BIG_MAIL = 1 << 20
@@ -44,7 +46,20 @@ _BASE64_LINE = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}\r?\n")
 
 
 class _JoiningInput(feedparser.BufferedSubFile):  # type: ignore[misc,name-defined]
-    """The parser's line buffer, with runs of base64 lines joined."""
+    """The parser's line buffer, with runs of base64 lines joined, and a closing delimiter
+    followed by junk (``--b-- junk``) read as the closing delimiter RFC 2046 means it to be
+    (the stdlib takes such a line for text, and the rest of the mail, epilogue included,
+    then becomes part of the last part's text)."""
+
+    def readline(self) -> Any:
+        lines = self._lines
+        if lines and self._eofstack:
+            line = lines[0]
+            if line.startswith("--") and not any(ateof(line) for ateof in self._eofstack):
+                closing = _closing_delimiter(line, self._eofstack)
+                if closing is not None:
+                    lines[0] = closing
+        return super().readline()
 
     def pushlines(self, lines: list[str]) -> None:
         joined: list[str] = []
@@ -60,6 +75,24 @@ class _JoiningInput(feedparser.BufferedSubFile):  # type: ignore[misc,name-defin
         if run:
             joined.append("".join(run))
         super().pushlines(joined)
+
+
+def _closing_delimiter(line: str, matchers: list[Callable[[str], Any]]) -> str | None:
+    """``line`` cut to the closing delimiter it starts with (keeping its line end), when it
+    starts with one of the open multiparts' boundaries followed by ``--`` and junk."""
+    if len(line) > MAX_DELIMITER_LINE:
+        return None
+    end = "\r\n" if line.endswith("\r\n") else "\n"
+    at = line.find("--", 2)
+    while at != -1:
+        candidate = line[: at + 2] + end
+        if any(ateof(candidate) for ateof in matchers):
+            return candidate
+        at = line.find("--", at + 1)
+    return None
+
+
+MAX_DELIMITER_LINE = 2000
 
 
 def message_from_bytes(raw: bytes, policy: Policy) -> Message:

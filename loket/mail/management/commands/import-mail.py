@@ -3,6 +3,7 @@ from __future__ import annotations
 import sys
 import time
 from argparse import ArgumentParser
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +13,16 @@ from django.db import InterfaceError, OperationalError
 from loket.mail.ingest import chunks, ingest_batch
 from loket.mail.models import Mailbox
 from loket.mail.pipeline import Prepared, bulk_import, default_workers, prepared_batches
-from loket.mail.sources import read_path
+from loket.mail.sources import Item, in_date_order, read_path
 
 
 class Command(BaseCommand):
     help = (
-        "Import mail from .eml files, folders of them, Maildir folders and mbox files. "
-        "Safe to run again: mail already stored is skipped."
+        "Import mail from mail files, folders of them, Maildir folders and mbox files. "
+        "Every regular file in a folder is read; a file that is not a mail is reported and "
+        "counted. A folder or mbox is stored oldest first (by Date header, then file order) "
+        "unless --keep-order is given. Safe to run again: mail already stored is skipped. "
+        "Exits with an error when nothing at all could be imported."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -27,6 +31,11 @@ class Command(BaseCommand):
             "--mailbox", default="import", help="mailbox to store into (made if missing)"
         )
         parser.add_argument("--quiet", action="store_true", help="no progress line")
+        parser.add_argument(
+            "--keep-order",
+            action="store_true",
+            help="store in file order instead of oldest first (one pass over the files)",
+        )
         parser.add_argument(
             "--jobs",
             type=int,
@@ -43,10 +52,23 @@ class Command(BaseCommand):
         show = not options["quiet"]
         started = last = time.monotonic()
         total = 0
+        not_mail: list[str] = []
+
+        def mails(items: Iterable[Item]) -> Iterator[bytes]:
+            for item in items:
+                if item.problem:
+                    not_mail.append(item.origin)
+                    self.stderr.write(f"not a mail, skipped: {item.origin} ({item.problem})")
+                else:
+                    yield item.raw
+
         with bulk_import():
             for path in options["paths"]:
                 try:
-                    raws = (item.raw for item in read_path(Path(path)))
+                    items = read_path(Path(path))
+                    if not options["keep_order"]:
+                        items = in_date_order(items)
+                    raws = mails(items)
                     for chunk, prepared in prepared_batches(chunks(raws), options["jobs"]):
                         for result in self._ingest(chunk, prepared, mailbox):
                             counts[result] += 1
@@ -62,8 +84,15 @@ class Command(BaseCommand):
             sys.stderr.write("\n")
         self.stdout.write(
             f"{total} messages: {counts['stored']} stored, {counts['duplicate']} already there, "
-            f"{counts['quarantined']} quarantined"
+            f"{counts['quarantined']} quarantined; {len(not_mail)} files not mail"
         )
+        if total == 0:
+            reason = (
+                f"{len(not_mail)} files were read and none of them is a mail"
+                if not_mail
+                else "no files with mail were found"
+            )
+            raise CommandError(f"nothing imported: {reason} ({', '.join(options['paths'])})")
 
     def _ingest(
         self, chunk: list[bytes], prepared: list[Prepared | None], mailbox: Mailbox
