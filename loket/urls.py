@@ -25,6 +25,7 @@ urlpatterns = [
     path("desk/security/", account_views.staff_security, name="staff_security"),
     path("invitations/<str:token>/", views_invitations.invitation, name="invitation"),
     path("desk/live/", include("loket.live.urls")),
+    path("desk/notifications/", include("loket.sla.urls_desk")),
     path("desk/", include("loket.tickets.urls")),
     path("desk/organisations/", include("loket.accounts.urls_desk")),
     path("portal/", include("loket.portal.urls")),
