@@ -147,7 +147,9 @@ def personal(event: Event, ticket: Ticket) -> tuple[NotificationKind, list[User]
     return None
 
 
-def audiences(event: Event, ticket: Ticket, now: datetime) -> list[tuple[NotificationKind, Audience]]:
+def audiences(
+    event: Event, ticket: Ticket, now: datetime
+) -> list[tuple[NotificationKind, Audience]]:
     """Everyone an event concerns, by kind (someone in two lists hears of it once, by the
     first)."""
     found: list[tuple[NotificationKind, Audience]] = []

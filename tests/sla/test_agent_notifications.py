@@ -192,7 +192,9 @@ def test_agents_can_turn_off_mail_per_kind(desk: Desk, kind: NotificationKind) -
     actions.assign(ticket, desk.tech, by=desk.agent)
     actions.add_note(ticket, body="@sanne see above", by=desk.agent)
     run_deliveries()
-    assert sorted(_kinds(desk.tech)) == sorted([NotificationKind.ASSIGNED, NotificationKind.MENTION])
+    assert sorted(_kinds(desk.tech)) == sorted(
+        [NotificationKind.ASSIGNED, NotificationKind.MENTION]
+    )
     assert send_mails() == 1
     (message,) = mail.outbox
     wanted = ({NotificationKind.ASSIGNED, NotificationKind.MENTION} - {kind}).pop()

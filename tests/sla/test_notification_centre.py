@@ -40,7 +40,9 @@ def _note(person: User, text: str, ticket: Ticket | None = None, *, read: bool =
 
 
 def _order(html: str) -> list[str]:
-    found = re.findall(r'data-notification="\d+">\s*<div class="notif-text">.*?</span> ([^<]+)', html)
+    found = re.findall(
+        r'data-notification="\d+">\s*<div class="notif-text">.*?</span> ([^<]+)', html
+    )
     return [text.strip() for text in found]
 
 
