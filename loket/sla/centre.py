@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.urls import reverse
+
 from loket.accounts.models import User
 from loket.sla.models import Notification
 from loket.tickets.models import Ticket
 
-MOST_UNREAD = 300
-MOST_READ = 60
+MOST_UNREAD = 100
+MOST_READ = 30
 
 
 @dataclass
@@ -23,12 +25,21 @@ class Group:
     def newest(self) -> Notification:
         return self.items[0]
 
+    @property
+    def url(self) -> str:
+        return reverse("desk:ticket", args=[self.ticket.pk]) if self.ticket is not None else ""
+
 
 @dataclass
 class Centre:
     unread: list[Group]
     read: list[Group]
     unread_count: int
+
+    @property
+    def unread_more(self) -> int:
+        """Unread notifications beyond the ones listed."""
+        return max(0, self.unread_count - sum(len(g.items) for g in self.unread))
 
 
 def _group(rows: list[Notification]) -> list[Group]:
