@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 
 from loket.accounts.models import User
-from loket.sla.models import Notification
+from loket.sla.models import Notification, NotificationKind
 from loket.tickets.models import Ticket
 
-MOST_UNREAD = 100
-MOST_READ = 30
+MOST_UNREAD = 60
+MOST_READ = 20
 
 
 @dataclass
@@ -67,4 +67,9 @@ def build(user: User) -> Centre:
     if count == MOST_UNREAD:
         count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
     read = list(mine.filter(read_at__isnull=False).only(*fields).order_by("-pk")[:MOST_READ])
+    # The kinds' labels translated once per page, not once per row (``get_kind_display``
+    # rebuilds the choices for every call).
+    labels = {value: str(label) for value, label in NotificationKind.choices}
+    for note in (*unread, *read):
+        note.kind_label = labels.get(note.kind, note.kind)  # type: ignore[attr-defined]
     return Centre(unread=_group(unread), read=_group(read), unread_count=count)
