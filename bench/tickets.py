@@ -5,7 +5,9 @@ directory, with bulk inserts, then measures p50/p95 latency of:
 
 - the agent inbox (``/desk/``, each view), first page and a page about 90% deep (``after``);
 - the API ticket list (``/api/tickets``) with a personal token, first page and a deep page;
-- plain-text search (``search_tickets`` and the inbox with ``?q=``), common and rare words.
+- plain-text search (``search_tickets`` and the inbox with ``?q=``), common and rare words;
+- the agent's notification centre (``/desk/notifications/``) with 5,000 notifications about
+  tickets across the desk, 2,000 of them unread (``notification_page_p95_ms``).
 
 The last line of output is one JSON object. ``--quick`` runs a small desk in well under a
 minute; ``--database-url postgres://...`` runs on PostgreSQL (the database is emptied first and
@@ -753,9 +755,11 @@ def measure(n: int, stats: SeedStats) -> tuple[dict[str, Any], dict[str, Any]]:
     buckets = {
         k: Samples()
         for k in (
-            "inbox", "inbox_deep", "api", "api_deep", "search", "inbox_search", "search_words"
+            "inbox", "inbox_deep", "api", "api_deep", "search", "inbox_search", "search_words",
+            "notify",
         )
     }  # fmt: skip
+    detail["notifications"] = {}
 
     def record(bucket: str, group: str, name: str, call: Callable[[], object]) -> None:
         with CaptureQueriesContext(connection) as captured:
@@ -830,11 +834,19 @@ def measure(n: int, stats: SeedStats) -> tuple[dict[str, Any], dict[str, Any]]:
                 record("inbox_search", "search", f"{role}:inbox:{label}",
                        lambda u=q, c=client: get_ok(c, u))  # fmt: skip
 
+    seed_notifications(people["agent"])
+    page = Client(HTTP_HOST="localhost")
+    page.force_login(people["agent"])
+    assert b"data-notification=" in get_ok(page, "/desk/notifications/").content
+    record("notify", "notifications", "agent:page",
+           lambda c=page: get_ok(c, "/desk/notifications/"))  # fmt: skip
+
     figures: dict[str, Any] = {}
     names = {
         "inbox": "inbox", "inbox_deep": "inbox_deep", "api": "api_list",
         "api_deep": "api_deep_page", "search": "search", "inbox_search": "inbox_search",
         "search_words": "search_words",
+        "notify": "notification_page",
     }  # fmt: skip
     for bucket, prefix in names.items():
         samples = buckets[bucket]
@@ -859,6 +871,35 @@ def measure(n: int, stats: SeedStats) -> tuple[dict[str, Any], dict[str, Any]]:
     detail["queries_per_call"] = queries
     detail["plan_warnings"] = warnings
     return figures, detail
+
+
+def seed_notifications(agent: Any, total: int = 5000, unread: int = 2000) -> None:
+    """The agent's notifications, about tickets spread over the desk (made again each run)."""
+    from django.utils import timezone
+
+    from loket.sla.models import Notification, NotificationKind
+    from loket.tickets.models import Ticket
+
+    Notification.objects.filter(recipient=agent).delete()
+    top = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    rng = random.Random(14)
+    kinds = list(NotificationKind.values)
+    now = timezone.now()
+    rows = []
+    for i in range(total):
+        ticket_id = rng.randint(max(1, top - 3000), top) if top and rng.random() < 0.9 else None
+        at = now - timedelta(minutes=total - i)
+        rows.append(
+            Notification(
+                recipient=agent,
+                kind=rng.choice(kinds),
+                ticket_id=ticket_id,
+                text=f"#{ticket_id} notification {i}",
+                created_at=at,
+                read_at=None if i >= total - unread else at,
+            )
+        )
+    Notification.objects.bulk_create(rows, batch_size=1000)
 
 
 def plan_warnings(statements: Sequence[str]) -> list[str]:

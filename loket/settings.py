@@ -341,6 +341,9 @@ UPLOAD_ROUTES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = None
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 UNANSWERED_ALARM_MINUTES = env_int("UNANSWERED_ALARM_MINUTES", 60)
+# Staff notification mail: at most one mail per agent per this many minutes; what comes in
+# meanwhile goes into one digest mail (loket/sla/mailing.py).
+NOTIFY_MAIL_MINUTES = env_float("NOTIFY_MAIL_MINUTES", 5)
 # "Still working on it": remind the assignee after this many hours without a public update,
 # and optionally send the customer a short progress note.
 STILL_WORKING_HOURS = env_int("STILL_WORKING_HOURS", 24)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("desk/live/", include("loket.live.urls")),
     path("desk/chat/", include("loket.chat.urls")),
     path("chat/widget.js", chat_views.widget_js, name="chat_widget"),
+    path("desk/notifications/", include("loket.sla.urls_desk")),
     path("desk/", include("loket.tickets.urls")),
     path("desk/organisations/", include("loket.accounts.urls_desk")),
     path("portal/", include("loket.portal.urls")),

@@ -287,6 +287,18 @@ class NotificationKind(models.TextChoices):
     SHIFT_SWAP = "shift_swap", _("Shift swaps")
     BAD_RATING = "bad_rating", _("Bad satisfaction ratings")
     WEBHOOK = "webhook", _("Webhooks switched off after failures")
+    CUSTOMER_REPLY = "customer_reply", _("A customer answered your ticket")
+    ASSIGNED = "assigned", _("A ticket was assigned to you")
+    MENTION = "mention", _("A colleague mentioned you in a note")
+
+
+class EmailState(models.TextChoices):
+    """A notification's way through the batched staff mail (``loket.sla.mailing``)."""
+
+    NONE = "", _("not by e-mail")
+    PENDING = "pending", _("waiting for the next mail")
+    SENDING = "sending", _("being sent")
+    SENT = "sent", _("sent")
 
 
 class NotifyChannel(models.TextChoices):
@@ -312,6 +324,11 @@ class Notification(models.Model):
     channels = models.CharField(max_length=50, blank=True)  # how it went out: "email,telegram"
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # E-mail goes out batched, one mail per agent per few minutes (``loket.sla.mailing``).
+    email_state = models.CharField(
+        max_length=10, choices=EmailState.choices, blank=True, default=""
+    )
+    email_at = models.DateTimeField(null=True, blank=True)  # claimed for (or put in) a mail
 
     class Meta:
         ordering = ["-id"]
@@ -321,6 +338,11 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "id"], name="notification_recipient"),
             models.Index(
                 fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
+            models.Index(
+                fields=["recipient", "id"],
+                condition=Q(email_state__in=["pending", "sending"]),
+                name="notification_mail_due",
             ),
         ]
         constraints = [
@@ -374,3 +396,22 @@ class NotifySettings(models.Model):
         if isinstance(chosen, list):
             return kind in chosen
         return not self.kinds or kind in self.kinds
+
+
+class MailPacer(models.Model):
+    """Per agent: when the last batched notification mail went out, and when the next one is
+    queued for (empty: no mail task is waiting). Locked while deciding, so an agent has at
+    most one waiting mail task and at most one mail per window."""
+
+    agent = models.OneToOneField(
+        "accounts.User", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    next_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification mail pacing")
+        verbose_name_plural = _("notification mail pacing")
+
+    def __str__(self) -> str:
+        return str(self.agent_id)

@@ -10,12 +10,17 @@
 * A customer message on an urgent ticket (or a ticket made urgent) outside opening hours:
   the on-call agent.
 * Shift swaps (``loket.rota.actions``): the people involved, through :func:`notice`.
+* A customer message on an assigned ticket: the assignee.
+* A ticket assigned to someone by somebody else (or by routing): the new assignee.
+* An ``@name`` in an internal note (``loket.sla.mentions``): the agents named, not the author.
 
 Every notification is stored and shown in the desk. The browser's pop-up, e-mail and Telegram
 follow each agent's ``NotifySettings`` (what by which way, and quiet hours, which hold back
 e-mail and Telegram but do not apply while they are on call).
 Delivery runs as a task on the ``notify`` queue; the sweep enqueues it in its own
-transaction, so a warning is never written without its notification being queued.
+transaction, so a warning is never written without its notification being queued, and the
+ticket-event receiver at the end of this module in the transaction of the ticket change.
+E-mail is not sent here but batched per agent (``loket.sla.mailing``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
@@ -36,10 +42,10 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from loket.accounts.models import Role, Team, Tier, User
-from loket.sla import display
-from loket.sla.models import Notification, NotificationKind, NotifySettings
+from loket.sla import display, mailing, mentions
+from loket.sla.models import Notification, NotificationKind, NotifyChannel, NotifySettings
 from loket.sla.transports import Transport, TransportError, transports
-from loket.tickets.models import Event, EventKind, MessageKind, Priority, Ticket
+from loket.tickets.models import Event, EventKind, Message, MessageKind, Priority, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +120,49 @@ def audience(
     return None
 
 
+def _message_kind(event: Event) -> str:
+    if event.kind == EventKind.MESSAGE and isinstance(event.after, dict):
+        return str(event.after.get("kind", ""))
+    return ""
+
+
+def personal(event: Event, ticket: Ticket) -> tuple[NotificationKind, list[User]] | None:
+    """The notifications meant for one agent's own work: a customer answered their ticket, a
+    ticket was assigned to them, a colleague mentioned them."""
+    kind = _message_kind(event)
+    if kind == MessageKind.CUSTOMER and ticket.assignee is not None:
+        # An answer, not the message that opened the ticket.
+        earlier = Message.objects.filter(ticket_id=ticket.pk, pk__lt=event.message_id or 0)
+        if not earlier.exists():
+            return None
+        return NotificationKind.CUSTOMER_REPLY, _agents([ticket.assignee])
+    if event.kind == EventKind.ASSIGNEE and isinstance(event.after, int):
+        if event.after == event.actor_id:
+            return None
+        return NotificationKind.ASSIGNED, _agents(User.objects.filter(pk=event.after))
+    if kind == MessageKind.NOTE and event.message_id is not None:
+        body = event.message.body if event.message is not None else ""
+        named = [u for u in mentions.mentioned(body) if u.pk != event.actor_id]
+        return (NotificationKind.MENTION, _agents(named)) if named else None
+    return None
+
+
+def audiences(
+    event: Event, ticket: Ticket, now: datetime
+) -> list[tuple[NotificationKind, Audience]]:
+    """Everyone an event concerns, by kind (someone in two lists hears of it once, by the
+    first)."""
+    found: list[tuple[NotificationKind, Audience]] = []
+    general = audience(event, ticket, now)
+    if general is not None:
+        found.append(general)
+    own = personal(event, ticket)
+    if own is not None and own[1]:
+        on_call = general[1].on_call if general is not None else set()
+        found.append((own[0], Audience(own[1], on_call)))
+    return found
+
+
 def _quiet(prefs: NotifySettings, now: datetime) -> bool:
     if prefs.quiet_from is None or prefs.quiet_until is None:
         return False
@@ -130,8 +179,20 @@ def _quiet(prefs: NotifySettings, now: datetime) -> bool:
 
 def _text(kind: NotificationKind, event: Event, ticket: Ticket) -> str:
     head = f"#{ticket.pk} {ticket.subject}"
+    actor = event.actor.name if event.actor is not None else ""
     if kind == NotificationKind.URGENT:
         return _("%(ticket)s: urgent, outside opening hours") % {"ticket": head}
+    if kind == NotificationKind.CUSTOMER_REPLY:
+        return _("%(ticket)s: the customer answered") % {"ticket": head}
+    if kind == NotificationKind.ASSIGNED:
+        if actor:
+            return _("%(ticket)s: %(actor)s assigned it to you") % {"ticket": head, "actor": actor}
+        return _("%(ticket)s: assigned to you") % {"ticket": head}
+    if kind == NotificationKind.MENTION:
+        return _("%(ticket)s: %(actor)s mentioned you in a note") % {
+            "ticket": head,
+            "actor": actor or _("a colleague"),
+        }
     return f"{head}: {display.describe_event(event)}"
 
 
@@ -148,19 +209,24 @@ def _send_out(
     text: str,
     url: str,
     via: list[Transport],
-) -> list[str]:
+) -> tuple[list[str], bool]:
     """Sends by every way the agent wants for ``kind`` and can be reached; returns the names
-    of the ways it went out (a failed one is logged and left out)."""
+    of the ways it went out (a failed one is logged and left out), and whether it is for the
+    agent's next batched mail (e-mail is never sent here: ``loket.sla.mailing``)."""
     sent: list[str] = []
+    by_mail = False
     for transport in via:
         if not prefs.wants(kind, transport.name) or not transport.reaches(person, prefs):
+            continue
+        if transport.name == NotifyChannel.EMAIL:
+            by_mail = True
             continue
         try:
             transport.send(person, prefs, subject, text, url)
             sent.append(transport.name)
         except TransportError as exc:
             log.warning("notification %s to %s failed: %s", kind, person.pk, exc)
-    return sent
+    return sent, by_mail
 
 
 def notice(
@@ -182,11 +248,15 @@ def notice(
     subject = _("[%(site)s] %(text)s") % {"site": settings.SITE_NAME, "text": text}
     prefs = prefs_of(person)
     sent: list[str] = []
+    by_mail = False
     if person.is_active and (on_call or not _quiet(prefs, now)):
-        sent = _send_out(person, prefs, kind, subject, text, _absolute(path), via)
-    return Notification.objects.create(
+        sent, by_mail = _send_out(person, prefs, kind, subject, text, _absolute(path), via)
+    made = Notification.objects.create(
         recipient=person, kind=kind, text=text, channels=",".join(sent), created_at=now
     )
+    if by_mail:
+        mailing.queue(made, now)
+    return made
 
 
 def _absolute(path: str) -> str:
@@ -208,11 +278,21 @@ def deliver(event: Event, now: datetime | None = None, via: list[Transport] | No
     sends nothing twice)."""
     now = now or timezone.now()
     ticket = Ticket.objects.select_related("team__manager", "assignee").get(pk=event.ticket_id)
-    found = audience(event, ticket, now)
-    if found is None:
-        return 0
-    kind, people = found
     via = via if via is not None else transports()
+    reached = 0
+    for kind, people in audiences(event, ticket, now):
+        reached += _deliver_to(event, ticket, kind, people, now, via)
+    return reached
+
+
+def _deliver_to(
+    event: Event,
+    ticket: Ticket,
+    kind: NotificationKind,
+    people: Audience,
+    now: datetime,
+    via: list[Transport],
+) -> int:
     reached = 0
     for person in people.people:
         if Notification.objects.filter(recipient=person, event=event).exists():
@@ -222,9 +302,10 @@ def deliver(event: Event, now: datetime | None = None, via: list[Transport] | No
             subject = _("[%(site)s] %(text)s") % {"site": settings.SITE_NAME, "text": text}
         prefs = prefs_of(person)
         sent: list[str] = []
+        by_mail = False
         if person.pk in people.on_call or not _quiet(prefs, now):
-            sent = _send_out(person, prefs, kind, subject, text, _url(ticket), via)
-        Notification.objects.create(
+            sent, by_mail = _send_out(person, prefs, kind, subject, text, _url(ticket), via)
+        made = Notification.objects.create(
             recipient=person,
             kind=kind,
             ticket=ticket,
@@ -233,6 +314,8 @@ def deliver(event: Event, now: datetime | None = None, via: list[Transport] | No
             channels=",".join(sent),
             created_at=now,
         )
+        if by_mail:
+            mailing.queue(made, now)
         reached += 1
     return reached
 
@@ -240,8 +323,10 @@ def deliver(event: Event, now: datetime | None = None, via: list[Transport] | No
 @task(queue_name="notify")
 def deliver_events(event_ids: list[int]) -> int:
     total = 0
-    for event in Event.objects.filter(pk__in=event_ids).order_by("pk"):
-        total += deliver(event)
+    events = Event.objects.filter(pk__in=event_ids).select_related("actor", "message")
+    for event in events.order_by("pk"):
+        with transaction.atomic():  # the notifications and their queued mail, or neither
+            total += deliver(event)
     return total
 
 
@@ -249,15 +334,30 @@ def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
+def _concerns_agents(event: Event) -> bool:
+    """Whether a new event may notify someone: checked in the ticket change's transaction,
+    so cheap (no query); the delivery task decides who exactly."""
+    kind = _message_kind(event)
+    ticket = event.ticket
+    if kind == MessageKind.CUSTOMER:
+        return ticket.priority == Priority.URGENT or ticket.assignee_id is not None
+    if event.kind == EventKind.PRIORITY:
+        return bool(event.after == Priority.URGENT)
+    if event.kind == EventKind.ASSIGNEE:
+        return isinstance(event.after, int) and event.after != event.actor_id
+    if kind == MessageKind.NOTE and event.message_id is not None:
+        return event.message is not None and mentions.may_mention(event.message.body)
+    return False
+
+
 @receiver(post_save, sender=Event, dispatch_uid="loket.sla.notify.urgent")
-def _urgent(sender: type[Event], instance: Event, created: bool, raw: bool, **_: Any) -> None:
+def _queue_delivery(
+    sender: type[Event], instance: Event, created: bool, raw: bool, **_: Any
+) -> None:
     """Urgent tickets outside opening hours page the on-call agent (decided at delivery, when
-    routing has placed the ticket in its team)."""
+    routing has placed the ticket in its team); customer answers, assignments and mentions
+    reach the agent concerned. Queued in the ticket change's own transaction (an outbox)."""
     if not created or raw:
         return
-    customer = instance.kind == EventKind.MESSAGE and instance.after == {
-        "kind": MessageKind.CUSTOMER
-    }
-    made_urgent = instance.kind == EventKind.PRIORITY and instance.after == Priority.URGENT
-    if (customer and instance.ticket.priority == Priority.URGENT) or made_urgent:
+    if _concerns_agents(instance):
         deliver_events.enqueue([instance.pk])

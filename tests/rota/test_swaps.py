@@ -18,6 +18,7 @@ from loket.rota.models import Shift, ShiftChange, SwapStatus, TeamRota
 from loket.sla.models import Notification, NotificationKind, NotifySettings
 from tests.conftest import Desk
 from tests.rota.conftest import ams, weekly
+from tests.sla.conftest import send_mails
 
 pytestmark = pytest.mark.urls("tests.rota.urls")
 
@@ -55,6 +56,7 @@ def _run_notices() -> list[tuple[str, str]]:
     for row in queued:
         swap_notices.call(*row.args_kwargs["args"])
     queued.delete()
+    send_mails()  # the staff mail, batched per agent
     rows = Notification.objects.filter(kind=NotificationKind.SHIFT_SWAP).order_by("pk")
     found = [(n.recipient.name, n.text) for n in rows]
     rows.delete()

@@ -90,3 +90,24 @@ def sla(desk: Desk) -> Sla:
     )
     _targets(vip, {Priority.NORMAL: (30, 60, 240), Priority.URGENT: (10, 20, 60)})
     return Sla(office=office, always=always, default=default, vip=vip)
+
+
+def send_mails(*, due_only: bool = True) -> int:
+    """Runs the queued notification-mail tasks (``loket.sla.mailing.send_batch``) that are
+    due, as a worker would; returns how many notifications they mailed."""
+    from django.utils import timezone
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from loket.sla import mailing
+
+    rows = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path="loket.sla.mailing.send_batch"
+    ).order_by("enqueued_at", "id")
+    mailed = 0
+    for row in list(rows):
+        if due_only and row.run_after is not None and row.run_after > timezone.now():
+            continue
+        DBTaskResult.objects.filter(pk=row.pk).update(status=TaskResultStatus.SUCCESSFUL)
+        mailed += mailing.send_batch.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+    return mailed

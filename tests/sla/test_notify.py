@@ -17,7 +17,7 @@ from loket.tickets import actions
 from loket.tickets.models import Channel, Event, EventKind, Priority, Ticket
 from tests.conftest import Desk
 from tests.rota.conftest import EVERY_DAY, weekly
-from tests.sla.conftest import Clock, Sla, ams
+from tests.sla.conftest import Clock, Sla, ams, send_mails
 from tests.sla.telegram_server import TOKEN, fake_telegram
 
 
@@ -62,6 +62,9 @@ def test_warning_reaches_the_assignee_in_the_desk_and_by_mail(
         ticket,
     )
     assert note.text == f"#{ticket.pk} Banner gone: SLA warning: First reply due Mon 30 Mar 11:00"
+    assert note.channels == ""  # the mail is queued (batched per agent), not yet sent
+    assert send_mails() == 1
+    note.refresh_from_db()
     assert note.channels == "email"
     assert notify.unread_count(desk.agent) == 1
     (message,) = mail.outbox
@@ -106,6 +109,7 @@ def test_quiet_hours_hold_back_mail_but_not_for_whoever_is_on_call(
     clock.to(ams(2026, 4, 4, 23, 31))
     sweep()
     _deliver(EventKind.SLA_BREACH)
+    send_mails()
     # then Sanne gets mail (and the manager, who has no quiet hours); Anna finds hers in
     # the desk in the morning.
     assert sorted(m.to[0] for m in mail.outbox) == [desk.manager.email, desk.tech.email]
@@ -130,6 +134,8 @@ def test_delivering_twice_sends_once(desk: Desk, sla: Sla, clock: Clock) -> None
     ids = sweep().event_ids
     notify.deliver_events.call(ids)
     assert notify.deliver_events.call(ids) == 0
+    send_mails()
+    assert send_mails() == 0
     assert len(mail.outbox) == 1
     assert Notification.objects.count() == 1
 
@@ -153,6 +159,7 @@ def test_telegram_reaches_the_agents_phone(
     clock.to(ams(2026, 3, 30, 10, 48))
     sweep()
     _deliver(EventKind.SLA_WARNING)
+    send_mails()
     # then the bot API received one message for her chat, naming the ticket
     (sent,) = telegram.sent
     assert sent["chat_id"] == "4242"
@@ -187,6 +194,7 @@ def test_telegram_goes_through_the_ssrf_guard(
     clock.to(ams(2026, 3, 30, 10, 48))
     sweep()
     _deliver(EventKind.SLA_WARNING)
+    send_mails()
     assert telegram.sent == []
     assert Notification.objects.get().channels == "email"
 

@@ -2,10 +2,10 @@
 // browser notification for each new one, and a presence heartbeat while the desk is open.
 // The count is fetched again when the live stream (live.js) announces a notification or
 // (re)connects; only while there is no stream does the badge poll every 15 s.
-// Needs an element <button data-sla-unread data-url="/sla/notifications/"
-//   data-read-url="/sla/notifications/read/" data-heartbeat="/rota/presence/heartbeat/">
-// on the page (clicking it marks the notifications read); texts come translated from the
-// server. Loaded on every page: after a boosted (htmx) sign-in the badge arrives without a
+// Needs an element <a href="/desk/notifications/" data-sla-unread data-url="/sla/notifications/"
+//   data-heartbeat="/rota/presence/heartbeat/"> on the page (a link to the notification
+// centre, where they are marked read; the first click asks for permission to show browser
+// notifications); texts come translated from the server. Loaded on every page: after a boosted (htmx) sign-in the badge arrives without a
 // page load, so the script starts when it first finds one, and looks it up again each time.
 (function () {
   "use strict";
@@ -77,14 +77,8 @@
       .catch(function () {});
   }
 
-  function markRead(event) {
-    var el = event.currentTarget;
+  function askPermission() {
     if ("Notification" in window && Notification.permission === "default") Notification.requestPermission();
-    var url = el.getAttribute("data-read-url");
-    if (!url) return;
-    fetch(url, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() } })
-      .then(function (r) { if (r.ok) el.hidden = true; })
-      .catch(function () {});
   }
 
   // Binds a badge seen for the first time and counts for it at once; the polling and the
@@ -93,7 +87,7 @@
     var el = badge();
     if (!el || el.hasAttribute("data-bound")) return;
     el.setAttribute("data-bound", "");
-    el.addEventListener("click", markRead);
+    el.addEventListener("click", askPermission);
     poll();
     if (started) return;
     started = true;
@@ -114,5 +108,9 @@
   });
 
   start();
-  document.addEventListener("htmx:afterSettle", start);
+  document.addEventListener("htmx:afterSettle", function () {
+    start();
+    // Marking read on the notification centre updates the count at once.
+    if (document.getElementById("notification-list")) poll();
+  });
 })();
