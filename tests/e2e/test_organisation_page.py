@@ -26,6 +26,7 @@ def test_manager_switches_joining_by_domain_and_invites(
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     sign_in(page, live_server.url, desk.manager.email)
     # when the manager opens Organisations from the desk's navigation, and then Acme
+    page.click("header nav summary")
     page.click("header nav >> text=Organisations")
     page.wait_for_selector("h1:has-text('Organisations')")
     assert page.evaluate(OVERFLOW) <= 0, "the list is wider than the screen"

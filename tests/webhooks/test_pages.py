@@ -117,6 +117,7 @@ def test_admin_sets_up_a_webhook_in_the_browser(
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     sign_in(page, live_server.url, desk.admin.email)
+    page.click("header nav summary")
     page.click("header nav >> text=Webhooks")
     page.wait_for_selector("h1:has-text('Webhooks')")
     page.click("#new-webhook")
