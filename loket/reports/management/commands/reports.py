@@ -23,7 +23,8 @@ class Command(BaseCommand):
             n = rollup.rebuild()
             m = facts.rebuild()
             took = time.monotonic() - started
-            self.stdout.write(f"rebuilt {n} daily rows and {m} ticket rows in {took:.1f} s")
+            if options["verbosity"]:
+                self.stdout.write(f"rebuilt {n} daily rows and {m} ticket rows in {took:.1f} s")
             return
         diffs = rollup.differences() + facts.differences()
         for line in diffs[:50]:
