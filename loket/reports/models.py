@@ -3,6 +3,11 @@
 Kept current by a ``post_save`` receiver on the ticket ``Event`` (in the same transaction as the
 change), rebuilt by ``loket reports rebuild`` and compared with the raw rows by ``loket
 reports check``. The volume report reads it when nothing but the period narrows the scope.
+
+The receiver only ever inserts a row (a delta): updating one counter row per day would make
+every ticket write of the day wait for the others' transactions (a hot row that serialised
+concurrent mail imports on PostgreSQL). Readers sum; a rebuild leaves one row per day and
+channel again.
 """
 
 from __future__ import annotations
@@ -23,9 +28,7 @@ class DailyVolume(models.Model):
         ordering = ["day", "channel"]
         verbose_name = _("daily volume")
         verbose_name_plural = _("daily volumes")
-        constraints = [
-            models.UniqueConstraint(fields=["day", "channel"], name="reports_one_row_per_day")
-        ]
+        indexes = [models.Index(fields=["day", "channel"], name="reports_day_channel")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.channel}"

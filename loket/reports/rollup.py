@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, QuerySet
+from django.db import transaction
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
@@ -26,14 +26,8 @@ def _local(value: datetime) -> date:
 
 
 def bump(day: date, channel: str, *, created: int = 0, solved: int = 0) -> None:
-    rows = DailyVolume.objects.filter(day=day, channel=channel)
-    if rows.update(created=F("created") + created, solved=F("solved") + solved):
-        return
-    try:
-        with transaction.atomic():
-            DailyVolume.objects.create(day=day, channel=channel, created=created, solved=solved)
-    except IntegrityError:  # written meanwhile by another transaction
-        rows.update(created=F("created") + created, solved=F("solved") + solved)
+    """One delta row: inserts never wait for another transaction (see the model)."""
+    DailyVolume.objects.create(day=day, channel=channel, created=created, solved=solved)
 
 
 def on_event(event: Event) -> None:
@@ -74,11 +68,12 @@ def raw_counts(tickets: QuerySet[Ticket] | None = None) -> Counts:
 
 
 def rolled_up() -> Counts:
-    return {
-        (r.day, r.channel): (r.created, r.solved)
-        for r in DailyVolume.objects.all()
-        if r.created or r.solved
-    }
+    rows = (
+        DailyVolume.objects.values("day", "channel")
+        .annotate(c=Sum("created"), s=Sum("solved"))
+        .order_by()
+    )
+    return {(r["day"], r["channel"]): (r["c"], r["s"]) for r in rows if r["c"] or r["s"]}
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,8 +57,12 @@ def _from_rollup(ctx: Context) -> tuple[dict[tuple[date, str], int], dict[date, 
     f = ctx.filters
     created: dict[tuple[date, str], int] = {}
     solved: dict[date, int] = {}
-    rows = DailyVolume.objects.filter(day__gte=f.start, day__lte=f.end).values_list(
-        "day", "channel", "created", "solved"
+    rows = (
+        DailyVolume.objects.filter(day__gte=f.start, day__lte=f.end)
+        .values("day", "channel")
+        .annotate(c=Sum("created"), s=Sum("solved"))
+        .order_by()
+        .values_list("day", "channel", "c", "s")
     )
     for day, channel, n_created, n_solved in rows:
         bucket = bucket_of(day, f.granularity)
