@@ -40,7 +40,7 @@ MAX_OPEN_FORMATTING = 20
 # What could start a tag for the HTML tokenizer: "<" and an ASCII letter. Counting every one
 # (inside comments, scripts and attribute values too) over-counts, never under-counts.
 _TAG_START = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)")
-_VOID = frozenset(
+VOID_ELEMENTS = frozenset(
     [
         "area",
         "base",
@@ -122,7 +122,7 @@ def measure(html: str, *, stop_above: bool = True) -> Shape:
                     formatting -= 1
             continue
         elements += 1
-        if name in _VOID or (name in _SIBLINGS and open_by_name.get(name, 0) > 0):
+        if name in VOID_ELEMENTS or (name in _SIBLINGS and open_by_name.get(name, 0) > 0):
             pass
         else:
             open_by_name[name] = open_by_name.get(name, 0) + 1

@@ -9,7 +9,7 @@ import codecs
 import html as _html
 import re
 
-from loket.lib.html import HtmlTooComplex, html_to_text, sanitise_html
+from loket.lib.html import VOID_ELEMENTS, HtmlTooComplex, html_to_text, sanitise_html
 
 MAX_HTML_DEPTH = 400
 MAX_HTML_CHARS = 2_000_000
@@ -43,24 +43,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)\b[^>]*?(/?)>")
 _ANY_TAG = re.compile(r"<[^>]*>")
-_VOID = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
 
 
 # text helpers
@@ -157,7 +139,7 @@ def html_depth(html: str, limit: int) -> int:
     for match in _TAG.finditer(html):
         closing, name, self_closing = match.groups()
         name = name.lower()
-        if name in _VOID or self_closing:
+        if name in VOID_ELEMENTS or self_closing:
             continue
         if closing:
             depth = max(0, depth - 1)
