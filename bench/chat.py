@@ -43,27 +43,25 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.live import _cpu_seconds, _django, _free_port, _percentile, _rss_kb  # noqa: E402
+from bench.live import (  # noqa: E402
+    _cpu_seconds,
+    _django,
+    _free_port,
+    _fresh_pg,
+    _percentile,
+    _rss_kb,
+)
+from bench.live import _env as live_env  # noqa: E402
 
 ORIGIN = "http://shop.bench.test"
 
 
 def _env(data_dir: Path, db_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="loket.settings",
-        LOKET_DATA_DIR=str(data_dir),
-        LOKET_DATABASE_URL=db_url,
-        LOKET_LOG_LEVEL="WARNING",
-        LOKET_AXES_ENABLED="0",
-        # one client address opens every session here; the limits are tested elsewhere
-        LOKET_CHAT_SESSION_RATE="100000/h",
-        LOKET_CHAT_IP_RATE="1000000/m",
-        LOKET_CHAT_CHANNEL_RATE="1000000/m",
-        LOKET_CHAT_VISITOR_RATE="1000/m",
-        PYTHONPATH=str(ROOT),
-    )
-    return env
+    # one client address opens every session here; the limits are tested elsewhere
+    return live_env(
+        data_dir, db_url, LOKET_CHAT_SESSION_RATE="100000/h", LOKET_CHAT_IP_RATE="1000000/m",
+        LOKET_CHAT_CHANNEL_RATE="1000000/m", LOKET_CHAT_VISITOR_RATE="1000/m",
+    )  # fmt: skip
 
 
 # --- the agent process ----------------------------------------------------------------------
@@ -415,13 +413,7 @@ def main() -> None:
     server = agent_proc = None
     try:
         if db_url.startswith("postgres"):
-            import psycopg
-
-            name = db_url.rsplit("/", 1)[1]
-            with psycopg.connect(db_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as c:
-                c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                c.execute(f'CREATE DATABASE "{name}"')
-        if db_url.startswith("postgres"):
+            _fresh_pg(db_url)
             _migrate(env)
         else:
             _sqlite_from_template(Path(db_url.removeprefix("sqlite:///")), env)

@@ -47,7 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 STREAMS_PER_AGENT = 5
 
 
-def _env(data_dir: Path, db_url: str) -> dict[str, str]:
+def _env(data_dir: Path, db_url: str, **extra: str) -> dict[str, str]:
+    """The server's and helpers' environment (``extra``: settings of one benchmark)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
     env.update(
         DJANGO_SETTINGS_MODULE="loket.settings",
@@ -58,7 +59,18 @@ def _env(data_dir: Path, db_url: str) -> dict[str, str]:
         LOKET_LIVE_MAX_STREAMS_PER_USER=str(STREAMS_PER_AGENT),
         PYTHONPATH=str(ROOT),
     )
+    env.update(extra)
     return env
+
+
+def _fresh_pg(db_url: str) -> None:
+    """Drops and creates the PostgreSQL database ``db_url`` names."""
+    import psycopg
+
+    name = db_url.rsplit("/", 1)[1]
+    with psycopg.connect(db_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        c.execute(f'CREATE DATABASE "{name}"')
 
 
 def _django() -> None:
@@ -295,12 +307,7 @@ def main() -> None:
     server = writer_proc = None
     try:
         if db_url.startswith("postgres"):
-            import psycopg
-
-            name = db_url.rsplit("/", 1)[1]
-            with psycopg.connect(db_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as c:
-                c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                c.execute(f'CREATE DATABASE "{name}"')
+            _fresh_pg(db_url)
         for command in (["migrate", "--verbosity", "0"], ["createcachetable"]):
             subprocess.run(
                 [sys.executable, "-m", "loket.cli", *command],
