@@ -11,6 +11,10 @@ survey is open the customer may change their rating: the last one counts.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -47,49 +51,56 @@ def _context(survey: Survey, token: str, **extra: object) -> dict[str, object]:
     }
 
 
-def rate(request: HttpRequest, ticket_id: int, token: str, score: int) -> HttpResponse:
-    checked = links.check(token, ticket_id)
-    if checked.survey is None:
-        assert checked.refusal is not None
-        return _refused(request, checked.refusal)
-    survey = checked.survey
-    with translation.override(survey.language or translation.get_language()):
-        if not actions.can_change(survey):
-            return _refused(request, links.Refusal.EXPIRED)
-        chosen = score
-        if request.method == "POST":
-            try:
-                chosen = int(request.POST.get("score", score))
-                actions.rate(survey, chosen, by=None, via="mail")
-            except (ValueError, actions.SurveyError) as exc:
-                error = str(exc) if isinstance(exc, actions.SurveyError) else _("Choose a rating.")
-                context = _context(survey, token, chosen=score, error=error)
-                return render(request, "csat/rate.html", context, status=400)
-            return redirect("survey:comment", ticket_id=ticket_id, token=token)
-        if chosen not in survey.choices:
-            chosen = survey.choices[0]
-        return render(request, "csat/rate.html", _context(survey, token, chosen=chosen))
+def _open_survey(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The signed link's survey, while it may still be changed, in its language; otherwise
+    the page that says why nothing changed."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, ticket_id: int, token: str, **kwargs: Any) -> HttpResponse:
+        checked = links.check(token, ticket_id)
+        if checked.survey is None:
+            assert checked.refusal is not None
+            return _refused(request, checked.refusal)
+        survey = checked.survey
+        with translation.override(survey.language or translation.get_language()):
+            if not actions.can_change(survey):
+                return _refused(request, links.Refusal.EXPIRED)
+            return view(request, survey, ticket_id, token, **kwargs)
+
+    return wrapper
 
 
-def comment(request: HttpRequest, ticket_id: int, token: str) -> HttpResponse:
-    checked = links.check(token, ticket_id)
-    if checked.survey is None:
-        assert checked.refusal is not None
-        return _refused(request, checked.refusal)
-    survey = checked.survey
-    with translation.override(survey.language or translation.get_language()):
-        if not actions.can_change(survey):
-            return _refused(request, links.Refusal.EXPIRED)
-        saved = False
-        if request.method == "POST":
-            try:
-                actions.comment(survey, request.POST.get("comment", ""), by=None)
-            except actions.SurveyError as exc:
-                context = _context(survey, token, error=str(exc))
-                return render(request, "csat/comment.html", context, status=400)
-            saved = True
-            survey.refresh_from_db()
-        return render(request, "csat/comment.html", _context(survey, token, saved=saved))
+@_open_survey
+def rate(
+    request: HttpRequest, survey: Survey, ticket_id: int, token: str, score: int
+) -> HttpResponse:
+    chosen = score
+    if request.method == "POST":
+        try:
+            chosen = int(request.POST.get("score", score))
+            actions.rate(survey, chosen, by=None, via="mail")
+        except (ValueError, actions.SurveyError) as exc:
+            error = str(exc) if isinstance(exc, actions.SurveyError) else _("Choose a rating.")
+            context = _context(survey, token, chosen=score, error=error)
+            return render(request, "csat/rate.html", context, status=400)
+        return redirect("survey:comment", ticket_id=ticket_id, token=token)
+    if chosen not in survey.choices:
+        chosen = survey.choices[0]
+    return render(request, "csat/rate.html", _context(survey, token, chosen=chosen))
+
+
+@_open_survey
+def comment(request: HttpRequest, survey: Survey, ticket_id: int, token: str) -> HttpResponse:
+    saved = False
+    if request.method == "POST":
+        try:
+            actions.comment(survey, request.POST.get("comment", ""), by=None)
+        except actions.SurveyError as exc:
+            context = _context(survey, token, error=str(exc))
+            return render(request, "csat/comment.html", context, status=400)
+        saved = True
+        survey.refresh_from_db()
+    return render(request, "csat/comment.html", _context(survey, token, saved=saved))
 
 
 @login_required
