@@ -84,8 +84,17 @@ class _Guard:
     """What an SMTP client needs to ask the guard (set before ``smtplib`` connects, which it
     does from its constructor when given a host)."""
 
-    policy: netguard.Policy | None
-    resolver: netguard.Resolver
+    def __init__(
+        self,
+        host: str = "",
+        port: int = 0,
+        *,
+        policy: netguard.Policy | None = None,
+        resolver: netguard.Resolver = netguard.system_resolver,
+        **options: Any,
+    ) -> None:
+        self.policy, self.resolver = policy, resolver
+        super().__init__(host, port, **options)  # type: ignore[call-arg]
 
     def _guarded_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         return netguard.connect(
@@ -96,36 +105,12 @@ class _Guard:
 class GuardedSMTP(_Guard, smtplib.SMTP):
     """``smtplib.SMTP`` (STARTTLS verifies against the host name) through the guard."""
 
-    def __init__(
-        self,
-        host: str = "",
-        port: int = 0,
-        *,
-        policy: netguard.Policy | None = None,
-        resolver: netguard.Resolver = netguard.system_resolver,
-        **options: Any,
-    ) -> None:
-        self.policy, self.resolver = policy, resolver
-        super().__init__(host, port, **options)
-
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         return self._guarded_socket(host, port, timeout)
 
 
 class GuardedSMTPSSL(_Guard, smtplib.SMTP_SSL):
     """``smtplib.SMTP_SSL`` (TLS from the first byte, port 465) through the guard."""
-
-    def __init__(
-        self,
-        host: str = "",
-        port: int = 0,
-        *,
-        policy: netguard.Policy | None = None,
-        resolver: netguard.Resolver = netguard.system_resolver,
-        **options: Any,
-    ) -> None:
-        self.policy, self.resolver = policy, resolver
-        super().__init__(host, port, **options)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         sock = self._guarded_socket(host, port, timeout)
