@@ -128,6 +128,9 @@ INSTALLED_APPS = [
     "loket.webhooks",
     "loket.chat",
     "loket.reports",
+    "loket.setup",
+    "loket.assist",
+    "loket.rules",
 ]
 
 MIDDLEWARE = [

@@ -44,6 +44,7 @@ urlpatterns = [
     path("desk/reports/", include("loket.reports.urls")),
     path("survey/", include("loket.csat.urls_public")),
     path("desk/webhooks/", include("loket.webhooks.urls")),
+    path("desk/settings/", include("loket.setup.urls")),
     path("help/", include("loket.kb.urls_help")),
     path("sitemap.xml", kb_help.sitemap, name="sitemap"),
 ]

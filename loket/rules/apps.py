@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RulesConfig(AppConfig):
+    """Request types, custom fields, organisation kinds, automation rules and approvals."""
+
+    name = "loket.rules"
+    label = "rules"
+    verbose_name = _("Request types and rules")
