@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import groupby
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -21,10 +19,11 @@ def index(request: HttpRequest) -> HttpResponse:
             rows.append((section, reverse(section.url_name)))
         except NoReverseMatch:
             continue
-    groups = [
-        {"name": name, "rows": [{"section": s, "url": u} for s, u in items]}
-        for name, items in groupby(rows, key=lambda row: str(row[0].group))
-    ]
+    # A group shows where its first section would (sections are ordered by ``order``).
+    grouped: dict[str, list[dict[str, object]]] = {}
+    for section, url in rows:
+        grouped.setdefault(str(section.group), []).append({"section": section, "url": url})
+    groups = [{"name": name, "rows": items} for name, items in grouped.items()]
     return render(
         request,
         "setup/index.html",
