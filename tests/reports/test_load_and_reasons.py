@@ -118,3 +118,18 @@ def test_load_figure_is_drawn_as_a_heat_map(client: Client, desk: Desk) -> None:
     assert 'data-figure="load_coverage"' in html
     assert html.count("data-cell") == 7 * 24
     assert 'data-figure="escalations_by_reason"' in html
+
+
+def test_chart_coordinates_keep_a_decimal_point_in_dutch(client: Client, desk: Desk) -> None:
+    # Dutch writes 34,5 for 34.5; an SVG coordinate written that way breaks the chart
+    import re
+
+    ticket_at(desk, datetime.now(UTC))
+    desk.admin.language = "nl"
+    desk.admin.save()
+    client.force_login(desk.admin)
+    html = client.get("/desk/reports/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Drukte tegenover bezetting" in html
+    coordinates = re.findall(r'<rect x="([^"]*)" y="([^"]*)" width="([^"]*)"', html)
+    assert coordinates
+    assert not [c for c in coordinates if any("," in part for part in c)]
