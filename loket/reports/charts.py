@@ -65,7 +65,11 @@ def draw(result: Result) -> Chart | None:
         x0 = LEFT + x * slot
         if x % every == 0:
             chart.x_labels.append(
-                {"x": round(x0 + slot / 2, 1), "y": HEIGHT - BOTTOM + 14, "text": str(row[0])}
+                {
+                    "x": round(x0 + slot / 2, 1),
+                    "y": HEIGHT - BOTTOM + 14,
+                    "text": _fit(str(row[0]), slot * every),
+                }
             )
         if result.chart == "lines":
             continue
@@ -99,6 +103,12 @@ def draw(result: Result) -> Chart | None:
                  "title": result.labels[i]}
             )  # fmt: skip
     return chart
+
+
+def _fit(text: str, room: float) -> str:
+    """Shortens an axis label to the room it has (about 6 units per character)."""
+    most = max(int(room // 6), 3)
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
 def _bar(

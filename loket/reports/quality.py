@@ -187,6 +187,8 @@ def escalations_by_reason(ctx: Context) -> Result:
     rows: list[list[Cell]] = []
     for value, label in EscalationReason.choices:
         per_tier = counts.get(value, {})
+        if not per_tier:
+            continue
         rows.append([str(label), sum(per_tier.values()), *(per_tier.get(t, 0) for t in tiers)])
     total = sum(int(row[1] or 0) for row in rows)
     rows.sort(key=lambda row: -int(row[1] or 0))

@@ -62,6 +62,7 @@ def test_escalations_are_counted_by_the_reason_chosen(desk: Desk) -> None:
     assert rows[str(EscalationReason.DECISION.label)] == [1, 0, 1]
     assert rows[str(EscalationReason.BILLING.label)] == [1, 1, 0]
     assert rows[str(EscalationReason.OTHER.label)] == [1, 1, 0]
+    assert str(EscalationReason.COMPLAINT.label) not in rows  # none of that kind
     assert got.headline is not None and got.headline["value"] == 5
     assert got.rows[0][0] == str(EscalationReason.TECHNICAL.label)  # biggest first
 
