@@ -247,4 +247,39 @@ def _apply(
     record.ticket_message = message
     record.ticket = message.ticket
     _link_content_ids(record, message, mail)
+    survivor = _join_thread(mail, customer, message.ticket)
+    if survivor.pk != message.ticket_id:
+        record.ticket = survivor
+        acknowledge = None  # its ticket was merged into one the customer already heard from
     return notes, customer, acknowledge
+
+
+def _join_thread(mail: ParsedMail, customer: User, ticket: Ticket) -> Ticket:
+    """Keeps this mail's references, and joins the tickets it shows to be one thread with
+    ``ticket`` (a reply that came before this mail opened its own): the newer is merged into
+    the older when neither was answered, else they are linked with a note for the agent.
+    Returns the ticket this mail's message lives on afterwards."""
+    threading.remember_references(mail, ticket)
+    survivor = threading.current(ticket)
+    for other in threading.joins(mail, customer, survivor):
+        older, newer = sorted([survivor, other], key=lambda t: t.pk)
+        how = actions.join_mail_thread(
+            newer,
+            older,
+            reason=_("One mail thread: a reply arrived before the mail it answers."),
+        )
+        if how == "merged":
+            survivor = older
+        elif how == "linked" and State.CLOSED in (older.state, newer.state):
+            continue  # nothing to tell on a closed ticket; the link is on both timelines
+        elif how == "linked":
+            actions.add_system_note(
+                older,
+                body=_(
+                    "Ticket #%(other)s is part of the same mail thread (a reply arrived "
+                    "before the mail it answers). One of them was already answered, so they "
+                    "are linked, not merged: merge them if they are one question."
+                )
+                % {"other": newer.pk},
+            )
+    return survivor

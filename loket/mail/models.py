@@ -262,3 +262,23 @@ class BouncedAddress(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class MailReference(models.Model):
+    """A Message-ID that a received mail on ``ticket`` refers to (In-Reply-To, References).
+
+    Lets threading work in any arrival order: a mail whose own Message-ID is referenced here
+    arrived after its answer, and belongs to the answer's ticket; a mail whose thread root is
+    referenced here is a sibling whose common parent never arrived.
+    """
+
+    ref = models.CharField(max_length=500, db_index=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mail reference")
+        verbose_name_plural = _("mail references")
+
+    def __str__(self) -> str:
+        return f"{self.ref} → #{self.ticket_id}"

@@ -94,5 +94,12 @@ class ParsedMail:
         return seen
 
     @property
+    def thread_root(self) -> str:
+        """The first Message-ID of the conversation (References start with it), or ""."""
+        if self.references:
+            return self.references[0]
+        return self.in_reply_to[0] if self.in_reply_to else ""
+
+    @property
     def from_address(self) -> str:
         return self.sender.address if self.sender else ""

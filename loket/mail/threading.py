@@ -7,6 +7,14 @@
 3. Optionally (``LOKET_MAIL_THREAD_BY_SUBJECT_DAYS``): same sender, same subject (without
    Re:/Fwd: prefixes), an open ticket, within that many days.
 A changed subject does not break a thread: step 1 does not look at it.
+
+Arrival order does not matter: every received mail's references are kept
+(``MailReference``). A mail that answers nothing known, but whose own Message-ID a ticket's
+mail referred to (its answer came first), or whose thread root a ticket's mail shares (a
+sibling; the parent never came), joins that ticket, when its sender may (the ticket's
+customer or organisation: a root is shared by everyone who got the first mail). When a mail
+shows that two tickets are one thread, ``joins`` names the others, which the caller merges or
+links (``tickets.actions.join_mail_thread``).
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from django.utils import timezone
 
 from loket.accounts.models import User
 from loket.mail import conf
-from loket.mail.models import MailRecord
+from loket.mail.models import MailRecord, MailReference
 from loket.mail.parse import ParsedMail
 from loket.tickets import locks
 from loket.tickets.models import State, Ticket
@@ -32,7 +40,7 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 
-How = Literal["message-id", "subject-number", "subject", ""]
+How = Literal["message-id", "referenced", "subject-number", "subject", ""]
 MAX_THREAD_IDS = 50  # of In-Reply-To and References, most specific first
 
 
@@ -93,6 +101,43 @@ def ticket_for_ids(
     return None
 
 
+def remember_references(mail: ParsedMail, ticket: Ticket) -> None:
+    """Keeps what ``mail`` (now on ``ticket``) refers to, for mails that arrive after it."""
+    refs = [mid[:500] for mid in mail.thread_ids[:MAX_THREAD_IDS] if mid]
+    if refs:
+        MailReference.objects.bulk_create(MailReference(ref=mid, ticket=ticket) for mid in refs)
+
+
+def referring_tickets(mail: ParsedMail, sender: User | None, limit: int = 5) -> list[Ticket]:
+    """Tickets (live ones, oldest first) whose mail referred to this mail's Message-ID or
+    shares its thread root, that ``sender`` may join."""
+    keys = [k[:500] for k in (mail.message_id, mail.thread_root) if k]
+    if not keys or sender is None:
+        return []
+    pks = list(
+        MailReference.objects.filter(ref__in=keys)
+        .order_by("ticket_id")
+        .values_list("ticket_id", flat=True)
+        .distinct()[: limit * 4]
+    )
+    found: dict[int, Ticket] = {}
+    for pk in pks:
+        ticket = locks.held(pk) or Ticket.objects.filter(pk=pk).first()
+        if ticket is None:
+            continue
+        ticket = current(ticket)
+        if ticket.pk not in found and may_join(ticket, sender):
+            found[ticket.pk] = ticket
+        if len(found) >= limit:
+            break
+    return sorted(found.values(), key=lambda t: t.pk)
+
+
+def joins(mail: ParsedMail, sender: User | None, ticket: Ticket) -> list[Ticket]:
+    """The other tickets that ``mail``, now on ``ticket``, shows to be the same thread."""
+    return [t for t in referring_tickets(mail, sender) if t.pk != current(ticket).pk]
+
+
 def may_join(ticket: Ticket, sender: User | None) -> bool:
     if sender is None:
         return False
@@ -137,6 +182,9 @@ def find_ticket(
     ticket = ticket_for_ids(mail.thread_ids, unsaved, known)
     if ticket is not None:
         return ticket, "message-id"
+    referring = referring_tickets(mail, sender, limit=1)
+    if referring:
+        return referring[0], "referenced"
     ticket = ticket_for_subject_number(mail.subject, sender)
     if ticket is not None:
         return ticket, "subject-number"

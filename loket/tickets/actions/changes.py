@@ -26,10 +26,12 @@ from loket.tickets.actions.core import (
 from loket.tickets.models import (
     EscalationReason,
     EventKind,
+    Message,
     MessageKind,
     Priority,
     State,
     Ticket,
+    TicketLink,
 )
 
 
@@ -192,6 +194,40 @@ def link(source: Ticket, target: Ticket, *, by: User) -> None:
 def merge(source: Ticket, into: Ticket, *, by: User) -> Ticket:
     """Moves every message of ``source`` into ``into`` and closes ``source`` as merged."""
     _require_agent(by)
+    return _merge(source, into, by)
+
+
+@_atomic
+def join_mail_thread(source: Ticket, into: Ticket, *, reason: str) -> str:
+    """Two tickets turned out to be one mail thread (a reply arrived before its parent, or
+    siblings of a parent that never arrived). Merged, as an agent would, when neither has had
+    a public reply yet; otherwise linked, with ``reason`` on the timeline, so an agent
+    decides. Returns "merged", "linked" or "" (nothing to do)."""
+    if source.pk == into.pk:
+        return ""
+    locked = locks.lock_many([source.pk, into.pk])
+    source, into = locked[source.pk], locked[into.pk]
+    if source.merged_into_id is not None or into.merged_into_id is not None:
+        return ""
+    answered = Message.objects.filter(
+        ticket_id__in=[source.pk, into.pk], kind=MessageKind.REPLY
+    ).exists()
+    same_requester = source.organisation_id == into.organisation_id and (
+        source.organisation_id is not None or source.customer_id == into.customer_id
+    )
+    closed = State.CLOSED in (source.state, into.state)
+    if answered or closed or not same_requester:
+        if TicketLink.objects.filter(
+            source_id=min(source.pk, into.pk), target_id=max(source.pk, into.pk)
+        ).exists():
+            return ""
+        _link(source, into, None, reason=reason)
+        return "linked"
+    _merge(source, into, None)
+    return "merged"
+
+
+def _merge(source: Ticket, into: Ticket, by: User | None) -> Ticket:
     if source.pk == into.pk:
         raise ActionError(_("A ticket cannot be merged into itself."))
     locked = locks.lock_many([source.pk, into.pk])

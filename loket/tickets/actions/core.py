@@ -145,7 +145,7 @@ def _apply_tags(ticket: Ticket, names: Iterable[str], by: User | None) -> None:
     _event(ticket, by, EventKind.TAGS, before=before, after=wanted)
 
 
-def _link(source: Ticket, target: Ticket, by: User | None) -> None:
+def _link(source: Ticket, target: Ticket, by: User | None, *, reason: str = "") -> None:
     if source.pk == target.pk:
         raise ActionError(_("A ticket cannot be linked to itself."))
     a, b = sorted([source, target], key=lambda t: t.pk)
@@ -153,5 +153,5 @@ def _link(source: Ticket, target: Ticket, by: User | None) -> None:
         source=a, target=b, defaults={"created_by": by}
     )
     if created:
-        _event(source, by, EventKind.LINKED, after=target.pk)
-        _event(target, by, EventKind.LINKED, after=source.pk)
+        _event(source, by, EventKind.LINKED, after=target.pk, reason=reason)
+        _event(target, by, EventKind.LINKED, after=source.pk, reason=reason)
