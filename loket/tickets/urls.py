@@ -1,11 +1,12 @@
 from django.urls import path
 
-from loket.tickets import views, views_live
+from loket.tickets import views, views_bulk, views_live
 
 app_name = "desk"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("filters/", views.save_filter, name="save_filter"),
+    path("tickets/bulk/", views_bulk.bulk_change, name="bulk"),
     path("new/", views.new_ticket, name="new_ticket"),
     path("call/", views.log_call, name="log_call"),
     path("health/", views.health, name="health"),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from loket.accounts.actions import register_customer
 from loket.accounts.decorators import agent_required, signed_in_agent
-from loket.accounts.models import Team, Tier, User
+from loket.accounts.models import STAFF_ROLES, Team, Tier, User
 from loket.lib.files import AttachmentRejected
 from loket.mail.addresses import InvalidCc
 from loket.mail.send import cc_for
@@ -41,6 +41,7 @@ from loket.tickets.models import Channel, Message, Priority, SavedFilter, State,
 from loket.tickets.queries import VIEW_LABELS, BadCursor, Cursor, InboxView, page, view_queryset
 from loket.tickets.search import search_tickets
 from loket.tickets.states import TransitionError, allowed_targets
+from loket.tickets.views_bulk import OPERATIONS
 
 FILTER_FIELDS = {"state": State.values, "priority": [str(p) for p in Priority.values]}
 
@@ -156,6 +157,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "teams": Team.objects.all(),
             "states": State.choices,
             "priorities": Priority.choices,
+            "agents": User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by(
+                "display_name", "pk"
+            ),
+            "bulk_operations": OPERATIONS,
             "save_form": SavedFilterForm(),
             # New tickets go on top only where the newest are shown: page one of a view.
             "live_insert": not query and not asked.params.get("after"),

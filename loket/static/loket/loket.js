@@ -35,6 +35,34 @@
     }
     lastKey = key;
   });
+  // Bulk changes: the toolbar shows once a ticket is picked, with the fields its change needs.
+  function bulkSync() {
+    var bar = document.querySelector("[data-bulk]");
+    if (!bar) { return; }
+    var picked = document.querySelectorAll("input.pick:checked").length;
+    bar.hidden = picked === 0;
+    var op = bar.querySelector("[data-bulk-op]");
+    var need = { assign: "assign", state: "state", priority: "priority", team: "team", tag: "tag" }[op.value];
+    bar.querySelectorAll("[data-bulk-for]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-bulk-for") !== need;
+    });
+    var count = bar.querySelector("[data-bulk-count]");
+    if (count) { count.setAttribute("data-picked", String(picked)); }
+  }
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (t.matches && t.matches("[data-pick-all]")) {
+      document.querySelectorAll("input.pick").forEach(function (box) { box.checked = t.checked; });
+    }
+    if (t.matches && t.matches("input.pick, [data-pick-all], [data-bulk-op]")) { bulkSync(); }
+  });
+  document.addEventListener("DOMContentLoaded", bulkSync);
+  document.addEventListener("htmx:afterSettle", bulkSync);
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "x" || ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) { return; }
+    var row = document.querySelector("tr[data-href].selected input.pick");
+    if (row) { row.checked = !row.checked; bulkSync(); }
+  });
   document.addEventListener("click", function (ev) {
     var row = ev.target.closest && ev.target.closest("tr[data-href]");
     if (row && !ev.target.closest("a,button,input")) { window.location.href = row.getAttribute("data-href"); }
