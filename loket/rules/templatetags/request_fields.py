@@ -1,0 +1,40 @@
+"""``{% request_fields_panel ticket %}``: the ticket's request type and custom fields on the
+ticket page, with the agent's editor; ``{% request_type_filters filters %}``: the inbox's
+type and field filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms, template
+
+from loket.rules.actions_types import request_type_of
+from loket.rules.display_types import edit_initial, shown_fields
+from loket.rules.forms_fields import add_fields
+from loket.rules.hooks_types import inbox_type_choices
+from loket.rules.types import fields_of
+from loket.tickets.models import State, Ticket
+
+register = template.Library()
+
+
+@register.inclusion_tag("rules/ticket_fields.html", takes_context=True)
+def request_fields_panel(context: template.Context, ticket: Ticket) -> dict[str, Any]:
+    request_type = request_type_of(ticket)
+    if request_type is None:
+        return {"request_type": None}
+    form = forms.Form(initial=edit_initial(request_type, ticket.pk))
+    add_fields(form, fields_of(request_type), for_edit=True)
+    return {
+        "request": context.get("request"),
+        "csrf_token": context.get("csrf_token"),
+        "ticket": ticket,
+        "request_type": request_type,
+        "shown": shown_fields(request_type, ticket.pk),
+        "form": form if ticket.state != State.CLOSED else None,
+    }
+
+
+@register.inclusion_tag("rules/inbox_filters.html")
+def request_type_filters(filters: dict[str, str]) -> dict[str, Any]:
+    return {"types": inbox_type_choices(), "filters": filters}
