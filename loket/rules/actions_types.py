@@ -193,8 +193,8 @@ def set_field_values(ticket: Ticket, values: dict[str, Any], *, by: User) -> int
             old = current.get(key)
             before = old.value if old is not None else None
             after = new.value if new is not None else None
-            if before == after:
-                continue
+            if before == after or (before in (None, False) and after in (None, False)):
+                continue  # an unticked box on a ticket that never had it ticked: no change
             if new is None:
                 assert old is not None
                 old.delete()

@@ -48,7 +48,7 @@ class Clean:
 
 
 def is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value is False
+    return value is None or (isinstance(value, str | list) and len(value) == 0)
 
 
 def _text(value: Any, limit: int) -> str:
@@ -159,16 +159,21 @@ def _clean(field: CustomField, value: Any, language: str | None) -> Clean:
 
 def clean_value(field: CustomField, value: Any, language: str | None = None) -> Clean | None:
     """The checked value, or None for an empty optional one; ``FieldInvalid`` otherwise."""
-    if is_empty(value) and not (field.field_type == FieldType.CHECKBOX and value is False):
+    if is_empty(value):
         if field.required:
             raise FieldInvalid(field.key, _("This field is required."))
         return None
     if field.field_type == FieldType.CHECKBOX and value is False and field.required:
         raise FieldInvalid(field.key, _("This box must be ticked."))
     try:
-        return _clean(field, value, language)
+        clean = _clean(field, value, language)
     except ValueError as exc:
         raise FieldInvalid(field.key, str(exc)) from None
+    if clean.value == "":  # only blanks
+        if field.required:
+            raise FieldInvalid(field.key, _("This field is required."))
+        return None
+    return clean
 
 
 def clean_values(
