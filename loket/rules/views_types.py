@@ -48,7 +48,9 @@ def admin_required(view: View) -> View:
     return wrapper
 
 
-def _form_page(request: HttpRequest, form: forms.BaseForm, title: str, **extra: Any) -> HttpResponse:
+def _form_page(
+    request: HttpRequest, form: forms.BaseForm, title: str, **extra: Any
+) -> HttpResponse:
     return render(request, "rules/settings_form.html", {"form": form, "title": title, **extra})
 
 

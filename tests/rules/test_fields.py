@@ -33,7 +33,8 @@ GOOD: list[tuple[FieldType, Any, Any, str]] = [
     (FieldType.DATE, "2026-12-03", "2026-12-03", "2026-12-03"),
     (FieldType.DATE, date(2026, 1, 2), "2026-01-02", "2026-01-02"),
     (FieldType.SELECT, "top", "top", "top Top top Boven"),
-    (FieldType.MULTI_SELECT, ["side", "top", "side"], ["side", "top"], "side side side side top Top top Boven"),
+    (FieldType.MULTI_SELECT, ["side", "top", "side"], ["side", "top"],
+     "side side side side top Top top Boven"),
     (FieldType.CHECKBOX, True, True, "yes"),
     (FieldType.CHECKBOX, False, False, "no"),
     (FieldType.URL, "https://example.test/page?a=1", "https://example.test/page?a=1", "https://example.test/page?a=1"),
@@ -42,7 +43,9 @@ GOOD: list[tuple[FieldType, Any, Any, str]] = [
 
 
 @pytest.mark.parametrize(("kind", "raw", "value", "text"), GOOD)
-def test_good_values_are_kept_in_their_type(kind: FieldType, raw: Any, value: Any, text: str) -> None:
+def test_good_values_are_kept_in_their_type(
+    kind: FieldType, raw: Any, value: Any, text: str
+) -> None:
     clean = clean_value(field(kind, options=SELECT_OPTIONS), raw)
     assert clean is not None
     assert clean.value == value
@@ -89,7 +92,9 @@ BAD: list[tuple[FieldType, Any]] = [
 
 
 @pytest.mark.parametrize(("kind", "raw"), BAD)
-def test_wrong_types_and_hostile_input_are_refused_naming_the_field(kind: FieldType, raw: Any) -> None:
+def test_wrong_types_and_hostile_input_are_refused_naming_the_field(
+    kind: FieldType, raw: Any
+) -> None:
     with pytest.raises(FieldInvalid) as refused:
         clean_value(field(kind, options=SELECT_OPTIONS), raw)
     assert refused.value.key == "f"

@@ -150,7 +150,9 @@ def test_agent_new_ticket_of_a_type(desk: Desk, types: Types) -> None:
     refused = agent.post("/desk/request-types/ticket/new/?type=payout-question", data)
     assert refused.status_code == 200 and "Enter a number." in refused.content.decode()
     assert not Ticket.objects.exists()
-    ok = agent.post("/desk/request-types/ticket/new/?type=payout-question", {**data, "cf_amount": "250"})
+    ok = agent.post(
+        "/desk/request-types/ticket/new/?type=payout-question", {**data, "cf_amount": "250"}
+    )
     assert ok.status_code == 302
     assert FieldValue.objects.get().value == "250.00"
 
@@ -195,9 +197,7 @@ def test_closed_tickets_keep_their_fields(desk: Desk, types: Types) -> None:
         set_field_values(ticket, {"note": "late"}, by=desk.admin)
 
 
-def test_field_values_are_searchable_only_by_who_sees_the_ticket(
-    desk: Desk, types: Types
-) -> None:
+def test_field_values_are_searchable_only_by_who_sees_the_ticket(desk: Desk, types: Types) -> None:
     ticket = _banner(desk, types, note="Zeppelinbanner campaign")
     assert [t.pk for t in search_tickets(desk.admin, "zeppelinbanner")] == [ticket.pk]
     assert [t.pk for t in search_tickets(desk.globex_carol, "Zeppelinbanner campaign")] == [
