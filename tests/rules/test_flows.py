@@ -225,3 +225,32 @@ def test_inbox_filters_by_type_and_field(desk: Desk, types: Types) -> None:
     # nonsense is ignored, never a 500
     for bad in ("'; DROP TABLE x; --", "=", "note", "x" * 500):
         assert admin.get("/desk/", {"view": "all", "field": bad, "type": bad}).status_code == 200
+
+
+def test_sla_policy_of_the_type_then_of_the_kind(desk: Desk, types: Types) -> None:
+    from loket.sla.models import BusinessCalendar, Policy, TicketSla
+    from loket.sla.tracking import rebuild
+    from loket.tickets import actions
+
+    calendar = BusinessCalendar.objects.create(name="24/7", spec={"tz": "UTC", "24/7": True})
+    default = Policy.objects.create(name="Default", calendar=calendar)
+    for_banners = Policy.objects.create(name="Banners", calendar=calendar)
+    for_partners = Policy.objects.create(name="Partners", calendar=calendar)
+    types.banner.sla_policy = for_banners
+    types.banner.save()
+    types.partner.sla_policy = for_partners
+    types.partner.save()
+    # a banner request gets the type's policy, also when its clocks are rebuilt
+    banner = _banner(desk, types)
+    assert TicketSla.objects.get(pk=banner.pk).policy == for_banners
+    assert rebuild(banner).policy == for_banners
+    # a partner's mail (no type) gets the kind's policy; a customer without a kind the default
+    mail = actions.create_ticket(
+        subject="Payout?", body="Where is my money", customer=desk.acme_alice, by=None,
+        channel=Channel.EMAIL,
+    )  # fmt: skip
+    assert TicketSla.objects.get(pk=mail.pk).policy == for_partners
+    lone = actions.create_ticket(
+        subject="Hi", body="Hello", customer=desk.loner, by=None, channel=Channel.EMAIL
+    )
+    assert TicketSla.objects.get(pk=lone.pk).policy == default
