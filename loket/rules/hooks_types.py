@@ -60,7 +60,12 @@ def describe_field_event(event: Event) -> str:
     before: dict[str, Any] = event.before if isinstance(event.before, dict) else {}
     key = str(after.get("field", "?"))
     label = key
-    field = CustomField.objects.filter(key=key).first()
+    field = CustomField.objects.filter(
+        key=key,
+        request_type__in=TicketRequest.objects.filter(ticket_id=event.ticket_id).values(
+            "request_type_id"
+        ),
+    ).first()
     if field is not None:
         label = str(field)
 

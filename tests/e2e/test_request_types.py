@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from loket.rules.kinds import set_kind
-from loket.rules.models_types import FieldValue, OrganisationKind, TicketRequest
+from loket.rules.models_types import FieldValue, OrganisationKind, RequestType, TicketRequest
 from loket.tickets.models import Ticket
 from tests.conftest import Desk
 from tests.e2e.test_answer_flow import sign_in
@@ -117,3 +117,36 @@ def test_builds_a_request_type_in_settings_and_submits_it_from_the_portal(
     alice.wait_for_selector("h1")
     assert "Banner change" not in alice.content()
     assert errors == []
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_request_type_pages_fit_the_screen(
+    browser: Any, live_server: Any, desk: Desk, width: int
+) -> None:
+    from loket.rules import demo_types
+
+    demo_types.seed()
+    base = live_server.url
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="nl-NL")
+    page = context.new_page()
+    sign_in(page, base, desk.admin.email)
+    banner = RequestType.objects.get(key="banner-change")
+    partner = OrganisationKind.objects.get(key="partner")
+    paths = [
+        "/desk/?view=all&type=banner-change&field=site%3Dglobex",
+        "/desk/request-types/",
+        f"/desk/request-types/{banner.pk}/",
+        f"/desk/request-types/{banner.pk}/fields/new/",
+        "/desk/request-types/kinds/",
+        f"/desk/request-types/kinds/{partner.pk}/",
+        "/desk/request-types/ticket/new/?type=banner-change",
+    ]
+    for path in paths:
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        _fits(page, f"{path} at {width}")
+    visitor = browser.new_context(viewport={"width": width, "height": 800}).new_page()
+    visitor.goto(base + "/contact/?type=hosting-problem")
+    visitor.wait_for_selector("#chosen-type")
+    _fits(visitor, f"the contact form at {width}")
+    context.close()
