@@ -106,6 +106,10 @@ def test_portal_submission_stores_values_and_file(desk: Desk, types: Types) -> N
         "artwork": {"name": "banner.png"},
     }
     assert Attachment.objects.filter(message__ticket=ticket, filename="banner.png").exists()
+    # and she sees her answers on her ticket page, without an editor
+    page = carol.get(f"/portal/tickets/{ticket.pk}/").content.decode()
+    assert 'id="request-fields"' in page and "https://globex.test/" in page
+    assert "Change fields" not in page
 
 
 def test_contact_form_offers_only_types_for_everybody(desk: Desk, types: Types) -> None:

@@ -1,5 +1,6 @@
 """``{% request_fields_panel ticket %}``: the ticket's request type and custom fields on the
-ticket page, with the agent's editor; ``{% request_type_filters filters %}``: the inbox's
+ticket page, with the agent's editor (``request_fields_read``: without, for customers);
+``{% request_type_filters filters %}``: the inbox's
 type and field filters."""
 
 from __future__ import annotations
@@ -33,6 +34,16 @@ def request_fields_panel(context: template.Context, ticket: Ticket) -> dict[str,
         "shown": shown_fields(request_type, ticket.pk),
         "form": form if ticket.state != State.CLOSED else None,
     }
+
+
+@register.inclusion_tag("rules/ticket_fields.html")
+def request_fields_read(ticket: Ticket) -> dict[str, Any]:
+    """The same panel without the editor (the customer's ticket page)."""
+    request_type = request_type_of(ticket)
+    if request_type is None:
+        return {"request_type": None}
+    shown = shown_fields(request_type, ticket.pk)
+    return {"ticket": ticket, "request_type": request_type, "shown": shown, "form": None}
 
 
 @register.inclusion_tag("rules/inbox_filters.html")
