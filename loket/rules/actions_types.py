@@ -155,10 +155,12 @@ def request_type_of(ticket: Ticket) -> RequestType | None:
     return found.request_type if found is not None else None
 
 
-def set_field_values(ticket: Ticket, values: dict[str, Any], *, by: User) -> int:
-    """Agents change field values of a ticket of a type: one ``field`` event per changed
-    field (before and after). Returns how many changed. ``FieldErrors`` changes nothing."""
-    if not by.is_agent:
+def set_field_values(ticket: Ticket, values: dict[str, Any], *, by: User | None) -> int:
+    """Agents (or the system: ``by`` None, e.g. an automation rule) change field values of a
+    ticket of a type: one ``field`` event per changed field, ``before``/``after`` as
+    ``{"field": key, "value": ...}``. Returns how many changed. ``FieldErrors`` (naming each
+    refused field) changes nothing."""
+    if by is not None and not by.is_agent:
         raise PermissionDenied(_("Only agents may do this."))
     request_type = request_type_of(ticket)
     if request_type is None:

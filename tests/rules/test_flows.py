@@ -258,3 +258,14 @@ def test_sla_policy_of_the_type_then_of_the_kind(desk: Desk, types: Types) -> No
         subject="Hi", body="Hello", customer=desk.loner, by=None, channel=Channel.EMAIL
     )
     assert TicketSla.objects.get(pk=lone.pk).policy == default
+
+
+def test_the_system_may_change_fields_too(desk: Desk, types: Types) -> None:
+    # given a banner ticket, when an automation (no person) sets a field
+    ticket = _banner(desk, types)
+    assert set_field_values(ticket, {"note": "set by a rule"}, by=None) == 1
+    event = Event.objects.get(ticket=ticket, kind=EventKind.FIELD)
+    assert event.actor is None and event.after == {"field": "note", "value": "set by a rule"}
+    # then setting the same value again is no change and writes no event
+    assert set_field_values(ticket, {"note": "set by a rule"}, by=None) == 0
+    assert Event.objects.filter(ticket=ticket, kind=EventKind.FIELD).count() == 1
