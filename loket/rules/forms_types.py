@@ -13,6 +13,7 @@ from loket.accounts.models import Organisation
 from loket.rules.models_types import CustomField, FieldType, OrganisationKind, RequestType
 from loket.rules.texts import languages
 
+MAX_LISTED_ORGANISATIONS = 200
 _OPTION_VALUE = re.compile(r"[a-z0-9_-]{1,50}")
 
 
@@ -160,7 +161,10 @@ class OrganisationKindForm(forms.ModelForm[OrganisationKind]):
         super().__init__(*args, **kwargs)
         _add_texts(self, "names", _("Name"), long=False, required_en=True)
         _add_texts(self, "landing", _("Portal landing text"), long=True, required_en=False)
-        if self.instance.pk:
+        if Organisation.objects.count() > MAX_LISTED_ORGANISATIONS:
+            # Too many to tick here: each organisation's kind is set on its own desk page.
+            del self.fields["organisations"]
+        elif self.instance.pk:
             self.fields["organisations"].initial = list(
                 self.instance.members.values_list("organisation_id", flat=True)
             )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("kinds/", views_types.kinds, name="kinds"),
     path("kinds/new/", views_types.kind_edit, name="kind_new"),
     path("kinds/<int:pk>/", views_types.kind_edit, name="kind"),
+    path("organisation/<int:pk>/", views_types.organisation_kind, name="organisation_kind"),
     path("ticket/<int:pk>/fields/", views_types.ticket_fields, name="ticket_fields"),
     path("ticket/new/", views_types.new_ticket, name="new_ticket"),
 ]

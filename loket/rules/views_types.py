@@ -118,6 +118,23 @@ def kind_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return _form_page(request, form, title)
 
 
+@admin_required
+@require_POST
+def organisation_kind(request: HttpRequest, pk: int) -> HttpResponse:
+    """Puts one organisation in a kind (from its desk page)."""
+    organisation = get_object_or_404(Organisation, pk=pk)
+    raw = request.POST.get("kind", "")
+    kind = None
+    if raw:
+        if not raw.isdigit():
+            raise Http404
+        kind = get_object_or_404(OrganisationKind, pk=int(raw))
+    with transaction.atomic():
+        set_kind(organisation, kind)
+    messages.success(request, _("Organisation kind saved."))
+    return redirect("orgs:organisation", pk=organisation.pk)
+
+
 @agent_required
 @require_POST
 def ticket_fields(request: HttpRequest, pk: int) -> HttpResponse:

@@ -78,3 +78,31 @@ def test_admin_builds_a_type_with_fields_and_a_kind(desk: Desk, types: Types) ->
     reseller = OrganisationKind.objects.get(key="reseller")
     assert KindMembership.objects.get(organisation=desk.acme).kind == reseller
     assert "Hello reseller" in _client(desk.acme_alice).get("/portal/").content.decode()
+
+
+def test_admin_sets_an_organisations_kind_on_its_page(desk: Desk, types: Types) -> None:
+    admin = _client(desk.admin)
+    page = admin.get(f"/desk/organisations/{desk.acme.pk}/").content.decode()
+    assert 'id="organisation-kind"' in page and "Partner" in page
+    response = admin.post(
+        f"/desk/request-types/organisation/{desk.acme.pk}/", {"kind": types.site_owner.pk}
+    )
+    assert response.status_code == 302
+    assert KindMembership.objects.get(organisation=desk.acme).kind == types.site_owner
+    admin.post(f"/desk/request-types/organisation/{desk.acme.pk}/", {"kind": ""})
+    assert not KindMembership.objects.filter(organisation=desk.acme).exists()
+    assert (
+        admin.post(f"/desk/request-types/organisation/{desk.acme.pk}/", {"kind": "x'"}).status_code
+        == 404
+    )
+    # a manager sees the kind but cannot change it
+    manager = _client(desk.manager)
+    page = manager.get(f"/desk/organisations/{desk.globex.pk}/").content.decode()
+    assert "Site owner" in page and "/desk/request-types/organisation/" not in page
+    assert (
+        manager.post(
+            f"/desk/request-types/organisation/{desk.globex.pk}/", {"kind": ""}
+        ).status_code
+        == 403
+    )
+    assert KindMembership.objects.get(organisation=desk.globex).kind == types.site_owner

@@ -9,10 +9,12 @@ from typing import Any
 
 from django import forms, template
 
+from loket.accounts.models import Organisation
 from loket.rules.actions_types import request_type_of
 from loket.rules.display_types import edit_initial, shown_fields
 from loket.rules.forms_fields import add_fields
 from loket.rules.hooks_types import inbox_type_choices
+from loket.rules.models_types import KindMembership, OrganisationKind
 from loket.rules.types import fields_of
 from loket.tickets.models import State, Ticket
 
@@ -44,6 +46,21 @@ def request_fields_read(ticket: Ticket) -> dict[str, Any]:
         return {"request_type": None}
     shown = shown_fields(request_type, ticket.pk)
     return {"ticket": ticket, "request_type": request_type, "shown": shown, "form": None}
+
+
+@register.inclusion_tag("rules/organisation_kind.html", takes_context=True)
+def organisation_kind_panel(
+    context: template.Context, organisation: Organisation
+) -> dict[str, Any]:
+    """The organisation's kind on its desk page; admins change it there."""
+    user = context.get("user")
+    membership = KindMembership.objects.filter(organisation=organisation).first()
+    return {
+        "csrf_token": context.get("csrf_token"),
+        "organisation": organisation,
+        "kind": membership.kind if membership is not None else None,
+        "kinds": OrganisationKind.objects.all() if getattr(user, "is_admin", False) else None,
+    }
 
 
 @register.inclusion_tag("rules/inbox_filters.html")
