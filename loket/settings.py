@@ -367,6 +367,12 @@ CSAT_LINK_DAYS = env_int("CSAT_LINK_DAYS", 14)
 # Tickets carrying one of these tags (closed as spam) get no survey.
 CSAT_SKIP_TAGS = [t.strip().lower() for t in env("CSAT_SKIP_TAGS", "spam").split(",") if t.strip()]
 
+# The weekly management report (loket/reports/weekly.py), mailed on Monday from this hour on.
+WEEKLY_REPORT = env_bool("WEEKLY_REPORT", True)
+WEEKLY_REPORT_HOUR = env_int("WEEKLY_REPORT_HOUR", 8)
+if not 0 <= WEEKLY_REPORT_HOUR <= 23:
+    raise ImproperlyConfigured("LOKET_WEEKLY_REPORT_HOUR must be an hour, 0 to 23")
+
 # Without a mail server configured, outgoing mail is written to files (one per message) in
 # the data directory: the demo's mail can be read there without flooding the console.
 EMAIL_BACKEND = env(

@@ -58,7 +58,15 @@ from loket.rules.fields import FieldErrors
 from loket.tickets import actions
 from loket.tickets.access import get_ticket_for, messages_visible_to, tickets_visible_to
 from loket.tickets.actions import ActionError, NewAttachment
-from loket.tickets.models import Attachment, Channel, Event, Message, State, Ticket
+from loket.tickets.models import (
+    Attachment,
+    Channel,
+    EscalationReason,
+    Event,
+    Message,
+    State,
+    Ticket,
+)
 from loket.tickets.queries import BadCursor, Cursor, InboxView, page, view_queryset
 from loket.tickets.search import MAX_CANDIDATES, search_tickets
 from loket.tickets.states import TransitionError
@@ -303,6 +311,9 @@ class EscalateIn(Schema):
     to_tier: Tier
     reason: Reason
     team: Id | None = Field(None, description="A team at that tier; default: the tier's team.")
+    reason_kind: EscalationReason = Field(
+        EscalationReason.OTHER, description="The kind of reason, counted in the reports."
+    )
 
 
 class NoReplyIn(Schema):
@@ -615,7 +626,14 @@ def escalate(request: HttpRequest, id: Id, payload: EscalateIn) -> TicketOut:
     team = _team(payload.team) if payload.team is not None else None
     if team is not None and team.tier != payload.to_tier:
         raise ApiError(422, "invalid", _("This team is not at that tier."), field="team")
-    actions.escalate(ticket, Tier(payload.to_tier), by=user, reason=payload.reason, team=team)
+    actions.escalate(
+        ticket,
+        Tier(payload.to_tier),
+        by=user,
+        reason=payload.reason,
+        team=team,
+        reason_kind=payload.reason_kind,
+    )
     return ticket_out(_reload(ticket), user)
 
 

@@ -8,4 +8,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
+        from loket.jobs import scheduler
         from loket.reports import receivers  # noqa: F401  (keeps the daily roll-up current)
+
+        job = scheduler.Periodic("reports-weekly", "loket.reports.tasks.send_weekly_reports", 900)
+        if all(p.name != job.name for p in scheduler.PERIODIC):
+            scheduler.PERIODIC.append(job)

@@ -28,6 +28,7 @@ class Chart:
     x_labels: list[dict[str, object]] = field(default_factory=list)
     y_ticks: list[dict[str, object]] = field(default_factory=list)
     legend: list[dict[str, object]] = field(default_factory=list)
+    cells: list[dict[str, object]] = field(default_factory=list)
     baseline: float = HEIGHT - BOTTOM
     empty: bool = False
 
@@ -39,6 +40,8 @@ def _num(value: object) -> float:
 def draw(result: Result) -> Chart | None:
     if not result.chart or not result.series:
         return None
+    if result.chart == "heat":
+        return _heat(result)
     chart = Chart(kind=result.chart)
     rows = result.rows
     plot_w = WIDTH - LEFT - RIGHT
@@ -62,7 +65,11 @@ def draw(result: Result) -> Chart | None:
         x0 = LEFT + x * slot
         if x % every == 0:
             chart.x_labels.append(
-                {"x": round(x0 + slot / 2, 1), "y": HEIGHT - BOTTOM + 14, "text": str(row[0])}
+                {
+                    "x": round(x0 + slot / 2, 1),
+                    "y": HEIGHT - BOTTOM + 14,
+                    "text": _fit(str(row[0]), slot * every),
+                }
             )
         if result.chart == "lines":
             continue
@@ -98,6 +105,12 @@ def draw(result: Result) -> Chart | None:
     return chart
 
 
+def _fit(text: str, room: float) -> str:
+    """Shortens an axis label to the room it has (about 6 units per character)."""
+    most = max(int(room // 6), 3)
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
 def _bar(
     x: float, y: float, w: float, h: float, n: int, row: Sequence[object], result: Result, i: int
 ) -> dict[str, object]:
@@ -109,3 +122,48 @@ def _bar(
         "fill": PALETTE[n % len(PALETTE)],
         "title": f"{row[0]} · {result.labels[i]}: {row[i]}",
     }
+
+
+HEAT_LEFT, HEAT_TOP = 34, 4
+GAP_STROKE = "#d92d20"
+
+
+def _heat(result: Result) -> Chart:
+    """Rows are (day label, hour, value, coverage, ...) for 7 days of 24 hours: one cell per
+    hour, darker with more value; a red outline where there is value and no coverage."""
+    value_col, cover_col = result.series[0], result.series[1]
+    cell_w = (WIDTH - HEAT_LEFT - RIGHT) / 24
+    cell_h = (HEIGHT - HEAT_TOP - 20) / 7
+    chart = Chart(kind="heat")
+    top = max((_num(r[value_col]) for r in result.rows), default=0.0)
+    chart.empty = top <= 0
+    days: list[str] = []
+    for row in result.rows:
+        day, hour = str(row[0]), int(_num(row[1]))
+        if day not in days:
+            days.append(day)
+        y = HEAT_TOP + (len(days) - 1) * cell_h
+        x = HEAT_LEFT + hour * cell_w
+        value, cover = _num(row[value_col]), _num(row[cover_col])
+        chart.cells.append(
+            {
+                "x": round(x + 0.5, 1),
+                "y": round(y + 0.5, 1),
+                "w": round(cell_w - 1, 1),
+                "h": round(cell_h - 1, 1),
+                "fill": PALETTE[0],
+                "opacity": round(0.06 + 0.94 * value / top, 3) if top and value else 0.03,
+                "stroke": GAP_STROKE if value and not cover else "none",
+                "title": f"{day} {hour:02d}:00 · {result.labels[value_col]}: {row[value_col]}"
+                f" · {result.labels[cover_col]}: {row[cover_col]}",
+            }
+        )
+    for n, day in enumerate(days):
+        chart.y_ticks.append({"y": round(HEAT_TOP + (n + 0.5) * cell_h, 1), "text": day})
+    for hour in range(0, 24, 3):
+        chart.x_labels.append(
+            {"x": round(HEAT_LEFT + (hour + 0.5) * cell_w, 1), "y": HEIGHT - 6, "text": f"{hour}"}
+        )
+    chart.legend.append({"label": result.labels[value_col], "fill": PALETTE[0]})
+    chart.legend.append({"label": result.labels[-1], "fill": GAP_STROKE})
+    return chart

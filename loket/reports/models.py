@@ -59,3 +59,21 @@ class TicketFacts(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id}"
+
+
+class WeeklyMailSent(models.Model):
+    """One weekly management report mailed: at most one per manager and week."""
+
+    manager = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()  # the Monday of the week reported on
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("weekly report mailed")
+        verbose_name_plural = _("weekly reports mailed")
+        constraints = [
+            models.UniqueConstraint(fields=["manager", "week"], name="reports_weekly_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.manager_id} {self.week}"

@@ -15,7 +15,7 @@ from loket.reports.registry import Cell, Context, Result, register
 from loket.reports.stats import percent
 from loket.reports.volume import local_date
 from loket.sla.models import ClockKind, ClockStatus, TicketSla
-from loket.tickets.models import Event, EventKind
+from loket.tickets.models import EscalationReason, Event, EventKind
 
 GOAL = 90.0  # % of problems solved by the first line (PRODUCT.md)
 
@@ -152,4 +152,51 @@ def escalations(ctx: Context) -> Result:
         chart="bars",
         series=[1],
         headline={"value": sum(by_tier.values()), "label": _("escalations")},
+    )
+
+
+@register(
+    "escalations_by_reason",
+    gettext_lazy("Escalations by reason"),
+    gettext_lazy(
+        "Escalations written in the period on the tickets in scope, by the kind of reason the "
+        "agent chose when escalating, and the tier escalated to. Escalations from before the "
+        "kind was asked count as “Other”."
+    ),
+    gettext_lazy("Resolution"),
+)
+def escalations_by_reason(ctx: Context) -> Result:
+    f = ctx.filters
+    afters = Event.objects.filter(
+        kind=EventKind.ESCALATED,
+        created_at__gte=f.since,
+        created_at__lt=f.until,
+        ticket_id__in=ctx.tickets,
+    ).values_list("after", flat=True)
+    tiers = [value for value, _label in Tier.choices if value > 1]
+    counts: dict[str, dict[int, int]] = {}
+    for after in afters.iterator(chunk_size=2000):
+        data = after if isinstance(after, dict) else {}
+        kind = data.get("reason_kind")
+        if kind not in EscalationReason.values:
+            kind = EscalationReason.OTHER.value
+        tier = data.get("tier")
+        per_tier = counts.setdefault(str(kind), {})
+        if isinstance(tier, int):
+            per_tier[tier] = per_tier.get(tier, 0) + 1
+    rows: list[list[Cell]] = []
+    for value, label in EscalationReason.choices:
+        per_tier = counts.get(value, {})
+        if not per_tier:
+            continue
+        rows.append([str(label), sum(per_tier.values()), *(per_tier.get(t, 0) for t in tiers)])
+    total = sum(int(row[1] or 0) for row in rows)
+    rows.sort(key=lambda row: -int(row[1] or 0))
+    return Result(
+        ["reason", "escalations", *(f"to_tier_{t}" for t in tiers)],
+        [_("Reason"), _("Escalations"), *(str(Tier(t).label) for t in tiers)],
+        rows,
+        chart="stacked",
+        series=list(range(2, 2 + len(tiers))),
+        headline={"value": total, "label": _("escalations")},
     )

@@ -26,7 +26,7 @@ class Result:
     keys: list[str]
     labels: list[str]
     rows: list[list[Cell]]
-    chart: str = "bars"  # "bars", "stacked", "lines" or "" (a table only)
+    chart: str = "bars"  # "bars", "stacked", "lines", "heat" (weekday by hour) or "" (table)
     series: list[int] = field(default_factory=list)  # columns drawn; the first column is x
     headline: dict[str, Any] | None = None
     note: str = ""
@@ -67,7 +67,7 @@ def register(
 
 
 def all_figures() -> list[Figure]:
-    from loket.reports import people, quality, speed, volume  # noqa: F401  (they register)
+    from loket.reports import load, people, quality, speed, volume  # noqa: F401  (they register)
 
     return list(FIGURES.values())
 

@@ -13,7 +13,15 @@ from django.utils import timezone
 from loket.accounts.actions import enrol_totp
 from loket.accounts.models import Organisation, OrganisationTier, Role, Team, Tier, User
 from loket.tickets import actions
-from loket.tickets.models import Channel, Event, Message, Priority, State, Ticket
+from loket.tickets.models import (
+    Channel,
+    EscalationReason,
+    Event,
+    Message,
+    Priority,
+    State,
+    Ticket,
+)
 
 DEMO_PASSWORD = "loket-demo"
 MARKER_EMAIL = "eva@demo.loket"
@@ -270,6 +278,9 @@ def seed_demo(count: int = 36, seed: int = 7) -> DemoResult:
                 Tier.SECOND_LINE,
                 by=agent,
                 reason="Vereist toegang tot de server." if lang == "nl" else "Needs server access.",
+                reason_kind=EscalationReason.ACCESS
+                if ticket.pk % 2
+                else EscalationReason.TECHNICAL,
             )
         elif fate == 4:
             actions.reply(ticket, body=REPLIES[lang][2], by=agent, then_state=State.OPEN)

@@ -13,7 +13,7 @@ from loket.accounts.models import Role, Team, Tier, User
 from loket.lib.files import AttachmentRejected, check_size
 from loket.mail.addresses import InvalidCc, clean_cc, split_addresses
 from loket.tickets.actions import NewAttachment
-from loket.tickets.models import Channel, Priority, State
+from loket.tickets.models import Channel, EscalationReason, Priority, State
 
 MAX_FILES = 10
 
@@ -130,6 +130,14 @@ class EscalateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
     )
+    reason_kind = forms.ChoiceField(
+        label=_("Kind of reason"),
+        choices=[("", _("— choose —")), *EscalationReason.choices],
+        required=False,
+    )
+
+    def clean_reason_kind(self) -> EscalationReason:
+        return EscalationReason(self.cleaned_data.get("reason_kind") or EscalationReason.OTHER)
 
 
 class NoReplyForm(forms.Form):

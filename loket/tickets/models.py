@@ -240,6 +240,19 @@ class Attachment(models.Model):
         return self.filename
 
 
+class EscalationReason(models.TextChoices):
+    """Why a ticket went up a tier, as a category the reports can count (the written reason
+    says the rest). Kept in the escalation event, not a column."""
+
+    TECHNICAL = "technical", _("Technical: needs a specialist")
+    ACCESS = "access", _("Needs access or rights the tier lacks")
+    BUG = "bug", _("A fault in our product or site")
+    BILLING = "billing", _("Payment or payout question")
+    DECISION = "decision", _("Needs a decision (exception, approval)")
+    COMPLAINT = "complaint", _("Complaint or unhappy customer")
+    OTHER = "other", _("Other")
+
+
 class EventKind(models.TextChoices):
     CREATED = "created", _("created the ticket")
     MESSAGE = "message", _("added a message")

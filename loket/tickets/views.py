@@ -425,7 +425,13 @@ def ticket_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     response = _run(
         request,
         ticket.pk,
-        lambda: actions.escalate(ticket, to_tier, by=user, reason=form.cleaned_data["reason"]),
+        lambda: actions.escalate(
+            ticket,
+            to_tier,
+            by=user,
+            reason=form.cleaned_data["reason"],
+            reason_kind=form.cleaned_data["reason_kind"],
+        ),
         _("Escalated to %(tier)s.") % {"tier": to_tier.label},
     )
     if not tickets_visible_to(user).filter(pk=ticket.pk).exists():

@@ -57,7 +57,12 @@ def test_escalation_records_reason_and_before_after_on_the_timeline(desk, assign
     assert event.actor == desk.agent
     assert event.reason == "Ad server returns 500"
     assert event.before == {"tier": 1, "team": desk.first_line.pk, "assignee": desk.agent.pk}
-    assert event.after == {"tier": 2, "team": desk.second_line.pk, "assignee": None}
+    assert event.after == {
+        "tier": 2,
+        "team": desk.second_line.pk,
+        "assignee": None,
+        "reason_kind": "other",
+    }
 
 
 def test_escalation_goes_to_the_default_team_of_the_tier(desk, assigned_ticket):

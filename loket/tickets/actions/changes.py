@@ -23,7 +23,14 @@ from loket.tickets.actions.core import (
     _set_state,
     default_team,
 )
-from loket.tickets.models import EventKind, MessageKind, Priority, State, Ticket
+from loket.tickets.models import (
+    EscalationReason,
+    EventKind,
+    MessageKind,
+    Priority,
+    State,
+    Ticket,
+)
 
 
 @_atomic
@@ -119,7 +126,13 @@ def move_to_team(
 
 @_atomic
 def escalate(
-    ticket: Ticket, to_tier: Tier, *, by: User, reason: str, team: Team | None = None
+    ticket: Ticket,
+    to_tier: Tier,
+    *,
+    by: User,
+    reason: str,
+    team: Team | None = None,
+    reason_kind: EscalationReason = EscalationReason.OTHER,
 ) -> Ticket:
     """Passes a ticket up to a higher tier. A written reason is required and kept."""
     _require_agent(by)
@@ -149,7 +162,12 @@ def escalate(
         by,
         EventKind.ESCALATED,
         before=before,
-        after={"tier": int(to_tier), "team": target_team.pk, "assignee": ticket.assignee_id},
+        after={
+            "tier": int(to_tier),
+            "team": target_team.pk,
+            "assignee": ticket.assignee_id,
+            "reason_kind": EscalationReason(reason_kind).value,
+        },
         reason=reason,
     )
     return ticket
