@@ -10,6 +10,7 @@ from loket.chat import api as chat_api
 from loket.kb import api as kb_api
 from loket.monitor import api as monitor_api
 from loket.reports import api as reports_api
+from loket.rules import api_types as rules_types_api
 
 api = NinjaAPI(
     title="Loket API",
@@ -42,3 +43,4 @@ api.add_router("", kb_api.router)  # knowledge base (owned by loket/kb)
 api.add_router("", monitor_api.router)  # monitors (owned by loket/monitor)
 api.add_router("", chat_api.router)  # the chat widget's visitor API (owned by loket/chat)
 api.add_router("", reports_api.router)  # reports (owned by loket/reports)
+api.add_router("", rules_types_api.router)  # request types (owned by loket/rules)

@@ -46,12 +46,20 @@ ERRORS: dict[int, type[ErrorOut]] = {
 class ApiError(Exception):
     """An error raised by our own handlers, with its status, code and (optional) field."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        errors: Sequence[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.errors = errors
 
 
 def bad_request(code: str, message: str, field: str | None = None) -> ApiError:
@@ -139,7 +147,9 @@ def _http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResp
 
 
 def _api_error(api: NinjaAPI, request: HttpRequest, exc: ApiError) -> HttpResponse:
-    response = error_response(api, request, exc.status, exc.code, exc.message, exc.field)
+    response = error_response(
+        api, request, exc.status, exc.code, exc.message, exc.field, errors=exc.errors
+    )
     if exc.status == 429:
         response["Retry-After"] = "60"
     elif exc.status == 401:

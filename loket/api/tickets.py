@@ -52,6 +52,9 @@ from loket.api.schemas import (
     team_ref,
 )
 from loket.mail.addresses import InvalidCc
+from loket.rules.actions_types import submit
+from loket.rules.api_types import FieldValues, chosen_type, decode_files, fields_error
+from loket.rules.fields import FieldErrors
 from loket.tickets import actions
 from loket.tickets.access import get_ticket_for, messages_visible_to, tickets_visible_to
 from loket.tickets.actions import ActionError, NewAttachment
@@ -256,6 +259,14 @@ class TicketIn(Schema):
         None, description="Agents only: the length of the phone call this ticket records."
     )
     attachments: Attachments = Field(default_factory=list)
+    type: Annotated[str, Field(max_length=50)] | None = Field(
+        None, description="A request type's key (`GET /request-types`); its values in `fields`."
+    )
+    fields: FieldValues = Field(
+        default_factory=dict,
+        description="The request type's custom field values by key (a 422 names a refused "
+        'one as `fields.KEY`). Files: `{"filename": ..., "content_base64": ...}`.',
+    )
 
 
 class TicketPatch(Schema):
@@ -475,19 +486,28 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[TicketOut]:
             )
         customer = user
     team = _team(payload.team) if payload.team is not None else None
-    ticket = actions.create_ticket(
-        subject=payload.subject,
-        body=payload.body,
-        body_html=payload.body_html,
-        customer=customer,
-        channel=payload.channel if user.is_agent else Channel.API,
-        by=user,
-        priority=PRIORITY_BY_NAME[payload.priority],
-        team=team,
-        attachments=_files(payload.attachments),
-        tags=payload.tags,
-        call_duration_seconds=payload.call_duration_seconds,
-    )
+    request_type = chosen_type(user, payload.type) if payload.type else None
+    values = decode_files(request_type, payload.fields) if request_type else payload.fields
+    try:
+        ticket = submit(
+            request_type=request_type,
+            values=values,
+            subject=payload.subject,
+            body=payload.body,
+            body_html=payload.body_html,
+            customer=customer,
+            channel=payload.channel if user.is_agent else Channel.API,
+            by=user,
+            priority=PRIORITY_BY_NAME[payload.priority]
+            if "priority" in payload.model_fields_set
+            else None,
+            team=team,
+            attachments=_files(payload.attachments),
+            tags=payload.tags,
+            call_duration_seconds=payload.call_duration_seconds,
+        )
+    except FieldErrors as exc:
+        raise fields_error(exc) from None
     return Status(201, ticket_out(_reload(ticket), user))
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,6 +23,10 @@ from loket.lib.ratelimit import hit
 from loket.portal.confirmation import ticket_for
 from loket.portal.forms import ContactForm, PortalReplyForm, PortalTicketForm
 from loket.portal.tasks import send_contact_confirmation
+from loket.rules import portal_types
+from loket.rules.actions_types import submit
+from loket.rules.fields import FieldErrors
+from loket.rules.forms_fields import add_errors, add_fields, check_into_form, values_from
 from loket.tickets import actions
 from loket.tickets.access import get_ticket_for, messages_visible_to, tickets_visible_to
 from loket.tickets.models import Channel
@@ -54,35 +59,48 @@ def home(request: HttpRequest) -> HttpResponse:
             "shared_organisation": user.organisation if shared is not None else None,
             # A member whose address waits for verification sees only their own tickets.
             "confirm_address": user.organisation_id is not None and shared is None,
+            "kind": portal_types.landing(user),
         },
     )
 
 
 @login_required
 def new_ticket(request: HttpRequest) -> HttpResponse:
+    """A question, of one of the request types the customer's kind is offered (``?type=``;
+    a type that is not theirs is a 404) or of none."""
     user = _customer(request)
+    offer = portal_types.offer(user, request.GET.get("type", ""))
     form = PortalTicketForm(request.POST or None, request.FILES or None)
+    add_fields(form, offer.fields)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            ticket = actions.create_ticket(
-                subject=data["subject"],
-                body=data["body"],
-                customer=user,
-                channel=Channel.WEB,
-                by=user,
-                attachments=data["attachments"],
-                language=user.language or get_language() or "",
-            )
-        except (actions.ActionError, AttachmentRejected) as exc:
-            form.add_error(None, str(exc))
-        else:
-            deflection.record_sent(request.POST.get("kb_deflection"), ticket)
-            messages.success(
-                request, _("Thank you. We have your question as #%(n)s.") % {"n": ticket.pk}
-            )
-            return redirect("portal:ticket", pk=ticket.pk)
-    return render(request, "portal/new_ticket.html", {"form": form})
+        values = values_from(form, offer.fields)
+        if not form.errors:
+            try:
+                ticket = submit(
+                    request_type=offer.chosen,
+                    values=values,
+                    subject=data["subject"],
+                    body=data["body"],
+                    customer=user,
+                    channel=Channel.WEB,
+                    by=user,
+                    attachments=data["attachments"],
+                    language=user.language or get_language() or "",
+                )
+            except FieldErrors as exc:
+                add_errors(form, exc)
+            except PermissionDenied:
+                raise Http404 from None
+            except (actions.ActionError, AttachmentRejected) as exc:
+                form.add_error(None, str(exc))
+            else:
+                deflection.record_sent(request.POST.get("kb_deflection"), ticket)
+                messages.success(
+                    request, _("Thank you. We have your question as #%(n)s.") % {"n": ticket.pk}
+                )
+                return redirect("portal:ticket", pk=ticket.pk)
+    return render(request, "portal/new_ticket.html", {"form": form, "offer": offer})
 
 
 @login_required
@@ -121,7 +139,9 @@ def contact(request: HttpRequest) -> HttpResponse:
     acknowledgement goes out; a known customer gets one mail asking whether it was them, with
     a link that confirms it (``loket.portal.confirmation``). A new address joins no
     organisation by its domain."""
-    form = ContactForm(request.POST or None)
+    offer = portal_types.offer(None, request.GET.get("type", ""))
+    form = ContactForm(request.POST or None, request.FILES or None)
+    add_fields(form, offer.fields)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         rate = settings.CONTACT_FORM_RATE
@@ -132,7 +152,12 @@ def contact(request: HttpRequest) -> HttpResponse:
             "contact-email", data["email"].lower(), rate
         ):
             form.add_error(None, _("Too many messages in a short time. Please try again later."))
-            return render(request, "portal/contact.html", {"form": form}, status=429)
+            return render(
+                request, "portal/contact.html", {"form": form, "offer": offer}, status=429
+            )
+        values = values_from(form, offer.fields)
+        if form.errors or not check_into_form(form, offer.fields, values):
+            return render(request, "portal/contact.html", {"form": form, "offer": offer})
         try:
             with transaction.atomic():
                 known = User.objects.with_addresses([data["email"]]).first()
@@ -143,7 +168,9 @@ def contact(request: HttpRequest) -> HttpResponse:
                     unknown=True,
                     join_by_domain=False,
                 )
-                ticket = actions.create_ticket(
+                ticket = submit(
+                    request_type=offer.chosen,
+                    values=values,
                     subject=data["subject"],
                     body=data["body"],
                     customer=customer,
@@ -154,12 +181,14 @@ def contact(request: HttpRequest) -> HttpResponse:
                 )
                 if known is not None:
                     send_contact_confirmation.enqueue(ticket.pk)  # an outbox
-        except actions.ActionError as exc:
+        except FieldErrors as exc:
+            add_errors(form, exc)
+        except (actions.ActionError, AttachmentRejected) as exc:
             form.add_error(None, str(exc))
         else:
             deflection.record_sent(request.POST.get("kb_deflection"), ticket)
             return render(request, "portal/contact_done.html")
-    return render(request, "portal/contact.html", {"form": form})
+    return render(request, "portal/contact.html", {"form": form, "offer": offer})
 
 
 def contact_confirm(request: HttpRequest, token: str) -> HttpResponse:

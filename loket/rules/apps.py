@@ -8,3 +8,31 @@ class RulesConfig(AppConfig):
     name = "loket.rules"
     label = "rules"
     verbose_name = _("Request types and rules")
+
+    def ready(self) -> None:
+        from loket.lib.settings_menu import Section, register
+        from loket.rules import hooks_types
+
+        hooks_types.connect()
+        register(
+            Section(
+                "request-types",
+                _("Request types and fields"),
+                _("The kinds of request customers choose from, each with its own form."),
+                "rules_types:types",
+                audience="admin",
+                group=_("Desk"),
+                order=55,
+            )
+        )
+        register(
+            Section(
+                "organisation-kinds",
+                _("Organisation kinds"),
+                _("Partners, site owners and others: their landing text, types, help and SLA."),
+                "rules_types:kinds",
+                audience="admin",
+                group=_("Desk"),
+                order=56,
+            )
+        )

@@ -45,6 +45,27 @@ TRACKED = frozenset(
 _JUST_CREATED = "_loket_sla_just_created"
 
 
+# Upper apps that choose a ticket's policy by something SLA does not know (its request type or
+# its organisation's kind): each gets the ticket and whether it is being created (then only
+# what the creating code said counts; no row of the ticket's exists yet) and returns a policy
+# or None. The first answer wins; without one the organisation's policy applies.
+PolicyChooser = Callable[[Ticket, bool], Policy | None]
+_choosers: dict[str, PolicyChooser] = {}
+
+
+def register_policy_chooser(name: str, chooser: PolicyChooser) -> None:
+    _choosers[name] = chooser
+
+
+def policy_of(ticket: Ticket, *, new: bool = False) -> Policy | None:
+    """The policy for ``ticket``: a registered chooser's, else ``policy_for`` its organisation."""
+    for chooser in list(_choosers.values()):
+        found = chooser(ticket, new)
+        if found is not None:
+            return found
+    return policy_for(ticket.organisation_id)
+
+
 def policy_for(organisation_id: int | None) -> Policy | None:
     """The most specific active policy: the organisation's own, its tier's, or the default."""
     return memo.remember(("sla.policy_for", organisation_id), lambda: _policy_for(organisation_id))
@@ -135,7 +156,7 @@ def track(event: Event) -> TicketSla | None:
         return None
     ticket = event.ticket
     if event.kind == EventKind.CREATED:
-        sla = TicketSla(ticket=ticket, policy=policy_for(ticket.organisation_id))
+        sla = TicketSla(ticket=ticket, policy=policy_of(ticket, new=True))
     else:
         # The clocks this very instance just created (``create_ticket``'s CREATED event, then
         # its first MESSAGE) need not be read back.
@@ -161,7 +182,7 @@ def _step(sla: TicketSla, event: Event, oldest_waiting: Callable[[], datetime | 
     unanswered customer message as of this event, read only when needed)."""
     ticket = event.ticket
     if event.kind == EventKind.CUSTOMER:
-        sla.policy = policy_for(ticket.organisation_id)
+        sla.policy = policy_of(ticket)
     waiting: datetime | None = None
     customer_message = event.kind == EventKind.MESSAGE and event.after == {
         "kind": MessageKind.CUSTOMER
@@ -212,7 +233,7 @@ def track_many(events: list[Event]) -> None:
     for ticket_id, ticket_events in by_ticket.items():
         first = ticket_events[0]
         if ticket_id in fresh:
-            sla = TicketSla(ticket=first.ticket, policy=policy_for(first.ticket.organisation_id))
+            sla = TicketSla(ticket=first.ticket, policy=policy_of(first.ticket, new=True))
             created.append(sla)
         elif ticket_id in known:
             sla = known[ticket_id]
@@ -247,7 +268,7 @@ def rebuild(ticket: Ticket) -> TicketSla:
     priority_events = [e for e in events if e.kind == EventKind.PRIORITY]
     first_before = priority_events[0].before if priority_events else None
     priority = int(first_before) if first_before is not None else int(ticket.priority)
-    policy = policy_for(ticket.organisation_id)
+    policy = policy_of(ticket)
     TicketSla.objects.filter(pk=ticket.pk).delete()
     sla = TicketSla(ticket=ticket, policy=policy)
     state = State.NEW.value

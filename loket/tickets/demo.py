@@ -316,3 +316,5 @@ def _seed_optional_apps(admin: User) -> None:
         import_module("loket.kb.demo").seed(admin)
     if apps.is_installed("loket.csat"):
         import_module("loket.csat.demo").seed()
+    if apps.is_installed("loket.rules"):
+        import_module("loket.rules.demo_types").seed()

@@ -277,6 +277,7 @@ class EventKind(models.TextChoices):
     SURVEY_SENT = "survey_sent", _("sent the satisfaction survey")
     RATED = "rated", _("rated the service")
     RATING_HANDLED = "rating_handled", _("followed up the rating")
+    FIELD = "field", _("changed a field")
 
 
 class Event(models.Model):

@@ -13,6 +13,7 @@ limit. User input never reaches the query language unquoted.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -27,6 +28,17 @@ from loket.tickets.models import Ticket
 
 MAX_CANDIDATES = 400
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+# Other text that belongs to a ticket and lives in an upper app (custom field values): each
+# source gets (user, text, the user's visible tickets) and returns up to ``MAX_CANDIDATES``
+# matching ticket ids, newest first, only of visible tickets.
+SearchSource = Callable[[User, str, QuerySet[Ticket]], list[int]]
+_sources: dict[str, SearchSource] = {}
+
+
+def register_source(name: str, source: SearchSource) -> None:
+    """Adds (or replaces, by name) a source of searchable ticket text."""
+    _sources[name] = source
 
 
 def fts5_query(text: str) -> str:
@@ -170,6 +182,8 @@ def search_tickets(user: User, text: str, limit: int = 50) -> list[Ticket]:
         return []
     visible = tickets_visible_to(user)  # the agent's teams are read once, here
     ids = _candidate_ids(user, text, visible)
+    for source in list(_sources.values()):
+        ids = [*ids, *source(user, text, visible)]
     if not ids:
         return []
     return list(

@@ -23,7 +23,7 @@ from loket.accounts.models import STAFF_ROLES, Team, Tier, User
 from loket.lib.files import AttachmentRejected
 from loket.mail.addresses import InvalidCc
 from loket.mail.send import cc_for
-from loket.tickets import actions, collisions, timeline
+from loket.tickets import actions, collisions, inbox_filters, timeline
 from loket.tickets.access import get_ticket_for, tickets_visible_to
 from loket.tickets.forms import (
     CallForm,
@@ -56,6 +56,7 @@ def _filters_from(params: dict[str, str]) -> dict[str, str]:
     team = params.get("team", "")
     if team.isdigit():
         chosen["team"] = team
+    chosen.update(inbox_filters.chosen(params))
     return chosen
 
 
@@ -78,7 +79,7 @@ class InboxQuery:
             qs = qs.filter(priority=int(self.filters["priority"]))
         if "team" in self.filters:
             qs = qs.filter(team_id=int(self.filters["team"]))
-        return qs
+        return inbox_filters.narrow(qs, self.filters)
 
 
 def inbox_query(user: User, params: dict[str, str]) -> InboxQuery:

@@ -1,0 +1,21 @@
+"""The rules app's models, one module per job (Django finds them through this module)."""
+
+from loket.rules.models_types import (
+    CustomField,
+    FieldType,
+    FieldValue,
+    KindMembership,
+    OrganisationKind,
+    RequestType,
+    TicketRequest,
+)
+
+__all__ = [
+    "CustomField",
+    "FieldType",
+    "FieldValue",
+    "KindMembership",
+    "OrganisationKind",
+    "RequestType",
+    "TicketRequest",
+]
