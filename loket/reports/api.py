@@ -60,6 +60,9 @@ class ReportFilters(Schema):
     organisation_kind: OrganisationTier | None = Field(
         None, description="The organisation's customer tier, e.g. partner or advertiser."
     )
+    kind: str | None = Field(
+        None, description="The organisation's kind (its key), e.g. partner or site-owner."
+    )
     agent: int | None = Field(None, description="Assignee (managers only).")
 
 

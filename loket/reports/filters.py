@@ -15,12 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loket.accounts.models import Organisation, OrganisationTier, Team, Tier, User
+from loket.rules.models import OrganisationKind
 from loket.tickets.access import tickets_visible_to
 from loket.tickets.models import Channel, Ticket
 
 MAX_DAYS = 3660  # ten years and a bit
 DEFAULT_DAYS = 30
-PARAMS = ("from", "to", "team", "tier", "channel", "organisation", "organisation_kind", "agent")
+PARAMS = (
+    "from", "to", "team", "tier", "channel", "organisation", "organisation_kind", "kind", "agent",
+)  # fmt: skip
 
 
 class FilterError(ValueError):
@@ -39,7 +42,8 @@ class Filters:
     channel: str | None = None
     organisation: int | None = None
     agent: int | None = None
-    organisation_kind: str | None = None  # the organisation's customer tier (the "two fronts")
+    organisation_kind: str | None = None  # the organisation's customer tier
+    kind: str | None = None  # the organisation's kind (partner, site owner: the "two fronts")
     errors: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -65,7 +69,9 @@ class Filters:
 
     def as_params(self) -> dict[str, str]:
         out = {"from": self.start.isoformat(), "to": self.end.isoformat()}
-        for name in ("team", "tier", "channel", "organisation", "organisation_kind", "agent"):
+        for name in (
+            "team", "tier", "channel", "organisation", "organisation_kind", "kind", "agent",
+        ):  # fmt: skip
             value = getattr(self, name)
             if value is not None:
                 out[name] = str(value)
@@ -107,6 +113,9 @@ def parse(params: Mapping[str, str], *, today: date | None = None) -> Filters:
     kind = (params.get("organisation_kind") or "").strip() or None
     if kind is not None and kind not in OrganisationTier.values:
         raise FilterError(_("No such kind of organisation."), "organisation_kind")
+    org_kind = (params.get("kind") or "").strip() or None
+    if org_kind is not None and not OrganisationKind.objects.filter(key=org_kind).exists():
+        raise FilterError(_("No such kind of organisation."), "kind")
     tier = _int(params, "tier")
     if tier is not None and tier not in Tier.values:
         raise FilterError(_("No such tier."), "tier")
@@ -119,6 +128,7 @@ def parse(params: Mapping[str, str], *, today: date | None = None) -> Filters:
         organisation=_int(params, "organisation"),
         agent=_int(params, "agent"),
         organisation_kind=kind,
+        kind=org_kind,
     )
 
 
@@ -158,6 +168,8 @@ def scope(user: User, filters: Filters) -> QuerySet[Ticket]:
         qs = qs.filter(organisation_id=filters.organisation)
     if filters.organisation_kind is not None:
         qs = qs.filter(organisation__tier=filters.organisation_kind)
+    if filters.kind is not None:
+        qs = qs.filter(organisation__kind_membership__kind__key=filters.kind)
     if filters.agent is not None:
         qs = qs.filter(assignee_id=filters.agent)
     return qs
@@ -183,5 +195,6 @@ def choices(user: User) -> dict[str, list[tuple[str, str]]]:
             (str(o.pk), o.name) for o in Organisation.objects.order_by("name").only("pk", "name")
         ],
         "organisation_kind": [(str(v), str(label)) for v, label in OrganisationTier.choices],
+        "kind": [(k.key, str(k)) for k in OrganisationKind.objects.all()],
         "agent": agents,
     }

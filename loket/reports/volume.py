@@ -49,7 +49,7 @@ def local_date(value: datetime | date) -> date:
 
 def _unfiltered(ctx: Context) -> bool:
     f = ctx.filters
-    narrowed = (f.team, f.tier, f.channel, f.organisation, f.organisation_kind, f.agent)
+    narrowed = (f.team, f.tier, f.channel, f.organisation, f.organisation_kind, f.kind, f.agent)
     return ctx.user.is_admin and all(v is None for v in narrowed)
 
 

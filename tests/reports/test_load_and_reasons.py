@@ -134,3 +134,31 @@ def test_chart_coordinates_keep_a_decimal_point_in_dutch(client: Client, desk: D
     coordinates = re.findall(r'<rect x="([^"]*)" y="([^"]*)" width="([^"]*)"', html)
     assert coordinates
     assert not [c for c in coordinates if any("," in part for part in c)]
+
+
+def test_reports_filter_by_the_organisation_kind(client: Client, desk: Desk) -> None:
+    from loket.rules.models import KindMembership, OrganisationKind
+
+    partner = OrganisationKind.objects.create(key="partner", names={"en": "Partner"})
+    owner = OrganisationKind.objects.create(key="site-owner", names={"en": "Site owner"})
+    KindMembership.objects.create(organisation=desk.acme, kind=partner)
+    KindMembership.objects.create(organisation=desk.globex, kind=owner)
+    now = datetime.now(UTC)
+    ticket_at(desk, now)  # Acme: a partner
+    with time_machine.travel(now, tick=False):
+        for _ in range(2):
+            actions.create_ticket(
+                subject="Payout", body="Late.", customer=desk.globex_carol,
+                channel=Channel.WEB, by=desk.globex_carol,
+            )  # fmt: skip
+    client.force_login(desk.admin)
+
+    def created(kind: str) -> int:
+        rows = client.get(f"/api/reports/volume?kind={kind}").json()["rows"]
+        return sum(int(r["created"]) for r in rows)
+
+    assert created("partner") == 1
+    assert created("site-owner") == 2
+    assert client.get("/api/reports/volume?kind=nope").status_code in (400, 422)
+    page = client.get("/desk/reports/?kind=site-owner").content.decode()
+    assert '<option value="site-owner" selected>' in page
