@@ -9,3 +9,10 @@ class AssistConfig(AppConfig):
     name = "loket.assist"
     label = "assist"
     verbose_name = _("Assistant")
+
+    def ready(self) -> None:
+        from loket.assist import masking, timeline_secrets
+        from loket.tickets import guards
+
+        guards.register(masking.guard)
+        timeline_secrets.register()

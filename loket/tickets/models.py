@@ -264,6 +264,8 @@ class EventKind(models.TextChoices):
     SURVEY_SENT = "survey_sent", _("sent the satisfaction survey")
     RATED = "rated", _("rated the service")
     RATING_HANDLED = "rating_handled", _("followed up the rating")
+    SECRET_REVEALED = "secret_revealed", _("revealed the hidden secrets of a message")
+    SECRET_REDACTED = "secret_redacted", _("removed the secrets of a message for good")
 
 
 class Event(models.Model):

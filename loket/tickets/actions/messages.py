@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from loket.accounts.models import Team, Tier, User
 from loket.lib import bulk
 from loket.tickets import locks
-from loket.tickets.actions.content import Prepared, attach, prepare, prepare_body, with_prepared
+from loket.tickets.actions.content import Prepared, prepare, prepare_body, store, with_prepared
 from loket.tickets.actions.core import (
     ActionError,
     NewAttachment,
@@ -45,7 +45,7 @@ def _customer_message(
     message.body = prepared.text
     message.body_html = prepared.html
     bulk.create(message)
-    attach(message, prepared.files)
+    store(message, prepared)
     _event(ticket, by, EventKind.MESSAGE, after={"kind": MessageKind.CUSTOMER}, message=message)
     return message
 
@@ -298,7 +298,7 @@ def _reply(
         body_html=prepared.html,
         cc=chosen_cc,
     )
-    attach(message, prepared.files)
+    store(message, prepared)
     ticket.messages.filter(needs_reply=True).update(needs_reply=False, answered_by=message)
     after: dict[str, Any] = {"kind": MessageKind.REPLY}
     if chosen_cc is not None:
@@ -358,7 +358,7 @@ def _add_note(ticket: Ticket, *, prepared: Prepared, by: User) -> Message:
         ticket=ticket, kind=MessageKind.NOTE, author=by, channel=ticket.channel,
         body=prepared.text,
     )  # fmt: skip
-    attach(message, prepared.files)
+    store(message, prepared)
     _event(ticket, by, EventKind.MESSAGE, after={"kind": MessageKind.NOTE}, message=message)
     _save(ticket)
     return message
