@@ -24,8 +24,9 @@ from loket.tickets.guards import Rewritten
 from loket.tickets.models import Message
 
 _BLOCKS = frozenset(
-    "p div br li ul ol tr td th table thead tbody blockquote pre h1 h2 h3 h4 hr".split()
-)
+    {"p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "thead", "tbody",
+     "blockquote", "pre", "h1", "h2", "h3", "h4", "hr"}
+)  # fmt: skip
 
 
 class _Tokens(HTMLParser):
@@ -83,9 +84,7 @@ def mask_html(html: str, *, keep: bool = True) -> tuple[str, set[str]]:
             span: Span = spans[index]
             if span.start >= cursor:
                 pieces.append(_html.escape(joined[cursor : span.start], quote=False))
-                pieces.append(
-                    replacement(span.kind, joined[span.start : span.end], keep=keep)
-                )
+                pieces.append(replacement(span.kind, joined[span.start : span.end], keep=keep))
             cursor = max(cursor, min(span.end, end))
             if span.end > end:
                 break  # the span goes on in the next text

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 CARD = "card"
 IBAN = "iban"
-PASSWORD = "password"
+PASSWORD = "password"  # noqa: S105 (a kind, not a password)
 API_KEY = "api_key"
 KINDS = (CARD, IBAN, PASSWORD, API_KEY)
 
@@ -183,7 +183,7 @@ _PW_WORDS = (
     r"пароль|пароля|паролем|пин-?код"
 )
 _PW_CONNECT = (
-    r"(?:is|was|are|=|:|ist|war|lautet|lautete|est|était|c'est|это|—|–|-)"
+    r"(?:is|was|are|=|:|ist|war|lautet|lautete|est|était|c'est|это|—|\u2013|-)"
     r"(?:\s+(?:now|nu|jetzt|maintenant|теперь|still|nog\s+steeds|noch|toujours))?"
 )
 _PW = re.compile(
@@ -194,8 +194,7 @@ _PW = re.compile(
     re.IGNORECASE,
 )
 # Words that follow "password is …" but are not a password.
-_PW_STOP = frozenset(
-    """
+_PW_STOP_WORDS = """
     not no wrong incorrect correct invalid expired expiring too the a an same still also
     empty blank reset changed missing required mandatory needed different ok okay fine
     unknown lost forgotten working broken weak strong long short case-sensitive locked
@@ -215,8 +214,8 @@ _PW_STOP = frozenset(
     мой твой ваш для и или что
     reset-link link e-mail email mail sms see zie siehe voir см stored hashed encrypted
     opgeslagen versleuteld gespeichert verschlüsselt stockés chiffrés хранятся
-    """.split()
-)
+    """
+_PW_STOP = frozenset(_PW_STOP_WORDS.split())
 _PW_VALUE_LIKE = re.compile(r"[\d\W_]|[a-zà-ÿа-я][A-ZÀ-ÞА-Я]")
 
 
@@ -255,9 +254,9 @@ def _passwords(text: str) -> Iterator[Span]:
                 r"\d", value
             ):
                 continue
-        if keyword.startswith("pin") or keyword in ("geheimzahl", "pincode", "пин-код"):
-            if not re.fullmatch(r"\d{4,8}", value):
-                continue
+        numeric_only = keyword.startswith("pin") or keyword in ("geheimzahl", "пин-код")
+        if numeric_only and not re.fullmatch(r"\d{4,8}", value):
+            continue
         if len(value) < 3 and not re.fullmatch(r"\d{3,}", value):
             continue
         yield Span(start, end, PASSWORD)

@@ -203,7 +203,9 @@ def test_reveal_is_for_allowed_roles_and_audited(desk: Desk) -> None:
     api = api_for(desk.admin).post(f"/messages/{message.pk}/secrets/reveal")
     assert api.status_code == 200 and PASSWORD in json.loads(api.content)["body"]
     assert api_for(desk.agent).post(f"/messages/{message.pk}/secrets/reveal").status_code == 403
-    assert api_for(desk.acme_alice).post(f"/messages/{message.pk}/secrets/reveal").status_code == 404
+    assert (
+        api_for(desk.acme_alice).post(f"/messages/{message.pk}/secrets/reveal").status_code == 404
+    )
     assert Event.objects.filter(kind=EventKind.SECRET_REVEALED).count() == 2
 
 
@@ -227,7 +229,10 @@ def test_redaction_removes_the_secret_for_good(desk: Desk) -> None:
     assert search_tickets(desk.admin, "1111") == []
     if connection.vendor == "sqlite":
         assert fts_hits("1111") == 0
-    assert client_for(desk.admin).post(f"/desk/secrets/messages/{message.pk}/reveal/").status_code == 404
+    assert (
+        client_for(desk.admin).post(f"/desk/secrets/messages/{message.pk}/reveal/").status_code
+        == 404
+    )
     event = Event.objects.get(kind=EventKind.SECRET_REDACTED)
     assert event.actor == desk.agent and hidden(json.dumps(event.after))
     page = client_for(desk.agent).get(f"/desk/tickets/{ticket.pk}/")
@@ -241,7 +246,9 @@ def test_redaction_removes_the_secret_for_good(desk: Desk) -> None:
         by=desk.acme_alice,
     )  # fmt: skip
     mine = other.messages.get()
-    assert client_for(desk.acme_alice).post(f"/desk/secrets/messages/{mine.pk}/redact/").status_code in (302, 403, 404)
+    assert client_for(desk.acme_alice).post(
+        f"/desk/secrets/messages/{mine.pk}/redact/"
+    ).status_code in (302, 403, 404)
     assert api_for(desk.acme_alice).post(f"/messages/{mine.pk}/secrets/redact").status_code == 404
     assert HiddenSecrets.objects.filter(message=mine).exists()
 
