@@ -25,7 +25,8 @@ def test_reveal_and_redact_on_the_ticket_page(
 ) -> None:
     # Given a customer message with a password in it
     ticket = actions.create_ticket(
-        subject="Inloggen lukt niet", body=f"Mijn wachtwoord is {SECRET}, kaart 4111 1111 1111 1111.",
+        subject="Inloggen lukt niet",
+        body=f"Mijn wachtwoord is {SECRET}, kaart 4111 1111 1111 1111.",
         customer=desk.acme_alice, channel=Channel.WEB, by=desk.acme_alice,
     )  # fmt: skip
     message = ticket.messages.get()
