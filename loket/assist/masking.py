@@ -37,12 +37,16 @@ class _Tokens(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCKS:
             self.tokens.append(("break", "\n"))
-        self.tokens.append(("tag", mask(self.get_starttag_text() or "")))
+        self._tag(attrs)
+
+    def _tag(self, attrs: list[tuple[str, str | None]]) -> None:
+        raw = self.get_starttag_text() or ""
+        self.tokens.append(("tag", mask(raw) if attrs else raw))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCKS:
             self.tokens.append(("break", "\n"))
-        self.tokens.append(("tag", mask(self.get_starttag_text() or "")))
+        self._tag(attrs)
 
     def handle_endtag(self, tag: str) -> None:
         self.tokens.append(("tag", f"</{tag}>"))

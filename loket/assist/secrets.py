@@ -137,7 +137,27 @@ _IBAN_LENGTHS = {
     "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
     "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
 }  # fmt: skip
-_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})(\d{2})")
+
+
+def _iban_pattern() -> re.Pattern[str]:
+    """One expression for every country's exact length: the country, two check digits, then
+    exactly the rest of its characters, a single space or dash allowed between them (never
+    inside the first four), and no letter or digit right after."""
+    by_length: dict[int, list[str]] = {}
+    for country, length in _IBAN_LENGTHS.items():
+        by_length.setdefault(length - 4, []).append(country)
+    branches = [
+        f"(?:{'|'.join(countries)})\\d{{2}}(?:[ -]?[A-Za-z0-9]){{{rest}}}"
+        for rest, countries in sorted(by_length.items(), reverse=True)
+    ]
+    return re.compile(
+        r"(?<![A-Za-z0-9])(?:" + "|".join(branches) + r")(?![A-Za-z0-9])", re.IGNORECASE
+    )
+
+
+_IBAN = _iban_pattern()
+# Where one may start; only there is the long expression tried (it is slow to try everywhere).
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}")
 
 
 def iban_ok(compact: str) -> bool:
@@ -148,29 +168,20 @@ def iban_ok(compact: str) -> bool:
 
 
 def _ibans(text: str) -> Iterator[Span]:
-    for match in _IBAN_START.finditer(text):
-        length = _IBAN_LENGTHS.get(match.group(1).upper())
-        if length is None:
+    pos = 0
+    while (start := _IBAN_START.search(text, pos)) is not None:
+        match = _IBAN.match(text, start.start())
+        if match is None:
+            pos = start.end()
             continue
-        pos, count, limit = match.start(), 0, len(text)
-        compact: list[str] = []
-        while pos < limit and count < length:
-            ch = text[pos]
-            if ch.isascii() and ch.isalnum():
-                compact.append(ch)
-                count += 1
-                pos += 1
-            elif ch in " -" and count >= 4 and pos + 1 < limit and text[pos + 1].isalnum():
-                pos += 1
-            else:
-                break
-        if count != length or (pos < limit and text[pos].isalnum()):
+        pos = match.end()
+        value = re.sub(r"[ -]", "", match.group())
+        if not value[:2].isalpha() or not value[2:4].isdigit():
             continue
-        value = "".join(compact)
-        if value[2:].upper() != value[2:] and value[2:].lower() != value[2:]:
+        if value[4:].upper() != value[4:] and value[4:].lower() != value[4:]:
             continue  # mixed case in the account part: a word, not an IBAN
         if iban_ok(value):
-            yield Span(match.start(), pos, IBAN)
+            yield Span(match.start(), match.end(), IBAN)
 
 
 # --- passwords ---------------------------------------------------------------------------
@@ -187,8 +198,7 @@ _PW_CONNECT = (
     r"(?:\s+(?:now|nu|jetzt|maintenant|теперь|still|nog\s+steeds|noch|toujours))?"
 )
 _PW = re.compile(
-    r"(?<![\w])(?:my|mijn|het|the|new|nieuwe|nieuw|mein|das|neues|mon|le|nouveau|мой|новый|"
-    r"temporary|tijdelijk|tijdelijke)?\s*(?P<kw>" + _PW_WORDS + r")"
+    r"(?<![\w])(?P<kw>" + _PW_WORDS + r")"
     r"(?P<gap>\s*[:=]\s*|\s+" + _PW_CONNECT + r"\s*:?\s+|\s+)"
     r"(?P<val>\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|“[^”\n]{1,64}”|«[^»\n]{1,64}»|[^\s\"'“«]{1,64})",
     re.IGNORECASE,
