@@ -32,6 +32,7 @@ class Revealed:
     body: str
     body_html: str
     kinds: list[str]
+    subject: str  # the ticket's original subject when it was masked too, else ""
 
 
 def can_reveal(user: User) -> bool:
@@ -70,24 +71,30 @@ def reveal(user: User, message_id: int | str) -> Revealed:
             message=message,
         )
     )
-    return Revealed(message, str(hidden.body), str(hidden.body_html), list(hidden.kinds))
+    return Revealed(
+        message, str(hidden.body), str(hidden.body_html), list(hidden.kinds), str(hidden.subject)
+    )
 
 
 @transaction.atomic
 def redact(user: User, message_id: int | str) -> Message:
     message = _hidden_message(user, message_id, write=True)
-    locks.lock(message.ticket_id)
+    ticket = locks.lock(message.ticket_id)
     hidden = HiddenSecrets.objects.select_for_update().filter(message=message).first()
     if hidden is None:  # redacted meanwhile by someone else
         raise Http404
     message.body = mask(str(hidden.body), keep=False)
     message.body_html = mask_html(str(hidden.body_html), keep=False)[0]
     message.save(update_fields=["body", "body_html"])
+    original_subject = str(hidden.subject)
+    if original_subject and ticket.subject == mask(original_subject):  # not renamed since
+        ticket.subject = mask(original_subject, keep=False)
+        ticket.save(update_fields=["subject"])
     kinds = list(hidden.kinds)
     hidden.delete()
     eventlog.record(
         Event(
-            ticket=message.ticket,
+            ticket=ticket,
             actor=user,
             kind=EventKind.SECRET_REDACTED,
             after={"kinds": kinds},

@@ -22,6 +22,7 @@ class RevealedOut(Schema):
     kinds: list[str] = Field(description="card, iban, password, api_key")
     body: str = Field(description="The original text, secrets included.")
     body_html: str
+    subject: str = Field(description="The ticket's original subject if it was masked too.")
 
 
 class RedactedOut(Schema):
@@ -42,6 +43,7 @@ def reveal(request: HttpRequest, id: Id) -> RevealedOut:
         kinds=revealed.kinds,
         body=revealed.body,
         body_html=revealed.body_html,
+        subject=revealed.subject,
     )
 
 

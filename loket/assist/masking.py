@@ -104,20 +104,32 @@ def mask_html(html: str, *, keep: bool = True) -> tuple[str, set[str]]:
     return "".join(out), kinds or {"api_key"}
 
 
-def guard(text: str, html: str) -> Rewritten | None:
-    """The content guard: masked text and HTML, and the sealed originals kept with the row."""
+def guard(text: str, html: str, subject: str = "") -> Rewritten | None:
+    """The content guard: masked text, HTML and subject, and the sealed originals kept with
+    the row."""
     spans = find_secrets(text)
     masked_html, html_kinds = mask_html(html)
-    if not spans and masked_html == html:
+    subject_spans = find_secrets(subject) if subject else []
+    if not spans and not subject_spans and masked_html == html:
         return None
-    kinds = sorted({span.kind for span in spans} | html_kinds)
+    kinds = sorted({span.kind for span in [*spans, *subject_spans]} | html_kinds)
     original_text, original_html = text, html
+    original_subject = subject if subject_spans else ""
 
     def stored(message: Message) -> None:
         from loket.assist.models_secrets import HiddenSecrets
 
         HiddenSecrets.objects.create(
-            message=message, body=original_text, body_html=original_html, kinds=kinds
+            message=message,
+            body=original_text,
+            body_html=original_html,
+            subject=original_subject,
+            kinds=kinds,
         )
 
-    return Rewritten(mask(text, spans=spans), masked_html, stored)
+    return Rewritten(
+        mask(text, spans=spans),
+        masked_html,
+        stored,
+        subject=mask(subject, spans=subject_spans) if subject else "",
+    )

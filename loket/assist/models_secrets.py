@@ -23,6 +23,9 @@ class HiddenSecrets(models.Model):
     )
     body = SealedTextField(_("original text"))
     body_html = SealedTextField(_("original HTML"), blank=True)
+    # The ticket's original subject, when this is its first message and the subject had a
+    # secret too; empty otherwise.
+    subject = SealedTextField(_("original subject"), blank=True)
     kinds = models.JSONField(_("kinds"), default=list)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -23,9 +23,11 @@ class Rewritten:
     text: str
     html: str
     stored: Callable[[Message], None]
+    subject: str = ""  # the new ticket's subject, rewritten ("" when there is none)
 
 
-Guard = Callable[[str, str], Rewritten | None]
+# ``guard(text, html, subject)``; ``subject`` is "" except for a new ticket's first message.
+Guard = Callable[[str, str, str], Rewritten | None]
 
 GUARDS: list[Guard] = []
 
@@ -35,12 +37,21 @@ def register(guard: Guard) -> None:
         GUARDS.append(guard)
 
 
-def apply(text: str, html: str) -> tuple[str, str, tuple[Callable[[Message], None], ...]]:
-    """``(text, html, callbacks)`` after every registered guard."""
+@dataclass(frozen=True)
+class Guarded:
+    text: str
+    html: str
+    subject: str
+    callbacks: tuple[Callable[[Message], None], ...]
+
+
+def apply(text: str, html: str, subject: str = "") -> Guarded:
+    """The content after every registered guard, and what they do once the row exists."""
     callbacks: list[Callable[[Message], None]] = []
     for guard in GUARDS:
-        result = guard(text, html)
+        result = guard(text, html, subject)
         if result is not None:
             text, html = result.text, result.html
+            subject = result.subject if subject else subject
             callbacks.append(result.stored)
-    return text, html, tuple(callbacks)
+    return Guarded(text, html, subject, tuple(callbacks))

@@ -276,3 +276,28 @@ def test_the_reveal_roles_are_a_setting(desk: Desk, settings: object, roles: str
     assert b"data-reveal-secrets" in page.content
     shown = client_for(desk.agent).post(f"/desk/secrets/messages/{message.pk}/reveal/")
     assert shown.status_code == 200 and PASSWORD in shown.content.decode()
+
+
+def test_a_secret_in_the_subject_is_masked_revealed_and_redacted_with_the_message(
+    desk: Desk,
+) -> None:
+    # Given a mail whose subject carries the password too
+    mailbox = Mailbox.objects.create(name="support", address="support@loket.test")
+    raw = build(body=TEXT, subject=f"Inloggen, wachtwoord: {PASSWORD}")
+    ticket = ingest(raw, mailbox).ticket
+    assert ticket is not None
+    # then the subject is stored masked, also in the creation event, the index and the API
+    assert ticket.subject == "Inloggen, wachtwoord: ••••••••"
+    created = Event.objects.get(ticket=ticket, kind=EventKind.CREATED)
+    assert hidden(json.dumps(created.after))
+    assert search_tickets(desk.admin, PASSWORD) == []
+    assert hidden(api_for(desk.agent).get(f"/tickets/{ticket.pk}").content)
+    # an admin reveals it with the message
+    message = ticket.messages.get()
+    shown = client_for(desk.admin).post(f"/desk/secrets/messages/{message.pk}/reveal/")
+    assert f"Inloggen, wachtwoord: {PASSWORD}" in shown.content.decode()
+    # and redaction rewrites it as well
+    client_for(desk.agent).post(f"/desk/secrets/messages/{message.pk}/redact/")
+    ticket.refresh_from_db()
+    assert ticket.subject == "Inloggen, wachtwoord: ••••••••"
+    assert not HiddenSecrets.objects.exists()

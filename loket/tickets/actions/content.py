@@ -46,6 +46,7 @@ class Prepared:
     files: tuple[StoredFile, ...] = ()
     # What the content guards (``loket.tickets.guards``) do once the message row exists.
     guarded: tuple[Callable[[Message], None], ...] = ()
+    subject: str = ""  # a new ticket's subject, as the guards left it
 
 
 def prepare_body(body: str, body_html: str = "") -> tuple[str, str]:
@@ -81,10 +82,16 @@ def _store_files(attachments: Sequence[NewAttachment]) -> tuple[StoredFile, ...]
     return tuple(stored)
 
 
-def prepare(body: str, body_html: str, attachments: Sequence[NewAttachment]) -> Prepared:
+def prepare(
+    body: str, body_html: str, attachments: Sequence[NewAttachment], subject: str = ""
+) -> Prepared:
+    """``subject``: a new ticket's subject, which the content guards see (and may rewrite)
+    with its first message."""
     text, html = prepare_body(body, body_html)
-    text, html, guarded = guards.apply(text, html)
-    return Prepared(text, html, _store_files(attachments), guarded)
+    guarded = guards.apply(text, html, subject)
+    return Prepared(
+        guarded.text, guarded.html, _store_files(attachments), guarded.callbacks, guarded.subject
+    )
 
 
 def discard(files: Sequence[StoredFile]) -> None:

@@ -114,9 +114,10 @@ def create_ticket_with_message(
         raise ActionError(_("A subject is required."))
     if by is not None and not by.is_agent and (customer is None or customer.pk != by.pk):
         raise PermissionDenied(_("Customers open tickets only for themselves."))
-    prepared = prepare(body, body_html, attachments)
+    prepared = prepare(body, body_html, attachments, subject)
     return with_prepared(prepared, lambda: _create_ticket_with_message(
-        subject=subject, prepared=prepared, customer=customer, channel=channel, by=by,
+        subject=prepared.subject or subject, prepared=prepared, customer=customer,
+        channel=channel, by=by,
         priority=priority, team=team, tags=tags, call_duration_seconds=call_duration_seconds,
         language=language, mailbox_id=mailbox_id, sender_unconfirmed=sender_unconfirmed,
         unverified_sender=unverified_sender,
