@@ -35,14 +35,19 @@ HIDDEN = BULLET * 8
 MAX_TEXT = 2_000_000
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Span:
+    """``source[start:end]`` is a secret of ``kind`` (one of ``KINDS``)."""
+
+    kind: str
     start: int
     end: int
-    kind: str
 
     def text(self, source: str) -> str:
         return source[self.start : self.end]
+
+    def as_dict(self) -> dict[str, str | int]:
+        return {"kind": self.kind, "start": self.start, "end": self.end}
 
 
 # --- cards -------------------------------------------------------------------------------
@@ -121,7 +126,7 @@ def _cards(text: str) -> Iterator[Span]:
         before = text[max(0, match.start() - 40) : match.start()]
         if _NOT_CARD_BEFORE.search(before) or (separators and _IBAN_BEFORE.search(before)):
             continue
-        yield Span(match.start(), match.end(), CARD)
+        yield Span(CARD, match.start(), match.end())
 
 
 # --- IBANs -------------------------------------------------------------------------------
@@ -181,7 +186,7 @@ def _ibans(text: str) -> Iterator[Span]:
         if value[4:].upper() != value[4:] and value[4:].lower() != value[4:]:
             continue  # mixed case in the account part: a word, not an IBAN
         if iban_ok(value):
-            yield Span(match.start(), match.end(), IBAN)
+            yield Span(IBAN, match.start(), match.end())
 
 
 # --- passwords ---------------------------------------------------------------------------
@@ -269,7 +274,7 @@ def _passwords(text: str) -> Iterator[Span]:
             continue
         if len(value) < 3 and not re.fullmatch(r"\d{3,}", value):
             continue
-        yield Span(start, end, PASSWORD)
+        yield Span(PASSWORD, start, end)
 
 
 # --- API keys and tokens -----------------------------------------------------------------
@@ -343,7 +348,7 @@ def _private_keys(text: str) -> Iterator[Span]:
             if end is None:
                 return
         if end.start() - begin.end() <= _PEM_MAX:
-            yield Span(begin.start(), end.end(), API_KEY)
+            yield Span(API_KEY, begin.start(), end.end())
             pos = end.end()
         else:
             pos = begin.end()
@@ -351,18 +356,18 @@ def _private_keys(text: str) -> Iterator[Span]:
 
 def _keys(text: str) -> Iterator[Span]:
     for match in _KEYS.finditer(text):
-        yield Span(match.start(), match.end(), API_KEY)
+        yield Span(API_KEY, match.start(), match.end())
     yield from _private_keys(text)
     for match in _SLACK_HOOK.finditer(text):
-        yield Span(match.start(), match.end(), API_KEY)
+        yield Span(API_KEY, match.start(), match.end())
     for pattern in (_BEARER, _URL_PASSWORD):
         for match in pattern.finditer(text):
-            yield Span(*match.span("val"), API_KEY)
+            yield Span(API_KEY, *match.span("val"))
     for match in _GENERIC.finditer(text):
         value = match.group("val").rstrip(".,")
         if _looks_random(value):
             start = match.start("val")
-            yield Span(start, start + len(value), API_KEY)
+            yield Span(API_KEY, start, start + len(value))
 
 
 # --- together ----------------------------------------------------------------------------

@@ -135,3 +135,11 @@ def test_a_typical_message_takes_well_under_a_millisecond_or_two() -> None:
     p95 = sorted(runs)[int(len(runs) * 0.95)] * 1000
     print(f"secrets find p95 {p95:.3f} ms")
     assert p95 < 5
+
+
+def test_spans_have_kind_start_and_end_for_other_readers() -> None:
+    # loket assist analyze and the draft check print these as they are
+    (span,) = find_secrets("pw: abc123 thanks")
+    assert (span.kind, span.start, span.end) == ("password", 4, 10)
+    assert span.as_dict() == {"kind": "password", "start": 4, "end": 10}
+    assert span.text("pw: abc123 thanks") == "abc123"
