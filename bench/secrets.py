@@ -88,6 +88,7 @@ def main() -> None:
         "find_p50_ms": p(find, 0.5),
         "find_p95_ms": p(find, 0.95),
         "clean_p95_ms": p(clean, 0.95),
+        "html_p50_ms": p(html, 0.5),
         "html_p95_ms": p(html, 0.95),
         "worst_1mb_s": round(max(worst.values()), 3),
         "worst_input": max(worst, key=lambda k: worst[k]),
