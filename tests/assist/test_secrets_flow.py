@@ -301,3 +301,22 @@ def test_a_secret_in_the_subject_is_masked_revealed_and_redacted_with_the_messag
     ticket.refresh_from_db()
     assert ticket.subject == "Inloggen, wachtwoord: ••••••••"
     assert not HiddenSecrets.objects.exists()
+
+
+def test_managers_see_who_revealed_and_removed_secrets(desk: Desk) -> None:
+    ticket = actions.create_ticket(
+        subject="Inloggen", body=TEXT, customer=desk.acme_alice, channel=Channel.WEB,
+        by=desk.acme_alice,
+    )  # fmt: skip
+    message = ticket.messages.get()
+    client_for(desk.admin).post(f"/desk/secrets/messages/{message.pk}/reveal/")
+    # the settings area lists the page for managers, not for agents
+    assert b"/desk/secrets/" in client_for(desk.manager).get("/desk/settings/").content
+    assert b"/desk/secrets/" not in client_for(desk.agent).get("/desk/settings/").content
+    assert client_for(desk.agent).get("/desk/secrets/").status_code == 403
+    # the admin sees the reveal, with who and which kinds, and never the secret
+    page = client_for(desk.admin).get("/desk/secrets/")
+    assert page.status_code == 200 and hidden(page.content)
+    text = page.content.decode()
+    assert "Eva Smit" in text and "card number, IBAN, password, API key or token" in text
+    assert "admin, manager" in text and "1 message still holds hidden secrets." in text

@@ -67,5 +67,9 @@ def test_reveal_and_redact_on_the_ticket_page(
     assert page.locator("[data-hidden-secrets]").count() == 0
     assert not HiddenSecrets.objects.exists()
     assert Event.objects.filter(kind=EventKind.SECRET_REDACTED, actor=desk.admin).count() == 1
+    # and the audit page lists both, fitting the screen
+    page.goto(f"{live_server.url}/desk/secrets/")
+    assert page.locator("[data-secret-event]").count() == 2
+    assert not page.evaluate(OVERFLOW), _wide_elements(page)
     assert errors == []
     context.close()
