@@ -117,7 +117,9 @@ def test_bad_input_is_answered_in_bounded_time(text: str) -> None:
     started = time.perf_counter()
     spans = find_secrets(text)
     took = time.perf_counter() - started
-    assert took < 4.0, took
+    # About a second on an idle 2-core machine; the margin is for a machine busy with other
+    # test runs. Anything quadratic would take hours on a megabyte.
+    assert took < 20.0, took
     assert all(0 <= s.start < s.end <= len(text) for s in spans)
 
 
