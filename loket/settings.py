@@ -266,6 +266,23 @@ def _mfa_required_roles() -> frozenset[str]:
 # Roles that must sign in with a second factor; they are sent to set one up until they do.
 MFA_REQUIRED_ROLES = _mfa_required_roles()
 
+
+def _secrets_reveal_roles() -> frozenset[str]:
+    known = {"agent", "manager", "admin"}
+    raw = env("SECRETS_REVEAL_ROLES", "admin,manager")
+    roles = frozenset(r.strip().lower() for r in raw.split(",") if r.strip())
+    if roles - known:
+        raise ImproperlyConfigured(
+            f"LOKET_SECRETS_REVEAL_ROLES: unknown or customer role(s) "
+            f"{', '.join(sorted(roles - known))}; use some of {', '.join(sorted(known))}"
+        )
+    return roles
+
+
+# Staff roles that may reveal masked secrets (card numbers, IBANs, passwords, keys) in
+# messages; each reveal is an event on the ticket (loket.assist.actions_secrets).
+SECRETS_REVEAL_ROLES = _secrets_reveal_roles()
+
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -29,6 +29,7 @@ urlpatterns = [
     path("desk/chat/", include("loket.chat.urls")),
     path("chat/widget.js", chat_views.widget_js, name="chat_widget"),
     path("desk/notifications/", include("loket.sla.urls_desk")),
+    path("desk/secrets/", include("loket.assist.urls_secrets")),
     path("desk/", include("loket.tickets.urls")),
     path("desk/organisations/", include("loket.accounts.urls_desk")),
     path("portal/", include("loket.portal.urls")),

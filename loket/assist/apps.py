@@ -9,3 +9,22 @@ class AssistConfig(AppConfig):
     name = "loket.assist"
     label = "assist"
     verbose_name = _("Assistant")
+
+    def ready(self) -> None:
+        from loket.assist import masking, timeline_secrets
+        from loket.lib.settings_menu import Section, register
+        from loket.tickets import guards
+
+        guards.register(masking.guard)
+        timeline_secrets.register()
+        register(
+            Section(
+                "secrets",
+                _("Secrets in messages"),
+                _("Hidden card numbers, IBANs, passwords and keys: who revealed or removed them."),
+                "secrets:audit",
+                audience="manager",
+                group=_("Desk"),
+                order=60,
+            )
+        )

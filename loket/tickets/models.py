@@ -278,6 +278,8 @@ class EventKind(models.TextChoices):
     RATED = "rated", _("rated the service")
     RATING_HANDLED = "rating_handled", _("followed up the rating")
     FIELD = "field", _("changed a field")
+    SECRET_REVEALED = "secret_revealed", _("revealed the hidden secrets of a message")
+    SECRET_REDACTED = "secret_redacted", _("removed the secrets of a message for good")
 
 
 class Event(models.Model):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from loket.lib.files import check_size, display_name, sniff_type
 from loket.lib.html import html_to_text, sanitise_html
+from loket.tickets import guards
 from loket.tickets.actions.core import ActionError, NewAttachment
 from loket.tickets.models import Attachment, Message, attachment_path
 
@@ -43,6 +44,9 @@ class Prepared:
     text: str
     html: str  # sanitised
     files: tuple[StoredFile, ...] = ()
+    # What the content guards (``loket.tickets.guards``) do once the message row exists.
+    guarded: tuple[Callable[[Message], None], ...] = ()
+    subject: str = ""  # a new ticket's subject, as the guards left it
 
 
 def prepare_body(body: str, body_html: str = "") -> tuple[str, str]:
@@ -78,9 +82,16 @@ def _store_files(attachments: Sequence[NewAttachment]) -> tuple[StoredFile, ...]
     return tuple(stored)
 
 
-def prepare(body: str, body_html: str, attachments: Sequence[NewAttachment]) -> Prepared:
+def prepare(
+    body: str, body_html: str, attachments: Sequence[NewAttachment], subject: str = ""
+) -> Prepared:
+    """``subject``: a new ticket's subject, which the content guards see (and may rewrite)
+    with its first message."""
     text, html = prepare_body(body, body_html)
-    return Prepared(text, html, _store_files(attachments))
+    guarded = guards.apply(text, html, subject)
+    return Prepared(
+        guarded.text, guarded.html, _store_files(attachments), guarded.callbacks, guarded.subject
+    )
 
 
 def discard(files: Sequence[StoredFile]) -> None:
@@ -101,6 +112,14 @@ def files_kept_on_success(prepared: Prepared) -> Iterator[None]:
 def with_prepared(prepared: Prepared, store: Callable[[], T]) -> T:
     with files_kept_on_success(prepared):
         return store()
+
+
+def store(message: Message, prepared: Prepared) -> None:
+    """What belongs to a new message row besides its text (inside its transaction): the
+    attachments stored ahead and what the content guards keep."""
+    attach(message, prepared.files)
+    for stored in prepared.guarded:
+        stored(message)
 
 
 def attach(message: Message, files: Sequence[StoredFile]) -> None:

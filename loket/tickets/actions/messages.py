@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from loket.accounts.models import Team, Tier, User
 from loket.lib import bulk
 from loket.tickets import locks
-from loket.tickets.actions.content import Prepared, attach, prepare, prepare_body, with_prepared
+from loket.tickets.actions.content import Prepared, prepare, prepare_body, store, with_prepared
 from loket.tickets.actions.core import (
     ActionError,
     NewAttachment,
@@ -45,7 +45,7 @@ def _customer_message(
     message.body = prepared.text
     message.body_html = prepared.html
     bulk.create(message)
-    attach(message, prepared.files)
+    store(message, prepared)
     _event(ticket, by, EventKind.MESSAGE, after={"kind": MessageKind.CUSTOMER}, message=message)
     return message
 
@@ -114,9 +114,10 @@ def create_ticket_with_message(
         raise ActionError(_("A subject is required."))
     if by is not None and not by.is_agent and (customer is None or customer.pk != by.pk):
         raise PermissionDenied(_("Customers open tickets only for themselves."))
-    prepared = prepare(body, body_html, attachments)
+    prepared = prepare(body, body_html, attachments, subject)
     return with_prepared(prepared, lambda: _create_ticket_with_message(
-        subject=subject, prepared=prepared, customer=customer, channel=channel, by=by,
+        subject=prepared.subject or subject, prepared=prepared, customer=customer,
+        channel=channel, by=by,
         priority=priority, team=team, tags=tags, call_duration_seconds=call_duration_seconds,
         language=language, mailbox_id=mailbox_id, sender_unconfirmed=sender_unconfirmed,
         unverified_sender=unverified_sender,
@@ -298,7 +299,7 @@ def _reply(
         body_html=prepared.html,
         cc=chosen_cc,
     )
-    attach(message, prepared.files)
+    store(message, prepared)
     ticket.messages.filter(needs_reply=True).update(needs_reply=False, answered_by=message)
     after: dict[str, Any] = {"kind": MessageKind.REPLY}
     if chosen_cc is not None:
@@ -358,7 +359,7 @@ def _add_note(ticket: Ticket, *, prepared: Prepared, by: User) -> Message:
         ticket=ticket, kind=MessageKind.NOTE, author=by, channel=ticket.channel,
         body=prepared.text,
     )  # fmt: skip
-    attach(message, prepared.files)
+    store(message, prepared)
     _event(ticket, by, EventKind.MESSAGE, after={"kind": MessageKind.NOTE}, message=message)
     _save(ticket)
     return message
