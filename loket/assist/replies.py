@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.urls import reverse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
 
 from loket.accounts.models import Formality, User
 from loket.kb.languages import FORMAL_LANGUAGES
@@ -127,6 +125,9 @@ def core_of(reply: str) -> str:
 def _similarities(query: str, documents: Sequence[str]) -> list[float]:
     if not documents or not query.strip():
         return [0.0] * len(documents)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
     vectorizer = TfidfVectorizer(sublinear_tf=True, strip_accents="unicode", ngram_range=(1, 2))
     try:
         matrix = vectorizer.fit_transform([query, *documents])

@@ -18,13 +18,13 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from loket.accounts.models import Team, User
-from loket.assist import triage_model
 from loket.assist.models_triage import (
     SuggestionStatus,
     TriageField,
@@ -34,6 +34,9 @@ from loket.assist.models_triage import (
 )
 from loket.tickets import actions
 from loket.tickets.models import Event, EventKind, Message, MessageKind, Priority, State, Ticket
+
+if TYPE_CHECKING:
+    from loket.assist.triage_model import TextClassifier
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +105,8 @@ def _pairs(examples: Sequence[Example], field: str) -> tuple[list[str], list[str
 def train_field(field: str, examples: Sequence[Example]) -> TriageModel | None:
     """Trains and stores the classifier of one field; ``None`` (and no stored model, so no
     suggestions) when the history has fewer than two labels with enough examples."""
+    from loket.assist import triage_model  # scikit-learn loads only where it is used
+
     texts, labels = _pairs(examples, field)
     started = time.perf_counter()
     classifier = triage_model.train(texts, labels)
@@ -127,11 +132,13 @@ def train_all() -> dict[str, TriageModel | None]:
 
 
 # One loaded classifier per field per process, replaced when a newer row appears.
-_loaded: dict[str, tuple[int, triage_model.TextClassifier]] = {}
+_loaded: dict[str, tuple[int, TextClassifier]] = {}
 _loading = threading.Lock()
 
 
-def classifier_for(field: str) -> tuple[TriageModel, triage_model.TextClassifier] | None:
+def classifier_for(field: str) -> tuple[TriageModel, TextClassifier] | None:
+    from loket.assist import triage_model
+
     row = TriageModel.objects.filter(field=field).defer("blob").first()
     if row is None:
         return None

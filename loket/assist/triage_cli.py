@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from loket.assist import triage, triage_model
+from loket.assist import triage
 
 MAX_ROWS = 1_000_000
 
@@ -57,7 +57,7 @@ def read_rows(path: Path) -> list[tuple[str, str]]:
     return rows
 
 
-def _embedder() -> triage_model.Embedder:
+def _embedder() -> Any:
     from loket.kb import semantic
 
     if not semantic.installed():
@@ -78,6 +78,8 @@ def handle(options: dict[str, Any], out: Any) -> None:
         }
         out.write(json.dumps(summary, sort_keys=True) + "\n")
         return
+    from loket.assist import triage_model
+
     train_rows = read_rows(options["train"])
     test_rows = read_rows(options["test"])
     embed = _embedder() if options.get("semantic") else None

@@ -170,7 +170,7 @@ def make_history(
                 created_at=created,
                 updated_at=created,
                 resolved_at=created + timedelta(hours=2),
-            )  # fmt: skip
+            )
         )
         picked.append((topic, body, language))
     Ticket.objects.bulk_create(tickets, batch_size=500)
@@ -187,7 +187,7 @@ def make_history(
                 channel=Channel.EMAIL,
                 body=body,
                 created_at=ticket.created_at,
-            )  # fmt: skip
+            )
         )
         messages.append(
             Message(
@@ -196,7 +196,7 @@ def make_history(
                 channel=Channel.EMAIL,
                 body=f"{greeting}\n\n{answer}",
                 created_at=ticket.created_at + timedelta(hours=1),
-            )  # fmt: skip
+            )
         )
         links.append(Ticket.tags.through(ticket_id=ticket.pk, tag_id=tags[topic.tag].pk))
     Message.objects.bulk_create(messages, batch_size=500)
