@@ -18,24 +18,22 @@ class TriageField(models.TextChoices):
 
 
 class TriageModel(models.Model):
-    """One trained classifier per field, in the database so every web node and worker reads
-    the same one. The newest row of a field is the one in use; older rows are pruned."""
+    """The trained classifiers (shared features, one head per field), in the database so every
+    web node and worker reads the same one. The newest row is the one in use."""
 
-    field = models.CharField(_("field"), max_length=10, choices=TriageField.choices)
     blob = models.BinaryField()
     trained_at = models.DateTimeField(default=timezone.now)
-    examples = models.PositiveIntegerField(default=0)
-    labels = models.JSONField(default=dict)  # {label: number of examples}
+    examples = models.PositiveIntegerField(default=0)  # solved tickets read
+    labels = models.JSONField(default=dict)  # {field: {label: number of examples}}
     train_seconds = models.FloatField(default=0)
 
     class Meta:
         ordering = ["-trained_at", "-id"]
-        indexes = [models.Index(fields=["field", "-trained_at"], name="triage_model_latest")]
         verbose_name = _("triage model")
         verbose_name_plural = _("triage models")
 
     def __str__(self) -> str:
-        return f"{self.field} {self.trained_at:%Y-%m-%d %H:%M}"
+        return f"{self.trained_at:%Y-%m-%d %H:%M}"
 
 
 class TriageSettings(models.Model):

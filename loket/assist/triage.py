@@ -88,68 +88,72 @@ def history(limit: int = MAX_TRAINING_TICKETS) -> list[Example]:
     ]
 
 
-def _pairs(examples: Sequence[Example], field: str) -> tuple[list[str], list[str]]:
-    texts: list[str] = []
-    labels: list[str] = []
-    for ex in examples:
-        if field == TriageField.TAG:
-            for tag in ex.tags:  # one example per tag: the tags compete as categories
-                texts.append(ex.text)
-                labels.append(tag)
-        else:
-            texts.append(ex.text)
-            labels.append(ex.team if field == TriageField.TEAM else ex.priority)
-    return texts, labels
+def _targets(examples: Sequence[Example]) -> dict[str, tuple[list[int], list[str]]]:
+    """Per field, (example rows, labels). Each tag of a ticket is an example of its own: the
+    tags compete as categories."""
+    team = (
+        [i for i, ex in enumerate(examples) if ex.team],
+        [ex.team for ex in examples if ex.team],
+    )
+    priority = (list(range(len(examples))), [ex.priority for ex in examples])
+    tag_rows: list[int] = []
+    tag_labels: list[str] = []
+    for i, ex in enumerate(examples):
+        for tag in ex.tags:
+            tag_rows.append(i)
+            tag_labels.append(tag)
+    return {
+        TriageField.TEAM: team,
+        TriageField.TAG: (tag_rows, tag_labels),
+        TriageField.PRIORITY: priority,
+    }
 
 
-def train_field(field: str, examples: Sequence[Example]) -> TriageModel | None:
-    """Trains and stores the classifier of one field; ``None`` (and no stored model, so no
-    suggestions) when the history has fewer than two labels with enough examples."""
+def train_all(examples: Sequence[Example] | None = None) -> TriageModel | None:
+    """Trains on the desk's history and stores the result; ``None`` (and no stored model, so
+    no suggestions) when no field has two choices with enough examples."""
     from loket.assist import triage_model  # scikit-learn loads only where it is used
 
-    texts, labels = _pairs(examples, field)
+    if examples is None:
+        examples = history()
     started = time.perf_counter()
-    classifier = triage_model.train(texts, labels)
+    classifier = triage_model.train_heads(
+        [ex.text for ex in examples], {str(k): v for k, v in _targets(examples).items()}
+    )
     seconds = time.perf_counter() - started
     if classifier is None:
-        TriageModel.objects.filter(field=field).delete()
+        TriageModel.objects.all().delete()
         return None
     row = TriageModel.objects.create(
-        field=field,
         blob=triage_model.dumps(classifier),
-        examples=len(texts),
-        labels=classifier.counts,
+        examples=len(examples),
+        labels={name: head.counts for name, head in classifier.heads.items()},
         train_seconds=round(seconds, 3),
     )
-    old = TriageModel.objects.filter(field=field).values_list("pk", flat=True)[KEEP_MODELS:]
+    old = TriageModel.objects.values_list("pk", flat=True)[KEEP_MODELS:]
     TriageModel.objects.filter(pk__in=list(old)).delete()
     return row
 
 
-def train_all() -> dict[str, TriageModel | None]:
-    examples = history()
-    return {str(field): train_field(field, examples) for field in FIELDS}
-
-
-# One loaded classifier per field per process, replaced when a newer row appears.
+# The loaded classifier per process, replaced when a newer row appears.
 _loaded: dict[str, tuple[int, TextClassifier]] = {}
 _loading = threading.Lock()
 
 
-def classifier_for(field: str) -> tuple[TriageModel, TextClassifier] | None:
+def current() -> tuple[TriageModel, TextClassifier] | None:
     from loket.assist import triage_model
 
-    row = TriageModel.objects.filter(field=field).defer("blob").first()
+    row = TriageModel.objects.defer("blob").first()
     if row is None:
         return None
     with _loading:
-        found = _loaded.get(field)
+        found = _loaded.get("current")
         if found is None or found[0] != row.pk:
             blob = TriageModel.objects.filter(pk=row.pk).values_list("blob", flat=True).first()
             if blob is None:
                 return None
             found = (row.pk, triage_model.loads(bytes(blob)))
-            _loaded[field] = found
+            _loaded["current"] = found
     return row, found[1]
 
 
@@ -214,14 +218,16 @@ def suggest(ticket: Ticket) -> list[TriageSuggestion]:
     conf = TriageSettings.current()
     if not conf.enabled or ticket.state == State.CLOSED:
         return []
-    text = question(ticket)
+    loaded = current()
+    if loaded is None:
+        return []
+    row, classifier = loaded
+    best = classifier.top_all(question(ticket), 1)
     made: list[TriageSuggestion] = []
     for field in FIELDS:
-        loaded = classifier_for(field)
-        if loaded is None:
+        if field not in best:
             continue
-        row, classifier = loaded
-        label, score = classifier.top(text, 1)[0]
+        label, score = best[field][0]
         if score < conf.suggest_from or not _valid(field, label) or _already(ticket, field, label):
             continue
         with transaction.atomic():

@@ -67,14 +67,12 @@ def _embedder() -> Any:
 
 def handle(options: dict[str, Any], out: Any) -> None:
     if options["action"] == "train":
-        trained = triage.train_all()
+        row = triage.train_all()
+        labels = row.labels if row is not None else {}
         summary = {
-            field: (
-                {"examples": row.examples, "labels": len(row.labels), "seconds": row.train_seconds}
-                if row is not None
-                else None
-            )
-            for field, row in trained.items()
+            "examples": row.examples if row is not None else 0,
+            "seconds": row.train_seconds if row is not None else 0,
+            **{str(f): len(labels.get(str(f), {})) or None for f in triage.FIELDS},
         }
         out.write(json.dumps(summary, sort_keys=True) + "\n")
         return

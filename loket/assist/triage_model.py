@@ -31,6 +31,7 @@ from sklearn.svm import LinearSVC
 MIN_EXAMPLES = 3
 MAX_CHARS = 2000
 FOLDS = 3
+LABEL = "label"
 
 Embedder = Callable[[Sequence[str]], Any]
 
@@ -67,16 +68,24 @@ def _features() -> FeatureUnion:
 
 
 @dataclass
-class TextClassifier:
-    """A fitted classifier: ``top(text)`` gives labels with calibrated scores, best first."""
+class Head:
+    """One field's classifier over the shared features."""
 
-    features: FeatureUnion
     model: CalibratedClassifierCV
     labels: list[str]
     counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class TextClassifier:
+    """Fitted features and one head per field: ``top(text, head=...)`` gives labels with
+    calibrated scores, best first. The text is turned into features once for every head."""
+
+    features: FeatureUnion
+    heads: dict[str, Head]
     embedder_name: str = ""
 
-    def _matrix(self, texts: Sequence[str], embed: Embedder | None) -> Any:
+    def matrix(self, texts: Sequence[str], embed: Embedder | None = None) -> Any:
         X = self.features.transform([clean(t) for t in texts])
         if self.embedder_name and embed is not None:
             X = sparse.hstack([X, sparse.csr_matrix(np.asarray(embed(texts)))]).tocsr()
@@ -84,20 +93,87 @@ class TextClassifier:
             raise ValueError("this classifier was trained with embeddings; pass embed")
         return X
 
-    def scores(self, texts: Sequence[str], embed: Embedder | None = None) -> Any:
-        """An array (texts by labels) of probabilities; columns follow ``self.labels``."""
-        return self.model.predict_proba(self._matrix(texts, embed))
+    def scores(self, X: Any, head: str = LABEL) -> Any:
+        """An array (texts by labels) of probabilities; columns follow the head's labels."""
+        return self.heads[head].model.predict_proba(X)
 
-    def top(self, text: str, k: int = 3, embed: Embedder | None = None) -> list[tuple[str, float]]:
-        row = self.scores([text], embed)[0]
-        order = np.argsort(row)[::-1][:k]
-        return [(self.labels[i], float(row[i])) for i in order]
+    def top(
+        self, text: str, k: int = 3, embed: Embedder | None = None, head: str = LABEL
+    ) -> list[tuple[str, float]]:
+        return self.top_all(text, k, embed)[head]
 
-    def predict(self, texts: Sequence[str], embed: Embedder | None = None) -> list[str]:
+    def top_all(
+        self, text: str, k: int = 1, embed: Embedder | None = None
+    ) -> dict[str, list[tuple[str, float]]]:
+        X = self.matrix([text], embed)
+        found = {}
+        for name, head in self.heads.items():
+            row = head.model.predict_proba(X)[0]
+            order = np.argsort(row)[::-1][:k]
+            found[name] = [(head.labels[i], float(row[i])) for i in order]
+        return found
+
+    def predict(
+        self, texts: Sequence[str], embed: Embedder | None = None, head: str = LABEL
+    ) -> list[str]:
         if not texts:
             return []
-        best = np.argmax(self.scores(texts, embed), axis=1)
-        return [self.labels[i] for i in best]
+        best = np.argmax(self.scores(self.matrix(texts, embed), head), axis=1)
+        labels = self.heads[head].labels
+        return [labels[i] for i in best]
+
+
+def _fit_head(X: Any, rows: Sequence[int], labels: Sequence[str], C: float) -> Head | None:
+    counts = Counter(labels)
+    keep = {label for label, n in counts.items() if n >= MIN_EXAMPLES and label != ""}
+    if len(keep) < 2:
+        return None
+    chosen = [(r, lb) for r, lb in zip(rows, labels, strict=True) if lb in keep]
+    model = CalibratedClassifierCV(
+        LinearSVC(C=C, class_weight="balanced", dual="auto", max_iter=5000),
+        method="sigmoid",
+        cv=FOLDS,
+        ensemble=False,
+    )
+    model.fit(X[[r for r, _ in chosen]], np.array([lb for _, lb in chosen]))
+    _shrink(model)
+    return Head(model, [str(c) for c in model.classes_], {lb: counts[lb] for lb in sorted(keep)})
+
+
+def train_heads(
+    texts: Sequence[str],
+    targets: dict[str, tuple[Sequence[int], Sequence[str]]],
+    *,
+    embed: Embedder | None = None,
+    embedder_name: str = "",
+    C: float = 0.5,
+) -> TextClassifier | None:
+    """Features fitted once on ``texts``; per head, (rows of ``texts``, their labels). Heads
+    with fewer than two labels of ``MIN_EXAMPLES`` examples are left out; ``None`` when no
+    head is left."""
+    for rows, labels in targets.values():
+        if len(rows) != len(labels):
+            raise ValueError("rows and labels differ in length")
+    if not any(len(set(labels)) >= 2 for _rows, labels in targets.values()):
+        return None
+    features = _features()
+    try:
+        X = features.fit_transform([clean(t) for t in texts])
+    except ValueError:  # no words at all
+        return None
+    if embed is not None:
+        X = sparse.hstack([X, sparse.csr_matrix(np.asarray(embed(list(texts))))]).tocsr()
+    X = X.tocsr()
+    heads = {}
+    for name, (rows, labels) in targets.items():
+        head = _fit_head(X, rows, labels, C)
+        if head is not None:
+            heads[name] = head
+    if not heads:
+        return None
+    return TextClassifier(
+        features=features, heads=heads, embedder_name=embedder_name if embed else ""
+    )
 
 
 def train(
@@ -108,35 +184,13 @@ def train(
     embedder_name: str = "",
     C: float = 0.5,
 ) -> TextClassifier | None:
-    """A classifier for the labels with enough examples, or ``None`` when fewer than two."""
+    """One head (``LABEL``) for the labels with enough examples; ``None`` when fewer than two."""
     if len(texts) != len(labels):
         raise ValueError("texts and labels differ in length")
-    counts = Counter(labels)
-    keep = {label for label, n in counts.items() if n >= MIN_EXAMPLES and label != ""}
-    if len(keep) < 2:
-        return None
-    pairs = [(t, lb) for t, lb in zip(texts, labels, strict=True) if lb in keep]
-    features = _features()
-    X = features.fit_transform([clean(t) for t, _lb in pairs])
-    if embed is not None:
-        X = sparse.hstack([X, sparse.csr_matrix(np.asarray(embed([t for t, _ in pairs])))])
-        X = X.tocsr()
-    y = np.array([lb for _t, lb in pairs])
-    model = CalibratedClassifierCV(
-        LinearSVC(C=C, class_weight="balanced", dual="auto", max_iter=5000),
-        method="sigmoid",
-        cv=FOLDS,
-        ensemble=False,
-    )
-    model.fit(X, y)
-    _shrink(model)
-    return TextClassifier(
-        features=features,
-        model=model,
-        labels=[str(c) for c in model.classes_],
-        counts={lb: counts[lb] for lb in sorted(keep)},
-        embedder_name=embedder_name if embed is not None else "",
-    )
+    return train_heads(
+        texts, {LABEL: (range(len(texts)), labels)}, embed=embed, embedder_name=embedder_name,
+        C=C,
+    )  # fmt: skip
 
 
 def _shrink(model: CalibratedClassifierCV) -> None:
@@ -210,5 +264,5 @@ def evaluate(
         predict_p95_ms=float(np.percentile(timings, 95)) if timings else 0.0,
         n_train=len(train_rows),
         n_test=len(test_rows),
-        n_labels=len(classifier.labels),
+        n_labels=len(classifier.heads[LABEL].labels),
     )

@@ -14,7 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.assist import triage
-from loket.assist.models_triage import TriageModel, TriageSettings, TriageSuggestion
+from loket.assist.models_triage import (
+    TriageField,
+    TriageModel,
+    TriageSettings,
+    TriageSuggestion,
+)
 from loket.tickets.access import get_ticket_for
 from loket.tickets.actions import ActionError
 
@@ -98,13 +103,14 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             saved.save()
             messages.success(request, _("Triage settings saved."))
             return redirect("assist_triage:settings")
-    models = [
-        m
-        for field in triage.FIELDS
-        if (m := TriageModel.objects.filter(field=field).defer("blob").first()) is not None
+    model = TriageModel.objects.defer("blob").first()
+    labels = model.labels if model is not None else {}
+    heads = [
+        (label, len(labels.get(str(field), {})), sum(labels.get(str(field), {}).values()))
+        for field, label in TriageField.choices
     ]
     return render(
         request,
         "assist/triage_settings.html",
-        {"form": form, "models": models, "title": gettext_lazy("Triage")},
+        {"form": form, "model": model, "heads": heads, "title": gettext_lazy("Triage")},
     )

@@ -83,8 +83,9 @@ def test_a_formal_customer_gets_the_formal_canned_reply_and_the_article(
     assert draft.text.startswith("Beste Alice,")
     assert "U kunt het artikel retour sturen" in draft.text
     assert "Je kunt" not in draft.text
-    assert "In dit artikel leest u het stap voor stap: Retourneren en ruilen https://desk.test/" in (
-        draft.text
+    assert (
+        "In dit artikel leest u het stap voor stap: Retourneren en ruilen https://desk.test/"
+        in (draft.text)
     )
     assert draft.text.endswith("Met vriendelijke groet,")
     kinds = {s.kind for s in draft.sources}
