@@ -2,8 +2,8 @@
 
 Word 1-2 grams and character 2-5 grams (inside word boundaries, so typos and Dutch compounds
 still share features) weighted by sublinear TF-IDF, a linear support-vector machine, and its
-scores calibrated into probabilities (Platt scaling over three folds) so that "apply
-automatically above 0.9" means what it says. Optionally, sentence embeddings (the semantic
+scores calibrated into probabilities (Platt scaling over two folds, then a final fit on all)
+so that "apply automatically above 0.9" means what it says. Optionally, sentence embeddings (the semantic
 extra) are appended as dense features.
 
 A label needs at least ``MIN_EXAMPLES`` examples to be learned; with fewer than two such labels
@@ -30,7 +30,7 @@ from sklearn.svm import LinearSVC
 
 MIN_EXAMPLES = 3
 MAX_CHARS = 2000
-FOLDS = 3
+FOLDS = 2
 LABEL = "label"
 
 Embedder = Callable[[Sequence[str]], Any]
@@ -130,7 +130,7 @@ def _fit_head(X: Any, rows: Sequence[int], labels: Sequence[str], C: float) -> H
         return None
     chosen = [(r, lb) for r, lb in zip(rows, labels, strict=True) if lb in keep]
     model = CalibratedClassifierCV(
-        LinearSVC(C=C, class_weight="balanced", dual="auto", max_iter=5000),
+        LinearSVC(C=C, class_weight="balanced", dual="auto", tol=1e-3, max_iter=2000),
         method="sigmoid",
         cv=FOLDS,
         ensemble=False,
