@@ -3,8 +3,8 @@
 Word 1-2 grams and character 2-5 grams (inside word boundaries, so typos and Dutch compounds
 still share features) weighted by sublinear TF-IDF, a linear support-vector machine, and its
 scores calibrated into probabilities (Platt scaling over two folds, then a final fit on all)
-so that "apply automatically above 0.9" means what it says. Optionally, sentence embeddings (the semantic
-extra) are appended as dense features.
+so that "apply automatically above 0.9" means what it says. Optionally, sentence embeddings
+(the semantic extra) are appended as dense features.
 
 A label needs at least ``MIN_EXAMPLES`` examples to be learned; with fewer than two such labels
 there is nothing to choose between and :func:`train` returns ``None`` (no suggestions).

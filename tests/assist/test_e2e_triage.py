@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps
 from playwright.sync_api import expect
 
-from loket.accounts.models import Team
+from loket.accounts.models import Team, User
 from loket.assist import triage, triage_demo
 from loket.assist.models_triage import TriageSettings, TriageSuggestion
 from loket.tickets import actions
@@ -79,3 +79,30 @@ def test_agent_applies_a_triage_suggestion_and_inserts_the_suggested_reply(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     assert errors == []
+
+
+def test_the_triage_settings_page_fits_a_phone_in_dutch(
+    browser: Any, live_server: Any, teams: None, desk: Desk
+) -> None:
+    from tests.e2e.test_answer_flow import sign_in
+
+    triage_demo.make_history(120, seed=6)
+    assert triage.train_all() is not None
+    User.objects.filter(pk=desk.admin.pk).update(language="nl")
+    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="nl-NL")
+    page = context.new_page()
+    sign_in(page, live_server.url, desk.admin.email)
+    page.goto(live_server.url + "/desk/settings/")
+    page.click("[data-section=triage] a")
+    expect(page.locator("h1")).to_have_text("Triage")
+    expect(page.locator("#triage-settings")).to_contain_text("Zekerheid om automatisch")
+    expect(page.locator("main")).to_contain_text("Getraind op")
+    assert not page.evaluate(
+        "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+    page.fill("#id_threshold", "0.8")
+    with page.expect_navigation():
+        page.click("#triage-settings button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("opgeslagen")
+    assert TriageSettings.current().threshold == 0.8
+    context.close()
