@@ -8,7 +8,7 @@ history (``loket.assist.triage_demo``: English and Dutch, seven categories, nois
   ``triage_ticket`` task: read the ticket, three classifiers, store the suggestions);
 - ``reply_p95_ms``: the suggested reply for the same tickets.
 
-The last line of output is one JSON object. ``--quick`` uses 1,000 tickets (< 60 s).
+The last line of output is one JSON object. ``--quick`` uses 600 tickets (< 60 s).
 
     .venv/bin/python bench/triage.py --quick
     .venv/bin/python bench/triage.py
@@ -39,8 +39,8 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=0)
     parser.add_argument("--samples", type=int, default=0)
     args = parser.parse_args()
-    tickets = args.tickets or (1_000 if args.quick else 10_000)
-    samples = args.samples or (30 if args.quick else 200)
+    tickets = args.tickets or (600 if args.quick else 10_000)
+    samples = args.samples or (20 if args.quick else 200)
     with tempfile.TemporaryDirectory(prefix="loket-bench-triage-") as tmp:
         os.environ["LOKET_DATA_DIR"] = tmp
         os.environ["LOKET_DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
