@@ -47,6 +47,7 @@ urlpatterns = [
     path("desk/webhooks/", include("loket.webhooks.urls")),
     path("desk/settings/", include("loket.setup.urls")),
     path("desk/request-types/", include("loket.rules.urls_types")),
+    path("desk/assist/triage/", include("loket.assist.urls_triage")),
     path("help/", include("loket.kb.urls_help")),
     path("sitemap.xml", kb_help.sitemap, name="sitemap"),
 ]

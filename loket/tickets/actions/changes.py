@@ -48,8 +48,12 @@ def change_state(ticket: Ticket, target: State, *, by: User, reason: str = "") -
 
 
 @_atomic
-def set_priority(ticket: Ticket, priority: Priority, *, by: User) -> Ticket:
-    _require_agent(by)
+def set_priority(
+    ticket: Ticket, priority: Priority, *, by: User | None, reason: str = "", system: bool = False
+) -> Ticket:
+    """``system=True``: done by Loket itself (triage), with no person as the actor."""
+    if not system:
+        _require_agent(by)
     try:
         priority = Priority(priority)
     except ValueError:
@@ -60,7 +64,7 @@ def set_priority(ticket: Ticket, priority: Priority, *, by: User) -> Ticket:
         _refuse_if_closed(ticket)
         ticket.priority = priority
         _save(ticket, "priority")
-        _event(ticket, by, EventKind.PRIORITY, before=before, after=int(priority))
+        _event(ticket, by, EventKind.PRIORITY, before=before, after=int(priority), reason=reason)
     return ticket
 
 
@@ -176,10 +180,19 @@ def escalate(
 
 
 @_atomic
-def set_tags(ticket: Ticket, names: Iterable[str], *, by: User) -> Ticket:
-    _require_agent(by)
+def set_tags(
+    ticket: Ticket,
+    names: Iterable[str],
+    *,
+    by: User | None,
+    reason: str = "",
+    system: bool = False,
+) -> Ticket:
+    """``system=True``: done by Loket itself (triage), with no person as the actor."""
+    if not system:
+        _require_agent(by)
     ticket = _lock(ticket)
-    _apply_tags(ticket, names, by)
+    _apply_tags(ticket, names, by, reason)
     _save(ticket)
     return ticket
 

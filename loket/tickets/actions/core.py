@@ -134,7 +134,7 @@ def _set_state(ticket: Ticket, target: State, by: User | None, reason: str = "")
     _event(ticket, by, EventKind.STATE, before=before, after=str(target), reason=reason)
 
 
-def _apply_tags(ticket: Ticket, names: Iterable[str], by: User | None) -> None:
+def _apply_tags(ticket: Ticket, names: Iterable[str], by: User | None, reason: str = "") -> None:
     wanted = sorted({n.strip().lower()[:50] for n in names if n.strip()})
     before = sorted(ticket.tags.values_list("name", flat=True))
     if wanted == before:
@@ -142,7 +142,7 @@ def _apply_tags(ticket: Ticket, names: Iterable[str], by: User | None) -> None:
     _refuse_if_closed(ticket)
     tags = [Tag.objects.get_or_create(name=n)[0] for n in wanted]
     ticket.tags.set(tags)
-    _event(ticket, by, EventKind.TAGS, before=before, after=wanted)
+    _event(ticket, by, EventKind.TAGS, before=before, after=wanted, reason=reason)
 
 
 def _link(source: Ticket, target: Ticket, by: User | None, *, reason: str = "") -> None:
