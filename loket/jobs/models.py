@@ -45,3 +45,19 @@ class WorkerHeartbeat(models.Model):
     def serves(self, queue: str) -> bool:
         names = self.queue_list
         return "*" in names or queue in names
+
+
+class SecretKeyStamp(models.Model):
+    """Which secret key the nodes of this desk sign with: an HMAC of it, never the key.
+
+    The first node to check writes it; a node whose ``LOKET_SECRET_KEY`` gives another HMAC
+    (and is not a rotation: the recorded key among its ``LOKET_SECRET_KEY_FALLBACKS``) is not
+    ready, and ``loket check --deploy`` says why (``loket.jobs.ready``). One row.
+    """
+
+    digest = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"secret key {self.digest[:8]}…"
