@@ -61,3 +61,19 @@ class SecretKeyStamp(models.Model):
 
     def __str__(self) -> str:
         return f"secret key {self.digest[:8]}…"
+
+
+class RateCount(models.Model):
+    """One rate-limit window's count (``loket.lib.ratelimit``), when the cache is the database's:
+    increased by one atomic upsert, so parallel requests on several nodes lose no count (the
+    database cache's own ``incr`` reads and then writes). Expired rows are pruned as it goes."""
+
+    bucket_key = models.CharField(max_length=120, primary_key=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "loket_ratelimit"
+
+    def __str__(self) -> str:
+        return f"{self.bucket_key}: {self.hits}"

@@ -37,6 +37,7 @@ def node_db(request: pytest.FixtureRequest, _node_databases: dict[str, LiveDb]) 
     # Each test starts with no counters: the cache table and the sign-in failures emptied.
     for table in (
         "loket_cache",
+        "loket_ratelimit",
         "axes_accessattemptexpiration",
         "axes_accessattempt",
         "axes_accessfailurelog",

@@ -55,7 +55,7 @@ def test_given_two_nodes_when_bad_tokens_alternate_then_the_limit_counts_both(
             refused = _bad_token_calls_until_throttled(nodes)
             if refused is not None:
                 break
-            node_db.execute("DELETE FROM loket_cache")  # a new minute began: count again
+            node_db.execute("DELETE FROM loket_ratelimit")  # a new minute began: count again
         # One process alone would have let 30 through on each node (60 in all).
         assert refused == BAD_TOKEN_LIMIT
 
@@ -131,3 +131,38 @@ def test_given_two_nodes_when_two_wrong_passwords_then_the_right_one_still_works
         with httpx.Client(timeout=30, follow_redirects=True) as client:
             _sign_in(client, b, email, PASSWORD)
             assert _at_desk(client, a)
+
+
+def _parallel_bad_token_calls(nodes: list[Node], calls: int) -> list[int] | None:
+    """``calls`` made-up-token calls at once, spread over the nodes; their statuses (None: the
+    minute's window turned meanwhile)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    window = int(time.time() // 60)
+
+    def call(i: int) -> int:
+        with httpx.Client(timeout=60) as client:
+            return client.get(
+                f"{nodes[i % len(nodes)].url}/api/tickets",
+                headers={"Authorization": "Bearer not-a-token"},
+            ).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(call, range(calls)))
+    return statuses if int(time.time() // 60) == window else None
+
+
+def test_given_two_nodes_when_bad_tokens_come_at_once_then_no_count_is_lost(
+    node_db: LiveDb, cache_env: dict[str, str]
+) -> None:
+    """Counting is atomic across processes: parallel calls on two nodes let exactly the
+    limit through (a read-then-write counter would lose increments and let more through)."""
+    with web_nodes(node_db, 2, **cache_env) as nodes:
+        for _attempt in range(3):
+            statuses = _parallel_bad_token_calls(nodes, 3 * BAD_TOKEN_LIMIT)
+            if statuses is not None:
+                break
+            node_db.execute("DELETE FROM loket_ratelimit")
+        assert statuses is not None
+        assert set(statuses) <= {401, 429}
+        assert statuses.count(401) == BAD_TOKEN_LIMIT
