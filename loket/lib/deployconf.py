@@ -78,6 +78,9 @@ def default_storage_config(
         "querystring_expire": 300,  # if a signed URL is ever handed out: five minutes
         # A name chosen by an uploader (photos) must never replace someone else's file.
         "file_overwrite": False,
+        # A download is fetched into a temporary file before it is streamed: past this it goes
+        # to disk, so big attachments read at once do not pile up in memory (0 would mean never).
+        "max_memory_size": 2 * 1024 * 1024,
     }
     if access_key or secret_key:
         if not (access_key and secret_key):

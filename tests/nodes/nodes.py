@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from tests.jobs.live import REPO, LiveDb, Process, free_port, get_json, wait_until
@@ -27,8 +27,7 @@ class Node:
         return f"http://127.0.0.1:{self.port}"
 
 
-@contextmanager
-def web_node(db: LiveDb, **env: str) -> Iterator[Node]:
+def _start(db: LiveDb, **env: str) -> tuple[Node, threading.Thread]:
     port = free_port()
     popen = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "loket.asgi:application", "--host", "127.0.0.1",
@@ -39,23 +38,35 @@ def web_node(db: LiveDb, **env: str) -> Iterator[Node]:
     process = Process(popen)
     reader = threading.Thread(target=process._read, daemon=True)
     reader.start()
-    node = Node(process, port)
-    try:
-        wait_until(
-            lambda: get_json(f"{node.url}/healthz?live=1"),
-            f"web node on port {port}",
-            context=process.log,
-        )
-        yield node
-    finally:
-        process.stop(timeout=20)
-        reader.join(timeout=10)
+    return Node(process, port), reader
+
+
+def _wait(node: Node) -> None:
+    wait_until(
+        lambda: get_json(f"{node.url}/healthz?live=1"),
+        f"web node on port {node.port}",
+        context=node.process.log,
+    )
 
 
 @contextmanager
 def web_nodes(db: LiveDb, count: int = 2, **env: str) -> Iterator[list[Node]]:
-    with ExitStack() as stack:
-        yield [stack.enter_context(web_node(db, **env)) for _ in range(count)]
+    """``count`` nodes, started side by side; stopped (SIGTERM) at the end."""
+    started = [_start(db, **env) for _ in range(count)]
+    try:
+        for node, _reader in started:
+            _wait(node)
+        yield [node for node, _reader in started]
+    finally:
+        for node, reader in started:
+            node.process.stop(timeout=20)
+            reader.join(timeout=10)
+
+
+@contextmanager
+def web_node(db: LiveDb, **env: str) -> Iterator[Node]:
+    with web_nodes(db, 1, **env) as (node,):
+        yield node
 
 
 def create_agent(db: LiveDb, email: str, password: str) -> None:

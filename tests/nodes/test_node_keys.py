@@ -40,3 +40,22 @@ def test_given_two_nodes_with_different_keys_then_the_second_is_not_ready(
         timeout=120,
     )  # fmt: skip
     assert "loket.E022" not in out.stderr
+
+
+def test_readyz_and_healthz_answer_a_live_node_in_milliseconds(node_db: LiveDb) -> None:
+    """Measured over HTTP on a real node (median of 30): cheap enough to probe every second."""
+    import statistics
+    import time
+
+    node_db.execute("DELETE FROM jobs_secretkeystamp")
+    timings: dict[str, list[float]] = {"/readyz": [], "/healthz?live=1": [], "/healthz": []}
+    with web_node(node_db) as node:
+        for _ in range(30):
+            for path, found in timings.items():
+                started = time.perf_counter()
+                answer = get_json(f"{node.url}{path}")
+                found.append((time.perf_counter() - started) * 1000)
+                assert answer is not None
+    medians = {path: round(statistics.median(v), 1) for path, v in timings.items()}
+    print(f"{node_db.vendor}: health answer medians over HTTP (ms): {medians}")
+    assert medians["/readyz"] < 100, medians
