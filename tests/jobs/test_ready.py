@@ -181,3 +181,12 @@ def test_a_bad_storage_or_redis_url_stops_the_start_with_a_clear_message(
     out = _check_deploy(tmp_path, LOKET_REDIS_URL="http://user:pw@cache.example")
     assert out.returncode != 0
     assert "LOKET_REDIS_URL 'http://user:***@cache.example': use redis://" in out.stderr
+
+
+def test_in_production_the_health_answers_are_not_redirected_to_https(
+    db: None, client: Client, settings: Any
+) -> None:
+    settings.SECURE_SSL_REDIRECT = True  # as LOKET_PRODUCTION=1 sets it
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/healthz?live=1").status_code == 200
+    assert client.get("/desk/").status_code == 301  # everything else still goes to https
