@@ -141,8 +141,8 @@ def test_readyz_and_healthz_are_cheap(db: None, client: Client) -> None:
             found.append((time.perf_counter() - started) * 1000)
     medians = {url: statistics.median(v) for url, v in timings.items()}
     print("health answer medians (ms):", {k: round(v, 2) for k, v in medians.items()})
-    assert medians["/readyz"] < 50, medians
-    assert medians["/healthz?live=1"] < 20, medians
+    assert medians["/readyz"] < 100, medians  # about 2 ms (SQLite) on an idle machine
+    assert medians["/healthz?live=1"] < 50, medians
 
 
 def _check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:

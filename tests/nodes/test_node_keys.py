@@ -58,4 +58,4 @@ def test_readyz_and_healthz_answer_a_live_node_in_milliseconds(node_db: LiveDb) 
                 assert answer is not None
     medians = {path: round(statistics.median(v), 1) for path, v in timings.items()}
     print(f"{node_db.vendor}: health answer medians over HTTP (ms): {medians}")
-    assert medians["/readyz"] < 100, medians
+    assert medians["/readyz"] < 250, medians
