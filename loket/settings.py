@@ -16,6 +16,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from loket.lib.deployconf import ConfigError, default_storage_config, redis_cache_config
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -72,6 +74,14 @@ if TESTING:
 DATA_DIR = Path(env("DATA_DIR", str(Path.cwd() / "loket-data"))).resolve()
 PRODUCTION = env_bool("PRODUCTION", False)
 DEBUG = env_bool("DEBUG", False)
+
+
+def _from_url(parse: Any, *args: Any) -> Any:
+    """A ``loket.lib.deployconf`` parser's answer; its complaint stops the start."""
+    try:
+        return parse(*args)
+    except ConfigError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
 
 
 def _secret_key() -> str:
@@ -326,13 +336,18 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "attachments"
+STORAGE_URL = env("STORAGE_URL")
 STORAGES = {
-    # Attachments live outside every served directory under generated names; they are only
-    # ever streamed through an access-checked view.
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
-    },
+    # Attachments, raw mail and article files live outside every served directory under
+    # generated names (local disk, or S3 with LOKET_STORAGE_URL: loket/lib/deployconf.py);
+    # they are only ever streamed through an access-checked view.
+    "default": _from_url(
+        default_storage_config,
+        STORAGE_URL,
+        MEDIA_ROOT,
+        env("STORAGE_ACCESS_KEY"),
+        env("STORAGE_SECRET_KEY"),
+    ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -463,12 +478,19 @@ CHAT_REPLY_MAIL_DELAY_SECONDS = env_int("CHAT_REPLY_MAIL_DELAY_SECONDS", 180)
 
 KB_SEMANTIC = env_bool("KB_SEMANTIC", False)  # meaning-based search (pip install loket[semantic])
 
+# The cache holds rate limits and sign-in throttling: it must be shared by every web process.
+# The database's (default) is; LOKET_REDIS_URL moves it (and a copy of the sessions) to Redis.
+REDIS_URL = env("REDIS_URL")
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "loket_cache",
-    }
+    "default": _from_url(redis_cache_config, REDIS_URL, env("CACHE_PREFIX", "loket"))
+    or {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "loket_cache"}
 }
+# Sessions stay in the database (every node reads them); with Redis they are cached there too.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -476,6 +498,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# With LOKET_SSL_REDIRECT a proxy or orchestrator still probes the nodes over plain HTTP on the
+# inside network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -42,3 +42,24 @@ def healthz(request: HttpRequest) -> JsonResponse:
         **health.as_json(),
     }
     return JsonResponse(body, status=200 if health.healthy else 503)
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """200 when this node may take traffic: database, migrations, the shared secret key,
+    cache and file storage work and no queue is stuck; else 503 naming what is wrong
+    (loket/jobs/ready.py). ``/healthz?live=1`` is the cheaper "is it alive"."""
+    from loket.jobs import ready
+
+    try:
+        checks = ready.assess()
+    except Exception as exc:  # the point of a ready check is to report, not to crash
+        return JsonResponse({"status": "error", "detail": str(exc)[:200]}, status=503)
+    ok = all(c.ok for c in checks)
+    body = {
+        "status": "ok" if ok else "not_ready",
+        "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
+        "problems": [f"{c.name}: {c.detail}" for c in checks if not c.ok],
+    }
+    return JsonResponse(body, status=200 if ok else 503)

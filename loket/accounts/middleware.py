@@ -59,6 +59,7 @@ class MfaEnrolmentMiddleware:
         "locked_out",
         "set_language",
         "healthz",
+        "readyz",
     )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -45,3 +45,35 @@ class WorkerHeartbeat(models.Model):
     def serves(self, queue: str) -> bool:
         names = self.queue_list
         return "*" in names or queue in names
+
+
+class SecretKeyStamp(models.Model):
+    """Which secret key the nodes of this desk sign with: an HMAC of it, never the key.
+
+    The first node to check writes it; a node whose ``LOKET_SECRET_KEY`` gives another HMAC
+    (and is not a rotation: the recorded key among its ``LOKET_SECRET_KEY_FALLBACKS``) is not
+    ready, and ``loket check --deploy`` says why (``loket.jobs.ready``). One row.
+    """
+
+    digest = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"secret key {self.digest[:8]}…"
+
+
+class RateCount(models.Model):
+    """One rate-limit window's count (``loket.lib.ratelimit``), when the cache is the database's:
+    increased by one atomic upsert, so parallel requests on several nodes lose no count (the
+    database cache's own ``incr`` reads and then writes). Expired rows are pruned as it goes."""
+
+    bucket_key = models.CharField(max_length=120, primary_key=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "loket_ratelimit"
+
+    def __str__(self) -> str:
+        return f"{self.bucket_key}: {self.hits}"
