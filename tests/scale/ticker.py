@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 
-
 def tick_loop(
     env: dict[str, str], start: str, steps: int, step_s: float, barrier: Any, out: Any
 ) -> None:
