@@ -180,12 +180,18 @@ TEMPLATES = [
 def _database() -> dict[str, Any]:
     url = env("DATABASE_URL")
     if url:
-        # Connections are kept for a minute and checked before each request reuses one: after
-        # a database restart a node reconnects by itself instead of failing its next requests.
-        # While the database is away a connection attempt gives up after a few seconds (a
-        # clear 503, see loket.lib.overload), never a hang.
+        # Connections are kept for a minute and checked before each reuse: after a database
+        # restart a process reconnects by itself instead of failing its next requests. While
+        # the database is away a connection attempt gives up after a few seconds (a clear 503,
+        # see loket.lib.overload), never a hang. Web processes (loket.asgi) keep none: under
+        # ASGI each request runs in a thread of its own, so a kept connection is never reused
+        # and only piles up (Django's advice; PgBouncer pools them, docs/scaling.md).
         config: dict[str, Any] = dict(
-            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+            dj_database_url.parse(
+                url,
+                conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+                conn_health_checks=True,
+            )
         )
         if config["ENGINE"] == "django.db.backends.postgresql":
             config.setdefault("OPTIONS", {})["connect_timeout"] = env_int(
