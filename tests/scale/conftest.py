@@ -13,6 +13,7 @@ from tests.live.site import ON_PG, database, template
 from tests.scale.cluster import HAPROXY, Cluster
 
 
+@pytest.hookimpl(tryfirst=True)  # before ``-m scale`` selects by the mark
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/scale/" in str(item.path).replace(os.sep, "/"):
