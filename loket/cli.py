@@ -10,7 +10,8 @@ OVERVIEW = """usage: loket COMMAND [options]
 Loket commands (each takes --help):
   run          serve the web app with a worker and the scheduler (one machine)
   demo         create the database and fill it with a demo desk (idempotent)
-  worker       run background tasks and the scheduler tick
+  web          serve the web app as one node of several (gunicorn + uvicorn processes)
+  worker       run background tasks and the scheduler tick (--queues mail,notify …)
   createagent  add an agent, manager or admin
   check        check the configuration (database, data directory, production safety)
   sla          business-hours math on a calendar (add, between) and SLA clock rebuild

@@ -190,7 +190,23 @@ TEMPLATES = [
 def _database() -> dict[str, Any]:
     url = env("DATABASE_URL")
     if url:
-        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+        # Connections are kept for a minute and checked before each reuse: after a database
+        # restart a process reconnects by itself instead of failing its next requests. While
+        # the database is away a connection attempt gives up after a few seconds (a clear 503,
+        # see loket.lib.overload), never a hang. Web processes (loket.asgi) keep none: under
+        # ASGI each request runs in a thread of its own, so a kept connection is never reused
+        # and only piles up (Django's advice; PgBouncer pools them, docs/scaling.md).
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(
+                url,
+                conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+                conn_health_checks=True,
+            )
+        )
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            config.setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+                "DATABASE_CONNECT_TIMEOUT", 5
+            )
     else:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "loket.sqlite3"}
@@ -435,8 +451,15 @@ WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 10)
 WORKER_BACKOFF_CAP_SECONDS = env_float("WORKER_BACKOFF_CAP_SECONDS", 30)
 HEALTH_WORKER_SECONDS = env_float("HEALTH_WORKER_SECONDS", 60)
 HEALTH_QUEUE_STUCK_SECONDS = env_float("HEALTH_QUEUE_STUCK_SECONDS", 300)
-# ``loket run``: how long children get to finish their task on shutdown before being forced.
+# ``loket run``: how long children get to finish their task on shutdown before being forced;
+# ``loket web``: how long a web node finishes its requests on SIGTERM.
 SHUTDOWN_GRACE_SECONDS = env_float("SHUTDOWN_GRACE_SECONDS", 30)
+# How often each worker ticks the scheduler, and how often the stale-task sweep (which puts a
+# dead worker's RUNNING task back in the queue) is due.
+SCHEDULER_TICK_SECONDS = env_float("SCHEDULER_TICK_SECONDS", 5)
+STALE_TASK_SWEEP_SECONDS = env_int("STALE_TASK_SWEEP_SECONDS", 60)
+# ``loket web``: server processes per node (gunicorn workers running uvicorn).
+WEB_PROCESSES = env_int("WEB_PROCESSES", 2)
 
 # Outgoing HTTP (monitors, webhooks): see loket/lib/http.py. Private networks stay closed unless
 # listed here; cloud metadata addresses stay closed whatever is listed.

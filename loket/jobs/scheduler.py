@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -29,7 +30,11 @@ class Periodic:
 
 # Later apps add their own periodic jobs here (SLA sweeps, monitors, mailbox polls).
 PERIODIC: list[Periodic] = [
-    Periodic("requeue-stale-tasks", "loket.jobs.tasks.requeue_stale_tasks", 60),
+    Periodic(
+        "requeue-stale-tasks",
+        "loket.jobs.tasks.requeue_stale_tasks",
+        int(getattr(settings, "STALE_TASK_SWEEP_SECONDS", 60)),
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
-"""A database too busy to answer in time is an overload, not a bug: 503 with ``Retry-After``.
+"""A database too busy to answer in time, or away for a moment (restarting, failing over), is
+an overload, not a bug: 503 with ``Retry-After``.
 
 SQLite gives up after its busy timeout with ``OperationalError: database is locked``;
 PostgreSQL with a lock or statement timeout. Django's 500 handler (``server_error``, set as
@@ -12,7 +13,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
@@ -27,10 +28,24 @@ _OVERLOAD_WORDS = (
     "could not obtain lock",
     "too many clients",
     "too many connections",
+    # the database is away (restarting, failing over): the node reconnects by itself
+    "connection refused",
+    "could not connect",
+    "connection timeout expired",
+    "timeout expired",
+    "server closed the connection",
+    "terminating connection",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "connection is closed",
+    "consuming input failed",
 )
 
 
 def is_overload(exc: BaseException | None) -> bool:
+    if isinstance(exc, InterfaceError):  # a connection the database closed under us
+        return True
     if not isinstance(exc, OperationalError):
         return False
     text = str(exc).lower()

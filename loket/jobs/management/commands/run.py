@@ -95,6 +95,9 @@ class Command(BaseCommand):
             grace=float(getattr(settings, "SHUTDOWN_GRACE_SECONDS", 30)),
         )
         url = f"http://{options['host']}:{options['port']}/"
+        # The web server runs each request in a thread of its own: a kept connection would
+        # never be reused (see loket/asgi.py); the workers, processes of their own, keep theirs.
+        settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
         try:
             supervisor.start()
             self.stdout.write(f"Loket is running at {url}  (Ctrl+C stops it)")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from loket.jobs.worker import run_worker
@@ -24,4 +25,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         queues = [q.strip() for q in options["queues"].split(",") if q.strip()]
-        run_worker(queues, interval=options["interval"], scheduler_on=not options["no_scheduler"])
+        run_worker(
+            queues,
+            interval=options["interval"],
+            tick_every=float(getattr(settings, "SCHEDULER_TICK_SECONDS", 5)),
+            scheduler_on=not options["no_scheduler"],
+        )
