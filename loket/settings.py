@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "loket.csat",
     "loket.webhooks",
     "loket.chat",
+    "loket.messengers",
     "loket.reports",
     "loket.setup",
     "loket.assist",
@@ -420,6 +421,16 @@ WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 30)
 WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 15)
 WEBHOOK_LOG_KEEP = env_int("WEBHOOK_LOG_KEEP", 50)
 WEBHOOK_KEEP_DAYS = env_int("WEBHOOK_KEEP_DAYS", 30)
+def env_api_base(name: str, default: str) -> str:
+    raw = env(name, default).strip().rstrip("/")
+    if not raw.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(f"LOKET_{name} must be an http(s) URL, got {raw!r}")
+    return raw
+
+
+# Messengers (loket/messengers): the APIs' base URLs (tests point them at loopback servers).
+TELEGRAM_API_BASE = env_api_base("TELEGRAM_API_BASE", "https://api.telegram.org")
+WHATSAPP_API_BASE = env_api_base("WHATSAPP_API_BASE", "https://graph.facebook.com/v20.0")
 MONITOR_RAW_DAYS = env_int("MONITOR_RAW_DAYS", 2)
 MONITOR_HOURLY_DAYS = env_int("MONITOR_HOURLY_DAYS", 35)
 MONITOR_DAILY_DAYS = env_int("MONITOR_DAILY_DAYS", 400)
