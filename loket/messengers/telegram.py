@@ -28,7 +28,11 @@ def _max_file() -> int:
     return int(settings.MAX_ATTACHMENT_BYTES)
 
 
-def call(token: str, method: str, params: dict[str, Any], *, timeout: float = 15.0) -> Any:
+def _timeout() -> float:
+    return float(settings.MESSENGER_TIMEOUT_SECONDS)
+
+
+def call(token: str, method: str, params: dict[str, Any], *, timeout: float | None = None) -> Any:
     """One Bot API method; its ``result``, or ``ApiError``/``RateLimited``. The token is part
     of the URL, so it never appears in an error message."""
     url = f"{_base()}/bot{token}/{method}"
@@ -38,7 +42,7 @@ def call(token: str, method: str, params: dict[str, Any], *, timeout: float = 15
             method="POST",
             headers={"Content-Type": "application/json"},
             content=json.dumps(params).encode(),
-            timeout=timeout,
+            timeout=timeout if timeout is not None else _timeout(),
             max_bytes=4 * 1024 * 1024,
             follow_redirects=False,
         )
@@ -75,7 +79,7 @@ def get_updates(token: str, offset: int, *, wait: int = 25) -> list[dict[str, An
         token,
         "getUpdates",
         {"offset": offset, "timeout": wait, "allowed_updates": ["message", "edited_message"]},
-        timeout=wait + 10,
+        timeout=wait + _timeout(),
     )
     return [u for u in result or [] if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
 
@@ -102,7 +106,9 @@ def download(token: str, file_id: str) -> bytes:
         raise ApiError(_("The file is larger than the desk accepts."), permanent=True)
     url = f"{_base()}/file/bot{token}/{info['file_path']}"
     try:
-        response = http.fetch_sync(url, timeout=60.0, max_bytes=_max_file(), follow_redirects=False)
+        response = http.fetch_sync(
+            url, timeout=4 * _timeout(), max_bytes=_max_file(), follow_redirects=False
+        )
     except http.TooLarge as exc:
         raise ApiError(_("The file is larger than the desk accepts."), permanent=True) from exc
     except http.HttpError as exc:

@@ -46,7 +46,7 @@ def _request(
     payload: dict[str, Any] | None = None,
     *,
     max_bytes: int = 1024 * 1024,
-    timeout: float = 15.0,
+    timeout: float | None = None,
 ) -> http.Response:
     headers = {"Authorization": f"Bearer {token}"}
     content = None
@@ -59,7 +59,7 @@ def _request(
             method=method,
             headers=headers,
             content=content,
-            timeout=timeout,
+            timeout=timeout if timeout is not None else float(settings.MESSENGER_TIMEOUT_SECONDS),
             max_bytes=max_bytes,
             follow_redirects=False,
         )
@@ -144,7 +144,13 @@ def download_media(token: str, media_id: str) -> tuple[bytes, str]:
     size = info.get("file_size")
     if isinstance(size, int) and size > limit:
         raise ApiError(_("The file is larger than the desk accepts."), permanent=True)
-    data = _request("GET", str(info["url"]), token, max_bytes=limit, timeout=60.0)
+    data = _request(
+        "GET",
+        str(info["url"]),
+        token,
+        max_bytes=limit,
+        timeout=4 * float(settings.MESSENGER_TIMEOUT_SECONDS),
+    )
     _raise_for(data, _("the media download"))
     return data.body, str(info.get("mime_type") or "")
 
