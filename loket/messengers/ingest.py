@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from loket.messengers.contacts import contact_for
 from loket.messengers.models import (
@@ -77,7 +78,8 @@ def receive(
     """Stores one incoming message; ``None`` when this update was stored before."""
     kind = _kind(account)
     if not text.strip():
-        text = _("(sent %(n)s file(s))") % {"n": len(attachments)} if attachments else "…"
+        n = len(attachments)
+        text = ngettext("(sent %(n)s file)", "(sent %(n)s files)", n) % {"n": n} if n else "…"
     with transaction.atomic():
         try:
             with transaction.atomic():

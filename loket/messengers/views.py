@@ -48,7 +48,7 @@ def bots(request: HttpRequest) -> HttpResponse:
 def bot_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = _admin(request)
     bot = get_object_or_404(TelegramBot, pk=pk) if pk is not None else None
-    form = BotForm(request.POST or None, instance=bot)
+    form = BotForm(request.POST if request.method == "POST" else None, instance=bot)
     if request.method == "POST" and form.is_valid():
         saved = actions.save_bot(form.instance, by=user)
         if request.POST.get("new_secret") and bot is not None:
@@ -72,7 +72,7 @@ def numbers(request: HttpRequest) -> HttpResponse:
 def number_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = _admin(request)
     number = get_object_or_404(WhatsAppNumber, pk=pk) if pk is not None else None
-    form = NumberForm(request.POST or None, instance=number)
+    form = NumberForm(request.POST if request.method == "POST" else None, instance=number)
     if request.method == "POST" and form.is_valid():
         saved = actions.save_number(form.instance, by=user)
         messages.success(request, _("The WhatsApp number was saved."))
@@ -127,7 +127,9 @@ def _chosen_customer(form: LinkForm, contact: Contact) -> User | None:
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_agent(request)
     contact = get_object_or_404(Contact.objects.select_related("customer", "confirmed_by"), pk=pk)
-    form = LinkForm(request.POST or None, initial={"name": contact.display_name})
+    form = LinkForm(
+        request.POST if request.method == "POST" else None, initial={"name": contact.display_name}
+    )
     if request.method == "POST" and form.is_valid():
         customer = _chosen_customer(form, contact)
         if customer is not None:

@@ -104,7 +104,7 @@ def test_media_is_fetched_through_the_graph_api(api: MessengerApi, number: Whats
            "document": {"id": "MEDIA2", "filename": "bon.pdf"}}  # fmt: skip
     assert post(number, whatsapp_payload(PHONE_ID, image, doc)).status_code == 200
     first, second = Message.objects.order_by("pk")
-    assert second.body == "(sent 1 file(s))"
+    assert second.body == "(sent 1 file)"
     assert first.body == "Kapot"
     files = {a.filename: a for a in Attachment.objects.all()}
     assert set(files) == {"image-MEDIA1.jpg", "bon.pdf"}
