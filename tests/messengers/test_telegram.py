@@ -256,3 +256,15 @@ def test_a_messenger_ticket_without_a_chat_cannot_be_answered(desk: Desk) -> Non
     )
     with pytest.raises(actions.ActionError):
         actions.reply(ticket, body="z", by=desk.agent)
+
+
+def test_an_unlinked_messenger_contact_gets_no_survey_mail(
+    api: MessengerApi, bot: TelegramBot, desk: Desk
+) -> None:
+    from loket.csat.actions import skip_reason
+    from loket.csat.models import SkipReason
+
+    ticket = _ticket_from_telegram(bot)
+    actions.reply(ticket, body="Opgelost", by=desk.agent, then_state=State.RESOLVED)
+    ticket.refresh_from_db()
+    assert skip_reason(ticket) == SkipReason.NO_CUSTOMER  # its address is under .invalid
