@@ -161,6 +161,7 @@ def test_outside_the_24_hour_window_only_templates_go_out(
     actions.assign(ticket, desk.agent, by=desk.agent)
     page = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
     assert 'id="whatsapp-window" data-open="1"' in page
+    assert 'id="whatsapp-reply-closed"' not in page
     with time_machine.travel(timezone.now() + timedelta(hours=24, minutes=1)):
         # a free reply is refused, and the page says why and offers the templates
         with pytest.raises(actions.ActionError, match="24 hours"):
@@ -171,6 +172,7 @@ def test_outside_the_24_hour_window_only_templates_go_out(
         assert "24 hours" in response.content.decode()
         page = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
         assert 'id="whatsapp-window" data-open="0"' in page
+        assert 'id="whatsapp-reply-closed"' in page  # said at the reply form too
         assert 'value="follow_up"' in page and 'value="survey"' in page
         response = client.post(
             f"/desk/messengers/tickets/{ticket.pk}/template/", {"template": "follow_up"}

@@ -42,3 +42,13 @@ def messenger_delivery(context: dict[str, Any], message: Message) -> dict[str, A
     if message.channel in Kind.values and message.kind == "reply":
         delivery = Delivery.objects.filter(message=message).first()
     return {"delivery": delivery, "csrf_token": context.get("csrf_token")}
+
+
+@register.inclusion_tag("messengers/reply_notice.html")
+def messenger_reply_notice(ticket: Ticket) -> dict[str, Any]:
+    """Above the reply form: WhatsApp's window is closed, so only a template can go out."""
+    closed = False
+    if ticket.channel == Kind.WHATSAPP:
+        conversation = outbound.conversation_for(ticket)
+        closed = conversation is not None and not outbound.window_open(conversation)
+    return {"closed": closed}
