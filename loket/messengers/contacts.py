@@ -82,11 +82,15 @@ def link(contact: Contact, customer: User, *, by: User) -> Contact:
     contact.save(update_fields=["customer", "confirmed_by", "confirmed_at"])
     if old.pk == customer.pk:
         return contact
-    if is_placeholder(old):
-        for ticket in Ticket.objects.filter(customer=old).order_by("pk"):
-            ticket_actions.set_customer(ticket, customer, by=by)
-        if not Contact.objects.filter(customer=old).exists():
-            User.objects.filter(pk=old.pk).update(is_active=False)
+    # A messenger-only customer's tickets are all this person's; a real customer's only those
+    # of this contact's chats (the agent corrects a link made wrongly).
+    tickets = Ticket.objects.filter(customer=old)
+    if not is_placeholder(old):
+        tickets = tickets.filter(pk__in=contact.conversations.values("ticket"))
+    for ticket in tickets.order_by("pk"):
+        ticket_actions.set_customer(ticket, customer, by=by)
+    if is_placeholder(old) and not Contact.objects.filter(customer=old).exists():
+        User.objects.filter(pk=old.pk).update(is_active=False)
     return contact
 
 

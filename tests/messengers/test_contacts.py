@@ -144,3 +144,23 @@ def test_a_contact_cannot_be_linked_to_staff_and_customers_cannot_open_contacts(
         .content.count(b"/desk/messengers/contacts/")
         >= 1
     )
+
+
+def test_a_wrong_link_is_corrected_and_only_that_chat_moves(
+    api: MessengerApi, bot: TelegramBot, desk: Desk
+) -> None:
+    _telegram(bot, 1, "Hoi")
+    contact = Contact.objects.get()
+    telegram_ticket = Ticket.objects.get()
+    actions.create_ticket(
+        subject="Mail", body="?", customer=desk.acme_bob, channel=Channel.EMAIL, by=desk.acme_bob
+    )
+    client = _agent(desk)
+    client.post(f"/desk/messengers/contacts/{contact.pk}/", {"email": desk.acme_bob.email})
+    assert Ticket.objects.filter(customer=desk.acme_bob).count() == 2
+    # it was Alice after all: the chat's ticket moves, Bob's own mail stays his
+    client.post(f"/desk/messengers/contacts/{contact.pk}/", {"email": desk.acme_alice.email})
+    telegram_ticket.refresh_from_db()
+    assert telegram_ticket.customer == desk.acme_alice
+    assert Ticket.objects.get(channel=Channel.EMAIL).customer == desk.acme_bob
+    assert desk.acme_bob.is_active
