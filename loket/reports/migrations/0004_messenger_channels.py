@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0002_daily_volume_deltas'),
+        ('reports', '0003_weekly_mail_sent'),
     ]
 
     operations = [
