@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "loket.csat",
     "loket.webhooks",
     "loket.chat",
+    "loket.messengers",
     "loket.reports",
     "loket.setup",
     "loket.assist",
@@ -475,6 +476,19 @@ WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 30)
 WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 15)
 WEBHOOK_LOG_KEEP = env_int("WEBHOOK_LOG_KEEP", 50)
 WEBHOOK_KEEP_DAYS = env_int("WEBHOOK_KEEP_DAYS", 30)
+
+
+def env_api_base(name: str, default: str) -> str:
+    raw = env(name, default).strip().rstrip("/")
+    if not raw.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(f"LOKET_{name} must be an http(s) URL, got {raw!r}")
+    return raw
+
+
+# Messengers (loket/messengers): the APIs' base URLs (tests point them at loopback servers).
+TELEGRAM_API_BASE = env_api_base("TELEGRAM_API_BASE", "https://api.telegram.org")
+WHATSAPP_API_BASE = env_api_base("WHATSAPP_API_BASE", "https://graph.facebook.com/v20.0")
+MESSENGER_TIMEOUT_SECONDS = env_float("MESSENGER_TIMEOUT_SECONDS", 15)
 MONITOR_RAW_DAYS = env_int("MONITOR_RAW_DAYS", 2)
 MONITOR_HOURLY_DAYS = env_int("MONITOR_HOURLY_DAYS", 35)
 MONITOR_DAILY_DAYS = env_int("MONITOR_DAILY_DAYS", 400)
@@ -540,5 +554,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # one line per task state change is noise on a console; failures still show
         "django_tasks": {"level": env("TASK_LOG_LEVEL", "WARNING")},
+        # httpx logs every request's URL at INFO, and the Telegram Bot API carries the bot's
+        # token in its URLs: no secrets in logs
+        "httpx": {"level": "WARNING"},
     },
 }

@@ -28,6 +28,8 @@ urlpatterns = [
     path("invitations/<str:token>/", views_invitations.invitation, name="invitation"),
     path("desk/live/", include("loket.live.urls")),
     path("desk/chat/", include("loket.chat.urls")),
+    path("desk/messengers/", include("loket.messengers.urls")),
+    path("hooks/", include("loket.messengers.urls_hooks")),
     path("chat/widget.js", chat_views.widget_js, name="chat_widget"),
     path("desk/notifications/", include("loket.sla.urls_desk")),
     path("desk/secrets/", include("loket.assist.urls_secrets")),

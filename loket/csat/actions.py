@@ -51,6 +51,8 @@ def skip_reason(ticket: Ticket, now: Any = None) -> SkipReason | None:
     customer = ticket.customer
     if customer is None or customer.is_agent or not customer.is_active or not customer.email:
         return SkipReason.NO_CUSTOMER
+    if customer.email.lower().endswith(".invalid"):  # RFC 2606: no mail reaches it (a
+        return SkipReason.NO_CUSTOMER  # messenger contact nobody has linked to a customer yet)
     if ticket.merged_into_id is not None:
         return SkipReason.MERGED
     if ticket.sender_unconfirmed:

@@ -1,7 +1,9 @@
 """Retry with backoff for tasks, which django-tasks does not do on its own.
 
 A wrapped task that raises is enqueued again with a growing delay, up to ``attempts`` times;
-the last failure is raised so the task result records it.
+the last failure is raised so the task result records it. An exception with a
+``retry_after`` attribute (seconds, e.g. from an API's rate-limit answer) sets that attempt's
+delay instead of the backoff.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ def retrying(attempts: int = 6, base: float = 30.0) -> Callable[[Callable[P, R]]
             attempt = int(kwargs.pop("attempt", 0))  # type: ignore[call-overload]
             try:
                 return fn(*args, **kwargs)
-            except Exception:
+            except Exception as exc:
                 if attempt + 1 >= attempts:
                     raise
                 task: Any = getattr(sys.modules[fn.__module__], fn.__name__)
-                delay = backoff_seconds(attempt, base)
+                asked = getattr(exc, "retry_after", None)
+                delay = float(asked) if asked else backoff_seconds(attempt, base)
                 log.warning(
                     "%s failed (attempt %d); retrying in %ss",
                     fn.__name__,

@@ -23,6 +23,8 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
     API = "api", _("API")
     MONITOR = "monitor", _("Monitor")
+    TELEGRAM = "telegram", _("Telegram")
+    WHATSAPP = "whatsapp", _("WhatsApp")
 
 
 class State(models.TextChoices):

@@ -34,7 +34,7 @@ def _label(kind: EventKind, value: Any, people: dict[int, str], teams: dict[int,
         return str(State(value).label) if value in State.values else str(value)
     if kind == EventKind.PRIORITY:
         return str(Priority(value).label) if value in Priority.values else str(value)
-    if kind == EventKind.ASSIGNEE:
+    if kind in (EventKind.ASSIGNEE, EventKind.CUSTOMER):
         return people.get(value, f"#{value}")
     if kind in (EventKind.TEAM, EventKind.ESCALATED) and isinstance(value, dict):
         tier = value.get("tier")
@@ -66,8 +66,9 @@ def describe(event: Event, people: dict[int, str], teams: dict[int, str]) -> str
 
 def build(messages: Iterable[Message], events: Iterable[Event]) -> list[Entry]:
     events = list(events)
-    ids = {e.after for e in events if e.kind == EventKind.ASSIGNEE}
-    ids |= {e.before for e in events if e.kind == EventKind.ASSIGNEE}
+    named = (EventKind.ASSIGNEE, EventKind.CUSTOMER)
+    ids = {e.after for e in events if e.kind in named}
+    ids |= {e.before for e in events if e.kind in named}
     people = dict(
         User.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "display_name")
     )

@@ -282,3 +282,24 @@ def _merge(source: Ticket, into: Ticket, by: User | None) -> Ticket:
     _refresh_awaiting(source)
     _refresh_awaiting(into)
     return into
+
+
+@_atomic
+def set_customer(ticket: Ticket, customer: User, *, by: User | None) -> Ticket:
+    """The ticket is this customer's (an agent confirmed who wrote, e.g. a messenger contact
+    linked to a known customer); the ticket follows the customer's organisation. ``by`` is
+    ``None`` only for background code acting on an agent's earlier decision."""
+    if by is not None:
+        _require_agent(by)
+    if customer.is_agent:
+        raise ActionError(_("A ticket's customer cannot be a member of staff."))
+    ticket = _lock(ticket)
+    if ticket.customer_id == customer.pk:
+        return ticket
+    before = ticket.customer_id
+    ticket.customer = customer
+    ticket.organisation = customer.organisation
+    _save(ticket, "customer", "organisation")
+    _event(ticket, by, EventKind.CUSTOMER, before=before, after=customer.pk)
+    ticket.messages.filter(kind=MessageKind.CUSTOMER, author_id=before).update(author=customer)
+    return ticket

@@ -33,6 +33,7 @@ from loket.tickets.actions.core import (
     _set_state,
     default_team,
 )
+from loket.tickets.delivery import reply_refused, transport_for
 from loket.tickets.models import Channel, EventKind, Message, MessageKind, Priority, State, Ticket
 
 
@@ -282,6 +283,9 @@ def _reply(
     ticket = _lock(ticket)
     if ticket.state == State.CLOSED:
         raise ActionError(_("This ticket is closed; open a follow-up ticket instead."))
+    refused = reply_refused(ticket) if mail else None
+    if refused:
+        raise ActionError(refused)
     chosen_cc: list[str] | None = None
     if cc is not None:
         from loket.mail.addresses import InvalidCc, clean_cc
@@ -315,7 +319,10 @@ def _reply(
         ticket.save(update_fields=["assignee"])
         _event(ticket, by, EventKind.ASSIGNEE, before=None, after=by.pk)
     _refresh_awaiting(ticket)
-    if mail and ticket.customer_id is not None:
+    transport = transport_for(message.channel) if mail else None
+    if transport is not None:  # the channel's own way to the customer, instead of mail
+        transport(message)
+    elif mail and ticket.customer_id is not None:
         from loket.tickets.delivery import mail_delay
         from loket.tickets.tasks import notify_customer_of_reply
 

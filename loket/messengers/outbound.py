@@ -1,0 +1,187 @@
+"""Agent replies out to the messenger: a ``Delivery`` row and a task, written in the reply's
+own transaction (an outbox), then sent by the worker with retries. Every failure is kept on
+the delivery and shown on the message in the desk."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loket.messengers import telegram, whatsapp
+from loket.messengers.errors import ApiError
+from loket.messengers.models import Conversation, Delivery, DeliveryState, Kind
+from loket.tickets.models import Message, Ticket
+
+MAX_ATTEMPTS = 6
+_template: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
+    "messenger_template", default=None
+)
+
+
+@contextmanager
+def sending_template(name: str, language: str) -> Iterator[None]:
+    """The reply made inside is the approved template ``name`` (WhatsApp, outside the window)."""
+    token = _template.set((name, language))
+    try:
+        yield
+    finally:
+        _template.reset(token)
+
+
+def conversation_for(ticket: Ticket) -> Conversation | None:
+    found = Conversation.objects.filter(ticket=ticket).select_related("bot", "number").first()
+    if found is None and ticket.customer_id is not None:
+        found = (
+            Conversation.objects.filter(
+                kind=ticket.channel, contact__customer_id=ticket.customer_id
+            )
+            .select_related("bot", "number")
+            .order_by("-last_inbound_at")
+            .first()
+        )
+    return found
+
+
+def window_open(conversation: Conversation) -> bool:
+    return timezone.now() - conversation.last_inbound_at < whatsapp.WINDOW
+
+
+def refusal(ticket: Ticket) -> str | None:
+    """Why an agent cannot answer this messenger ticket now (``None``: they can)."""
+    conversation = conversation_for(ticket)
+    if conversation is None:
+        return _("This ticket has no messenger chat to answer in.")
+    if (
+        conversation.kind == Kind.WHATSAPP
+        and _template.get() is None
+        and not window_open(conversation)
+    ):
+        return _(
+            "WhatsApp allows free replies only within 24 hours of the customer's last "
+            "message. Send one of the approved templates instead."
+        )
+    return None
+
+
+def queue_reply(message: Message) -> None:
+    """Registered as the messenger channels' transport (``loket.tickets.delivery``)."""
+    from loket.messengers.tasks import deliver
+
+    conversation = conversation_for(message.ticket)
+    if conversation is None:  # ``refusal`` stopped the reply before this
+        return
+    template = _template.get()
+    Delivery.objects.create(
+        message=message,
+        conversation=conversation,
+        template=template[0] if template else "",
+        template_language=template[1] if template else "",
+    )
+    deliver.enqueue(message.pk)
+
+
+def _text(message: Message) -> str:
+    author = message.author.name if message.author else ""
+    body = message.body
+    names = [a.filename for a in message.attachments.all()]
+    if names:
+        body += "\n\n" + _("(Attachments are not sent by messenger: %(names)s)") % {
+            "names": ", ".join(names)
+        }
+    return f"{author}:\n{body}" if author else body
+
+
+def send(message_id: int) -> str:
+    """One attempt to send a reply; its new state. A failure that a later attempt may fix
+    raises (the task retries; a 429 waits as long as the API asked)."""
+    delivery = (
+        Delivery.objects.select_related(
+            "conversation__bot", "conversation__number", "message__author"
+        )
+        .filter(message_id=message_id)
+        .first()
+    )
+    if delivery is None:
+        return "gone"
+    if delivery.state not in (DeliveryState.PENDING, DeliveryState.RETRYING):
+        return str(delivery.state)  # sent already (or given up): never twice
+    delivery.attempts += 1
+    conversation = delivery.conversation
+    try:
+        if conversation.kind == Kind.TELEGRAM:
+            assert conversation.bot is not None
+            sent = telegram.send_message(
+                conversation.bot.token, conversation.chat_id, _text(delivery.message)
+            )
+        else:
+            number = conversation.number
+            assert number is not None
+            if delivery.template:
+                sent = whatsapp.send_template(
+                    number.phone_number_id,
+                    number.access_token,
+                    conversation.chat_id,
+                    delivery.template,
+                    delivery.template_language,
+                )
+            else:
+                sent = whatsapp.send_text(
+                    number.phone_number_id,
+                    number.access_token,
+                    conversation.chat_id,
+                    _text(delivery.message),
+                )
+    except ApiError as exc:
+        delivery.error = str(exc)[:500]
+        final = exc.permanent or delivery.attempts >= MAX_ATTEMPTS
+        delivery.state = DeliveryState.FAILED if final else DeliveryState.RETRYING
+        delivery.updated_at = timezone.now()
+        delivery.save(update_fields=["attempts", "error", "state", "updated_at"])
+        if final:
+            return str(delivery.state)
+        raise
+    delivery.state = DeliveryState.SENT
+    delivery.external_id = sent
+    delivery.error = ""
+    delivery.updated_at = timezone.now()
+    delivery.save(update_fields=["attempts", "error", "state", "external_id", "updated_at"])
+    return str(delivery.state)
+
+
+def retry(delivery: Delivery) -> None:
+    """An agent sends a failed reply again."""
+    from loket.messengers.tasks import deliver
+
+    updated = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.FAILED).update(
+        state=DeliveryState.PENDING, attempts=0, error="", updated_at=timezone.now()
+    )
+    if updated:
+        deliver.enqueue(delivery.message_id)
+
+
+STATUS_ORDER = {DeliveryState.SENT: 1, DeliveryState.DELIVERED: 2, DeliveryState.READ: 3}
+
+
+def whatsapp_status(status: whatsapp.Status) -> None:
+    """A status webhook: delivered, read, or failed (kept on the delivery for the desk)."""
+    delivery = Delivery.objects.filter(
+        external_id=status.message_id, conversation__kind=Kind.WHATSAPP
+    ).first()
+    if delivery is None:
+        return
+    if status.status == "failed":
+        delivery.state = DeliveryState.FAILED
+        delivery.error = status.error or _("WhatsApp could not deliver the message.")
+    elif status.status in ("delivered", "read"):
+        new = DeliveryState(status.status)
+        if STATUS_ORDER.get(DeliveryState(delivery.state), 0) >= STATUS_ORDER[new]:
+            return
+        delivery.state = new
+    else:
+        return
+    delivery.updated_at = timezone.now()
+    delivery.save(update_fields=["state", "error", "updated_at"])
