@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from loket.api import agents, attachments, customers, errors, organisations, tickets
 from loket.api.auth import SessionAuth, TokenAuth
+from loket.assist import api as assist_api
 from loket.chat import api as chat_api
 from loket.kb import api as kb_api
 from loket.monitor import api as monitor_api
@@ -42,3 +43,4 @@ api.add_router("", kb_api.router)  # knowledge base (owned by loket/kb)
 api.add_router("", monitor_api.router)  # monitors (owned by loket/monitor)
 api.add_router("", chat_api.router)  # the chat widget's visitor API (owned by loket/chat)
 api.add_router("", reports_api.router)  # reports (owned by loket/reports)
+api.add_router("", assist_api.router)  # the assistant (owned by loket/assist)

@@ -9,3 +9,26 @@ class AssistConfig(AppConfig):
     name = "loket.assist"
     label = "assist"
     verbose_name = _("Assistant")
+
+    def ready(self) -> None:
+        from loket.assist import receivers  # noqa: F401  (reads every customer message)
+        from loket.assist.actions import SENT_DESPITE_WARNINGS
+        from loket.assist.display import describe_event
+        from loket.assist.service import send_time_check, sent_anyway
+        from loket.lib.settings_menu import Section, register
+        from loket.tickets import reply_checks
+        from loket.tickets.timeline import register_describer
+
+        register_describer(SENT_DESPITE_WARNINGS, describe_event)
+        reply_checks.register("assist", send_time_check, sent_anyway)
+        register(
+            Section(
+                "assist",
+                _("Assistant"),
+                _("Rules on mood and urgency, internal-only words for the draft check."),
+                "assist:settings",
+                audience="admin",
+                group=_("Desk"),
+                order=60,
+            )
+        )

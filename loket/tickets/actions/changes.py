@@ -39,8 +39,12 @@ def change_state(ticket: Ticket, target: State, *, by: User, reason: str = "") -
 
 
 @_atomic
-def set_priority(ticket: Ticket, priority: Priority, *, by: User) -> Ticket:
-    _require_agent(by)
+def set_priority(
+    ticket: Ticket, priority: Priority, *, by: User | None, system: bool = False
+) -> Ticket:
+    """``system=True``: done by Loket itself (a rule), with no person as the actor."""
+    if not system:
+        _require_agent(by)
     try:
         priority = Priority(priority)
     except ValueError:

@@ -1,0 +1,42 @@
+"""The visible text of a message: what the writer wrote now, without quoted history or their
+signature, cut to a bounded size so analysis time stays bounded on any input."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from loket.mail.quotes import split_reply
+
+#: Analysis looks at no more than this many characters of visible text.
+MAX_CHARS = 20_000
+#: Quote and signature stripping looks at no more than this many characters.
+MAX_SPLIT_CHARS = 100_000
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """``text`` with control and bidi-override characters blanked (offsets are kept)."""
+    return _CONTROL.sub(" ", text)
+
+
+def visible(text: str) -> str:
+    """What the writer wrote in this message, bounded to ``MAX_CHARS``."""
+    if not text:
+        return ""
+    text = clean(text[:MAX_SPLIT_CHARS])
+    try:
+        shown = split_reply(text).visible
+    except RecursionError:  # pragma: no cover - defensive: never fail on odd input
+        shown = text
+    return shown[:MAX_CHARS]
+
+
+def letters_share(text: str) -> float:
+    """The share of letters among the characters that are not spaces (0 for none)."""
+    sample = text[:4000]
+    shown = [c for c in sample if not c.isspace()]
+    if not shown:
+        return 0.0
+    return sum(1 for c in shown if unicodedata.category(c).startswith("L")) / len(shown)
