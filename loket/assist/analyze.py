@@ -15,6 +15,8 @@ from loket.mail.language import detect_scored
 
 #: Text of which less than this share is letters (binary, emoji, numbers) has no language.
 MIN_LETTERS = 0.4
+#: Text of which less than this share of letters is Latin or Cyrillic has none of our languages.
+MIN_SCRIPT = 0.6
 
 
 def find_secrets(body: str) -> list[dict[str, Any]]:
@@ -68,7 +70,7 @@ class Analysis:
 
 
 def language_of(shown: str) -> tuple[str, float]:
-    if text.letters_share(shown) < MIN_LETTERS:
+    if text.letters_share(shown) < MIN_LETTERS or text.desk_script_share(shown) < MIN_SCRIPT:
         return "", 0.0
     return detect_scored(shown)
 
@@ -76,6 +78,8 @@ def language_of(shown: str) -> tuple[str, float]:
 def analyze(body: str, *, language: str = "", strip: bool = True) -> Analysis:
     """``language``: the language to read the register in when the text is too short to
     tell (the customer's known language); ``strip``: leave out quotes and signature."""
+    if text.looks_binary(body):
+        return Analysis()
     shown = text.visible(body) if strip else text.clean(body[: text.MAX_CHARS])
     if not shown.strip():
         return Analysis(visible=shown)

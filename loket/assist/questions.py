@@ -14,7 +14,21 @@ MAX_QUESTION_CHARS = 400
 # A sentence ends at . ! ? … or a line break.
 # A sentence ends at . ! ? … followed by a space or the end (not inside "example.com"), or at
 # a line break.
-_SENTENCE = re.compile(r"(?:[^.!?…\n]|[.!?…]+(?=[^\s.!?…]))+(?:[.!?…]+|\n|$)")
+_BOUNDARY = re.compile(r"[.!?…]+(?=\s|$)|\n")
+
+
+def sentences(text: str) -> list[tuple[int, str]]:
+    """The sentences of ``text`` with where each starts (linear time on any input)."""
+    found: list[tuple[int, str]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        found.append((start, text[start : match.end()]))
+        start = match.end()
+    if start < len(text):
+        found.append((start, text[start:]))
+    return found
+
+
 # Sentences that ask without a question mark ("Kunt u mij laten weten of ...").
 _ASKING = re.compile(
     r"^(?:could|can|would|will|do|does|did|is|are|why|how|what|when|where|which|who|"
@@ -275,8 +289,8 @@ class Question:
 def questions(text: str) -> list[Question]:
     found: list[Question] = []
     seen: set[str] = set()
-    for match in _SENTENCE.finditer(text):
-        sentence = match.group().strip()
+    for offset, piece in sentences(text):
+        sentence = piece.strip()
         if not sentence or len(sentence) > MAX_QUESTION_CHARS:
             continue
         body = sentence.lstrip("-*•> \t")
@@ -287,7 +301,7 @@ def questions(text: str) -> list[Question]:
         if key in seen:
             continue
         seen.add(key)
-        start = match.start() + match.group().index(body[:1])
+        start = offset + piece.index(body[:1])
         found.append(Question(body, start, start + len(body)))
         if len(found) >= MAX_QUESTIONS:
             break

@@ -40,3 +40,26 @@ def letters_share(text: str) -> float:
     if not shown:
         return 0.0
     return sum(1 for c in shown if unicodedata.category(c).startswith("L")) / len(shown)
+
+
+def looks_binary(text: str) -> bool:
+    """Control characters or replacement characters in more than 5% of a sample: not text
+    someone wrote (a file pasted or decoded wrongly)."""
+    sample = text[:4000]
+    if not sample:
+        return False
+    odd = sum(
+        1
+        for c in sample
+        if c == "\ufffd" or (unicodedata.category(c).startswith("C") and c not in "\n\r\t")
+    )
+    return odd / len(sample) > 0.05
+
+
+def desk_script_share(text: str) -> float:
+    """The share of letters in the Latin or Cyrillic script (the desk's languages' scripts)."""
+    letters = [c for c in text[:4000] if c.isalpha()]
+    if not letters:
+        return 0.0
+    ours = sum(1 for c in letters if ord(c) < 0x250 or 0x400 <= ord(c) < 0x530)
+    return ours / len(letters)
