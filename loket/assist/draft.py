@@ -74,9 +74,10 @@ _CLOSING = re.compile(
 _PROMISE = re.compile(
     r"\b(?:we(?:'ll| will)|i(?:'ll| will)) (?:get back|come back|look into|fix|check|call|"
     r"contact|update|let you know|send|follow up|investigate|sort)|"
-    r"\b(?:ik|we|wij) (?:kom(?:en)?|ga(?:an)?|zal|zullen|neem(?:en)?) (?:er )?(?:op terug|"
+    r"\b(?:ik|we|wij) (?:kom(?:en)?|ga(?:an)?|zal|zullen|neem(?:en)?) "
+    r"(?:er ?op terug|(?:er )?(?:op terug|"
     r"naar kijken|contact op|het oplossen|dit oplossen|u bellen|je bellen|uitzoeken|"
-    r"laten weten|terugkoppelen)|\b(?:kom(?:en)?|ga(?:an)?) (?:ik|we) (?:er )?(?:op terug|"
+    r"laten weten|terugkoppelen))|\b(?:kom(?:en)?|ga(?:an)?) (?:ik|we) (?:er )?(?:op terug|"
     r"naar kijken)|\bwir (?:melden uns|kümmern uns|werden (?:das|es|uns))|\bich (?:melde mich|"
     r"kümmere mich|werde (?:das|es|mich))|\bnous (?:reviendrons|allons (?:corriger|vérifier|"
     r"regarder|vous recontacter))|\bje (?:reviens|vais (?:vérifier|regarder|corriger))|"

@@ -33,7 +33,9 @@ def scores(pairs: Iterable[tuple[str, str]], label: str) -> tuple[float, float, 
     return precision, recall, actual
 
 
-def report(title: str, pairs: list[tuple[str, str]], labels: Iterable[str]) -> dict[str, tuple[float, float, int]]:
+def report(
+    title: str, pairs: list[tuple[str, str]], labels: Iterable[str]
+) -> dict[str, tuple[float, float, int]]:
     found = {label: scores(pairs, label) for label in labels}
     for label, (p, r, n) in found.items():
         print(f"{title:<22} {label:<11} precision {p:.2f} recall {r:.2f} (n={n})")

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Cyrillic letters are meant)
 """Form of address (je/u, du/Sie, tu/vous, ты/вы) on labelled sentences, with the hard cases.
 
 Precision and recall per language are printed (``pytest -s``) and held to a floor."""
