@@ -6,6 +6,7 @@ left out), and no more than ``text.MAX_CHARS`` of it, so any input takes bounded
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,9 @@ from loket.mail.language import detect_scored
 
 #: Text of which less than this share is letters (binary, emoji, numbers) has no language.
 MIN_LETTERS = 0.4
+#: Text with fewer different words than this has no language to tell.
+MIN_WORDS = 2
+_WORD = re.compile(r"[^\W\d_]{2,}")
 #: Text of which less than this share of letters is Latin or Cyrillic has none of our languages.
 MIN_SCRIPT = 0.6
 
@@ -72,6 +76,8 @@ class Analysis:
 def language_of(shown: str) -> tuple[str, float]:
     if text.letters_share(shown) < MIN_LETTERS or text.desk_script_share(shown) < MIN_SCRIPT:
         return "", 0.0
+    if len(set(_WORD.findall(shown[:4000]))) < MIN_WORDS:
+        return "", 0.0  # "aaaa…" or one word repeated: no language to tell
     return detect_scored(shown)
 
 

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Cyrillic letters are meant)
 """Empty, huge, binary, mixed-script, emoji-only and right-to-left text: an answer or a clear
 "unknown", never an error, in bounded time."""
 

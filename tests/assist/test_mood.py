@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Cyrillic letters are meant)
 """Mood, urgency and questions on labelled sentences in five languages; precision and recall
 printed (``pytest -s``) and held to a floor."""
 

@@ -31,7 +31,7 @@ def _ticket(desk: Desk, body: str, channel: Channel = Channel.WEB, **kwargs: obj
 
 @pytest.mark.parametrize("channel", [c for c in Channel])
 def test_every_channel_first_message_is_read(desk: Desk, channel: Channel) -> None:
-    _ticket_, message = _ticket(desk, "Hoi, kun je mijn factuur nog eens sturen?", channel)
+    _t, message = _ticket(desk, "Hoi, kun je mijn factuur nog eens sturen?", channel)
     reading = MessageReading.objects.get(message=message)
     assert (reading.language, reading.register) == ("nl", "informal")
     assert reading.data["formality"]["cues"] == ["hoi", "je"]
