@@ -7,11 +7,11 @@ import pytest
 
 from loket.tickets import actions
 from loket.tickets.models import Channel
-from tests.api.conftest import ApiAs, ApiClient, anonymous, api_as  # noqa: F401
+from tests.api.conftest import ApiAs, ApiClient
 from tests.conftest import Desk
 
 
-def test_analyze_returns_every_part(desk: Desk, api_as: ApiAs) -> None:  # noqa: F811
+def test_analyze_returns_every_part(desk: Desk, api_as: ApiAs) -> None:
     text = "Hoi,\n\nKun je mijn factuur sturen? Het is dringend, de webshop ligt eruit!\n"
     answer = api_as(desk.agent).post("/assist/analyze", {"text": text})
     assert answer.status_code == 200, answer.content
@@ -33,13 +33,13 @@ def test_analyze_returns_every_part(desk: Desk, api_as: ApiAs) -> None:  # noqa:
 )
 def test_analyze_bad_input_answers_unknown_not_an_error(
     desk: Desk, api_as: ApiAs, text: str
-) -> None:  # noqa: F811
+) -> None:
     answer = api_as(desk.agent).post("/assist/analyze", {"text": text})
     assert answer.status_code == 200
     assert answer.json()["language"] == "unknown"
 
 
-def test_analyze_refuses_what_it_cannot_take(desk: Desk, api_as: ApiAs) -> None:  # noqa: F811
+def test_analyze_refuses_what_it_cannot_take(desk: Desk, api_as: ApiAs) -> None:
     client = api_as(desk.agent)
     assert client.post("/assist/analyze", {}).status_code == 422
     assert client.post("/assist/analyze", {"text": 5}).status_code == 422
@@ -51,15 +51,16 @@ def test_analyze_refuses_what_it_cannot_take(desk: Desk, api_as: ApiAs) -> None:
 def test_customers_and_strangers_may_not_use_the_assistant(
     desk: Desk,
     api_as: ApiAs,
-    anonymous: ApiClient,  # noqa: F811
+    anonymous: ApiClient,
 ) -> None:
     assert api_as(desk.acme_alice).post("/assist/analyze", {"text": "hi"}).status_code == 403
     assert anonymous.post("/assist/analyze", {"text": "hi"}).status_code == 401
 
 
-def test_check_a_draft_against_a_ticket(desk: Desk, api_as: ApiAs) -> None:  # noqa: F811
+def test_check_a_draft_against_a_ticket(desk: Desk, api_as: ApiAs) -> None:
     ticket, _m = actions.create_ticket_with_message(
-        subject="Factuur", body="Hoi, kun je mijn factuur nog eens sturen? En wat kost een extra gebruiker?",
+        subject="Factuur",
+        body="Hoi, kun je mijn factuur nog eens sturen? En wat kost een extra gebruiker?",
         customer=desk.acme_alice, channel=Channel.WEB, by=None,
     )  # fmt: skip
     draft = "Geachte mevrouw,\n\nZoals ik al zei kunt u de factuur downloaden.\n\nGroet"
@@ -75,7 +76,7 @@ def test_check_a_draft_against_a_ticket(desk: Desk, api_as: ApiAs) -> None:  # n
     assert by_code["unanswered"]["span"] is None
 
 
-def test_check_is_access_checked(desk: Desk, api_as: ApiAs) -> None:  # noqa: F811
+def test_check_is_access_checked(desk: Desk, api_as: ApiAs) -> None:
     ticket = actions.create_ticket(
         subject="Globex", body="Kunt u helpen?", customer=desk.globex_carol, channel=Channel.WEB,
         by=None,
@@ -91,7 +92,7 @@ def test_check_is_access_checked(desk: Desk, api_as: ApiAs) -> None:  # noqa: F8
     assert api_as(desk.agent).post("/assist/check", {"ticket": 0, "body": "x"}).status_code == 422
 
 
-def test_schema_documents_both_operations(desk: Desk, api_as: ApiAs) -> None:  # noqa: F811
+def test_schema_documents_both_operations(desk: Desk, api_as: ApiAs) -> None:
     schema = api_as(desk.agent).get("/openapi.json").json()
     for path in ("/api/assist/analyze", "/api/assist/check"):
         operation = schema["paths"][path]["post"]

@@ -1,0 +1,3 @@
+"""The API tests' token client, shared with tests/api."""
+
+from tests.api.conftest import anonymous, api_as  # noqa: F401  (fixtures)
