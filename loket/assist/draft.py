@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from loket.assist import formality, mood, questions
 from loket.assist.analyze import find_secrets, language_of
 from loket.assist.text import MAX_CHARS, clean
 
-LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "fr": "français",
-                  "ru": "русский"}  # fmt: skip
+LANGUAGE_NAMES = {"en": gettext_lazy("English"), "nl": gettext_lazy("Dutch"),
+                  "de": gettext_lazy("German"), "fr": gettext_lazy("French"),
+                  "ru": gettext_lazy("Russian")}  # fmt: skip
 
 # Rude, blaming or dismissive phrases, each with a calmer wording.
 _RUDE: list[tuple[str, str]] = [

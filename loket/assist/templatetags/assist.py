@@ -23,8 +23,8 @@ def assist_panel(context: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
     return {
         "ticket": ticket,
         "reading": reading,
-        "language_name": LANGUAGE_NAMES.get(reading.language, reading.language),
-        "suggested_name": LANGUAGE_NAMES.get(reading.suggested_language, ""),
+        "language_name": str(LANGUAGE_NAMES.get(reading.language, reading.language)),
+        "suggested_name": str(LANGUAGE_NAMES.get(reading.suggested_language, "")),
         "latest": latest,
         "register_cues": data.get("formality", {}).get("cues", [])[:5],
         "mood_cues": data.get("mood", {}).get("cues", [])[:5],
