@@ -318,5 +318,5 @@ def _stemmer(language: str) -> Any:
 
 def keywords(text: str, language: str = "en") -> set[str]:
     """The stems of the words that carry meaning (no stop words, no short words)."""
-    words = [w for w in re.findall(r"[^\W_]+", text.lower()) if len(w) > 2 and w not in _STOP]
-    return set(_stemmer(language).stemWords(words))
+    words = {w for w in re.findall(r"[^\W_]+", text.lower()) if len(w) > 2 and w not in _STOP}
+    return set(_stemmer(language).stemWords(sorted(words)))
