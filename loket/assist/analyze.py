@@ -10,12 +10,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from loket.assist import formality, questions, text
+from loket.assist import formality, function_words, questions, text
 from loket.assist import mood as moods
 from loket.mail.language import detect_scored
 
 #: Text of which less than this share is letters (binary, emoji, numbers) has no language.
 MIN_LETTERS = 0.4
+#: The confidence given when the small words overrule lingua's fast mode.
+FUNCTION_WORDS_CONFIDENCE = 0.75
 #: Text with fewer different words than this has no language to tell.
 MIN_WORDS = 2
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -78,7 +80,11 @@ def language_of(shown: str) -> tuple[str, float]:
         return "", 0.0
     if len(set(_WORD.findall(shown[:4000]))) < MIN_WORDS:
         return "", 0.0  # "aaaa…" or one word repeated: no language to tell
-    return detect_scored(shown)
+    detected, confidence = detect_scored(shown)
+    second = function_words.clear_winner(shown)
+    if second and second != detected:
+        return second, FUNCTION_WORDS_CONFIDENCE
+    return detected, confidence
 
 
 def analyze(body: str, *, language: str = "", strip: bool = True) -> Analysis:
