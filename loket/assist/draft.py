@@ -135,7 +135,8 @@ class Context:
     """What is known about the customer the draft answers."""
 
     register: str = formality.UNKNOWN  # the register to use (manual setting wins)
-    language: str = ""  # the customer's language
+    language: str = ""  # the customer's language (of their latest message)
+    languages: tuple[str, ...] = ()  # every language the customer is known to read
     questions: tuple[str, ...] = ()  # the open customer questions
     internal_words: tuple[str, ...] = ()
     signature: str = ""  # the agent's signature, added when sending
@@ -344,7 +345,8 @@ def check(draft: str, context: Context) -> list[Finding]:
         return []
     language, _confidence = language_of(draft)
     found: list[Finding] = []
-    if language and context.language and language != context.language:
+    known = {code for code in (context.language, *context.languages) if code}
+    if language and known and language not in known:
         found.append(
             Finding(
                 "language",

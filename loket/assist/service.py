@@ -65,9 +65,12 @@ def reading_for(ticket: Ticket) -> TicketReading:
 def context_for(ticket: Ticket, user: User) -> draft.Context:
     reading = reading_for(ticket)
     rules = AssistSettings.current()
+    customer = ticket.customer
+    latest = reading.latest.language if reading.latest is not None else ""
     return draft.Context(
         register=reading.register,
-        language=reading.language,
+        language=latest or reading.language,
+        languages=(reading.language, ticket.language, customer.language if customer else ""),
         questions=tuple(reading.questions),
         internal_words=tuple(rules.internal_word_list()),
         signature=user.signature or "",

@@ -75,6 +75,7 @@ class ReplyForm(forms.Form):
     send_anyway = forms.BooleanField(required=False)
     # "Send anyway" after the draft check warned (``loket.tickets.reply_checks``).
     ignore_warnings = forms.BooleanField(required=False)
+    checked_warnings = forms.BooleanField(required=False)  # the page showed the warnings
 
     def __init__(self, *args: Any, cc_customer: str | None = None, **kwargs: Any) -> None:
         """``cc_customer``: the customer's address, when the agent chooses the Cc (mail

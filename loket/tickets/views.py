@@ -348,8 +348,14 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             "cc": data.get("cc"),
         }
         warnings = reply_checks.run(ticket, user, data["body"])
+        # "Send anyway" on a page that showed the warnings sends despite them too.
+        ignore = data["ignore_warnings"] or (data["send_anyway"] and data["checked_warnings"])
         try:
-            if warnings and not data["ignore_warnings"]:
+            if warnings and not ignore:
+                if data["seen_event"] is not None and not data["send_anyway"]:
+                    newer = collisions.answered_since(ticket, data["seen_event"], user)
+                    if newer:  # new messages first: they may change the reply
+                        raise collisions.AnsweredMeanwhile(newer)
                 raise HeldByChecks
             if data["seen_event"] is not None and not data["send_anyway"]:
                 sent = collisions.reply_unless_answered(
@@ -363,7 +369,6 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Your reply has not been sent yet: look at the warnings below first."),
             )
         except collisions.AnsweredMeanwhile as exc:
-            warnings = []
             answered = exc.messages
             ticket.refresh_from_db()
             form.add_error(
