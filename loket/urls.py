@@ -51,6 +51,7 @@ urlpatterns = [
     path("desk/settings/", include("loket.setup.urls")),
     path("desk/request-types/", include("loket.rules.urls_types")),
     path("desk/assist/triage/", include("loket.assist.urls_triage")),
+    path("desk/assist/", include("loket.assist.urls")),
     path("help/", include("loket.kb.urls_help")),
     path("sitemap.xml", kb_help.sitemap, name="sitemap"),
 ]

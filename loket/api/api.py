@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from loket.api import agents, attachments, customers, errors, organisations, tickets
 from loket.api.auth import SessionAuth, TokenAuth
+from loket.assist import api as assist_api
 from loket.assist import api_secrets
 from loket.chat import api as chat_api
 from loket.kb import api as kb_api
@@ -46,3 +47,4 @@ api.add_router("", chat_api.router)  # the chat widget's visitor API (owned by l
 api.add_router("", reports_api.router)  # reports (owned by loket/reports)
 api.add_router("", rules_types_api.router)  # request types (owned by loket/rules)
 api.add_router("", api_secrets.router)  # masked secrets (owned by loket/assist)
+api.add_router("", assist_api.router)  # the assistant (owned by loket/assist)

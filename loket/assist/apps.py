@@ -13,27 +13,34 @@ class AssistConfig(AppConfig):
     def ready(self) -> None:
         from loket.assist import (
             masking,
+            receivers,  # noqa: F401  (reads every customer message)
             timeline_secrets,
             triage_tasks,  # noqa: F401  (connects the new-ticket receiver)
         )
+        from loket.assist.actions import SENT_DESPITE_WARNINGS
+        from loket.assist.display import describe_event
+        from loket.assist.service import send_time_check, sent_anyway
         from loket.jobs.scheduler import PERIODIC, Periodic
         from loket.lib.settings_menu import Section, register
-        from loket.tickets import guards
+        from loket.tickets import guards, reply_checks
+        from loket.tickets.timeline import register_describer
 
         guards.register(masking.guard)
         timeline_secrets.register()
+        register_describer(SENT_DESPITE_WARNINGS, describe_event)
+        reply_checks.register("assist", send_time_check, sent_anyway)
         job = Periodic("assist-triage-retrain", "loket.assist.triage_tasks.retrain", 6 * 3600)
         if all(p.name != job.name for p in PERIODIC):
             PERIODIC.append(job)
         for section in (
             Section(
-                "secrets",
-                _("Secrets in messages"),
-                _("Hidden card numbers, IBANs, passwords and keys: who revealed or removed them."),
-                "secrets:audit",
-                audience="manager",
+                "assist",
+                _("Assistant"),
+                _("Rules on mood and urgency, internal-only words for the draft check."),
+                "assist:settings",
+                audience="admin",
                 group=_("Desk"),
-                order=61,
+                order=59,
             ),
             Section(
                 "triage",
@@ -43,6 +50,15 @@ class AssistConfig(AppConfig):
                 audience="admin",
                 group=_("Desk"),
                 order=60,
+            ),
+            Section(
+                "secrets",
+                _("Secrets in messages"),
+                _("Hidden card numbers, IBANs, passwords and keys: who revealed or removed them."),
+                "secrets:audit",
+                audience="manager",
+                group=_("Desk"),
+                order=61,
             ),
         ):
             register(section)

@@ -25,15 +25,24 @@ def _detector() -> Any:
 
 def detect(text: str) -> str:
     """An ISO 639-1 code, or "" when the text is too short or unclear."""
+    return detect_scored(text)[0]
+
+
+def detect_scored(text: str) -> tuple[str, float]:
+    """The language and lingua's confidence in it (0 to 1); ``("", 0.0)`` when the text is
+    too short, or ``("", confidence)`` when it is unclear."""
     sample = " ".join(text.split())[:SAMPLE_CHARS]
     if len(sample) < MIN_CHARS:
-        return ""
+        return "", 0.0
     detector = _detector()
     values = detector.compute_language_confidence_values(sample)
-    if not values or values[0].value < MIN_CONFIDENCE:
-        return ""
+    if not values:
+        return "", 0.0
+    best = float(values[0].value)
+    if best < MIN_CONFIDENCE:
+        return "", best
     name = values[0].language.name
     for code, lingua_name in LANGUAGES.items():
         if lingua_name == name:
-            return code
-    return ""
+            return code, best
+    return "", best

@@ -73,6 +73,9 @@ class ReplyForm(forms.Form):
     # the check. Both are filled in by the page, not typed.
     seen_event = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     send_anyway = forms.BooleanField(required=False)
+    # "Send anyway" after the draft check warned (``loket.tickets.reply_checks``).
+    ignore_warnings = forms.BooleanField(required=False)
+    checked_warnings = forms.BooleanField(required=False)  # the page showed the warnings
 
     def __init__(self, *args: Any, cc_customer: str | None = None, **kwargs: Any) -> None:
         """``cc_customer``: the customer's address, when the agent chooses the Cc (mail

@@ -23,7 +23,7 @@ from loket.accounts.models import STAFF_ROLES, Team, Tier, User
 from loket.lib.files import AttachmentRejected
 from loket.mail.addresses import InvalidCc
 from loket.mail.send import cc_for
-from loket.tickets import actions, collisions, inbox_filters, timeline
+from loket.tickets import actions, collisions, inbox_filters, reply_checks, timeline
 from loket.tickets.access import get_ticket_for, tickets_visible_to
 from loket.tickets.forms import (
     CallForm,
@@ -239,6 +239,7 @@ def _ticket_page(
     ticket: Ticket,
     reply_form: ReplyForm | None = None,
     answered: Iterable[Message] = (),
+    reply_warnings: Iterable[dict[str, Any]] = (),
 ) -> HttpResponse:
     """The ticket page; ``reply_form`` is a reply that was refused, shown with its errors
     (``answered``: the messages that came in while it was being written)."""
@@ -288,6 +289,7 @@ def _ticket_page(
             "seen_event": seen_event,
             "answered": list(answered),
             "fresh_ids": {m.pk for m in answered},
+            "reply_warnings": list(reply_warnings),
         },
     )
 
@@ -330,6 +332,10 @@ def _form_action(
     return _run(request, ticket.pk, lambda: act(user, ticket, form.cleaned_data), done)
 
 
+class HeldByChecks(Exception):
+    """The draft check warned and the agent has not chosen to send anyway."""
+
+
 @agent_required
 @require_POST
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
@@ -338,6 +344,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for(user, pk, write=True)
     form = ReplyForm(request.POST, request.FILES, cc_customer=_cc_customer(ticket))
     answered: list[Message] = []
+    warnings: list[dict[str, Any]] = []
     if form.is_valid():
         data = form.cleaned_data
         reply = {
@@ -346,13 +353,27 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             "then_state": State(data["then_state"]),
             "cc": data.get("cc"),
         }
+        warnings = reply_checks.run(ticket, user, data["body"])
+        # "Send anyway" on a page that showed the warnings sends despite them too.
+        ignore = data["ignore_warnings"] or (data["send_anyway"] and data["checked_warnings"])
         try:
+            if warnings and not ignore:
+                if data["seen_event"] is not None and not data["send_anyway"]:
+                    newer = collisions.answered_since(ticket, data["seen_event"], user)
+                    if newer:  # new messages first: they may change the reply
+                        raise collisions.AnsweredMeanwhile(newer)
+                raise HeldByChecks
             if data["seen_event"] is not None and not data["send_anyway"]:
-                collisions.reply_unless_answered(
+                sent = collisions.reply_unless_answered(
                     ticket, seen_event_id=data["seen_event"], by=user, **reply
                 )
             else:
-                actions.reply(ticket, by=user, **reply)
+                sent = actions.reply(ticket, by=user, **reply)
+        except HeldByChecks:
+            form.add_error(
+                None,
+                _("Your reply has not been sent yet: look at the warnings below first."),
+            )
         except collisions.AnsweredMeanwhile as exc:
             answered = exc.messages
             ticket.refresh_from_db()
@@ -374,11 +395,15 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc) or _("You may not do this."))
             return _back(ticket.pk)
         else:
+            if warnings:
+                reply_checks.sent_anyway(ticket, user, sent, warnings)
             messages.success(request, _("Your reply was sent."))
             return _back(ticket.pk)
     if request.FILES:
         form.add_error("attachments", _("Choose the files again: they were not kept."))
-    response = _ticket_page(request, user, ticket, reply_form=form, answered=answered)
+    response = _ticket_page(
+        request, user, ticket, reply_form=form, answered=answered, reply_warnings=warnings
+    )
     # htmx (boosted form) would put the reply URL, which only takes POST, in the address bar
     response["HX-Replace-Url"] = reverse("desk:ticket", args=[ticket.pk])
     return response

@@ -1,4 +1,5 @@
-"""Triage fixtures: a generated multi-team desk history, trained once per test that needs it."""
+"""Triage fixtures (a generated multi-team desk history, trained once per test that needs
+it) and the API tests' token client, shared with tests/api."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from loket.assist import triage, triage_demo
 from loket.tickets.models import Ticket
+from tests.api.conftest import anonymous, api_as  # noqa: F401  (fixtures)
 from tests.conftest import Desk
 
 

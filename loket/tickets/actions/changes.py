@@ -51,7 +51,7 @@ def change_state(ticket: Ticket, target: State, *, by: User, reason: str = "") -
 def set_priority(
     ticket: Ticket, priority: Priority, *, by: User | None, reason: str = "", system: bool = False
 ) -> Ticket:
-    """``system=True``: done by Loket itself (triage), with no person as the actor."""
+    """``system=True``: done by Loket itself (triage, a rule), with no person as the actor."""
     if not system:
         _require_agent(by)
     try:

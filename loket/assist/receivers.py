@@ -1,0 +1,49 @@
+"""Every inbound customer message is read, on every channel: the ticket events that carry a
+new customer message (the ticket's first one, or one added later) lead here. ``tickets``
+knows nothing of this; it only writes the events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from loket.assist.actions import read_message
+from loket.tickets import eventlog
+from loket.tickets.models import Event, EventKind, Message, MessageKind
+
+
+def _customer_message(event: Event) -> Message | None:
+    """The new customer message an event carries (every channel writes one ``message``
+    event for it, the ticket's first message included)."""
+    if event.kind != EventKind.MESSAGE or event.message_id is None:
+        return None
+    after = event.after if isinstance(event.after, dict) else {}
+    if after.get("kind") not in (None, MessageKind.CUSTOMER):
+        return None
+    message = Message.objects.select_related("ticket", "author").filter(pk=event.message_id).first()
+    if message is None or message.kind != MessageKind.CUSTOMER:
+        return None
+    return message
+
+
+def handle(event: Event) -> None:
+    message = _customer_message(event)
+    if message is not None:
+        read_message(message)
+
+
+def handle_batch(events: list[Event]) -> None:
+    for event in events:
+        handle(event)
+
+
+@receiver(post_save, sender=Event, dispatch_uid="assist_read_message")
+def on_event(sender: Any, instance: Event, created: bool, **kwargs: Any) -> None:
+    if not created or eventlog.handled_in_batch(instance):
+        return
+    handle(instance)
+
+
+eventlog.on_batch("assist", handle_batch, order=200)
