@@ -45,6 +45,7 @@ urlpatterns = [
     path("survey/", include("loket.csat.urls_public")),
     path("desk/webhooks/", include("loket.webhooks.urls")),
     path("desk/settings/", include("loket.setup.urls")),
+    path("desk/rules/", include("loket.rules.urls_rules")),
     path("help/", include("loket.kb.urls_help")),
     path("sitemap.xml", kb_help.sitemap, name="sitemap"),
 ]

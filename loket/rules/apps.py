@@ -8,3 +8,8 @@ class RulesConfig(AppConfig):
     name = "loket.rules"
     label = "rules"
     verbose_name = _("Request types and rules")
+
+    def ready(self) -> None:
+        from loket.rules.automation import setup as automation_setup
+
+        automation_setup.ready()

@@ -264,6 +264,7 @@ class EventKind(models.TextChoices):
     SURVEY_SENT = "survey_sent", _("sent the satisfaction survey")
     RATED = "rated", _("rated the service")
     RATING_HANDLED = "rating_handled", _("followed up the rating")
+    RULE = "rule", _("applied an automation rule")
 
 
 class Event(models.Model):

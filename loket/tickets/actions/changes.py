@@ -27,8 +27,12 @@ from loket.tickets.models import EventKind, MessageKind, Priority, State, Ticket
 
 
 @_atomic
-def change_state(ticket: Ticket, target: State, *, by: User, reason: str = "") -> Ticket:
-    _require_agent(by)
+def change_state(
+    ticket: Ticket, target: State, *, by: User | None, reason: str = "", system: bool = False
+) -> Ticket:
+    """``system=True``: done by Loket itself (an automation rule), with no person as the actor."""
+    if not system:
+        _require_agent(by)
     try:
         goal = State(target)
     except ValueError:
@@ -39,8 +43,11 @@ def change_state(ticket: Ticket, target: State, *, by: User, reason: str = "") -
 
 
 @_atomic
-def set_priority(ticket: Ticket, priority: Priority, *, by: User) -> Ticket:
-    _require_agent(by)
+def set_priority(
+    ticket: Ticket, priority: Priority, *, by: User | None, system: bool = False
+) -> Ticket:
+    if not system:
+        _require_agent(by)
     try:
         priority = Priority(priority)
     except ValueError:
@@ -156,8 +163,11 @@ def escalate(
 
 
 @_atomic
-def set_tags(ticket: Ticket, names: Iterable[str], *, by: User) -> Ticket:
-    _require_agent(by)
+def set_tags(
+    ticket: Ticket, names: Iterable[str], *, by: User | None, system: bool = False
+) -> Ticket:
+    if not system:
+        _require_agent(by)
     ticket = _lock(ticket)
     _apply_tags(ticket, names, by)
     _save(ticket)

@@ -1,0 +1,37 @@
+"""The loop guard: a ticket whose rules have fired ``limit()`` times within an hour gets no
+more firings until the hour has passed, and the admins are told once (a ``GuardTrip`` row).
+
+(A rule never reacts to its own change: that part is the engine's, which knows which rule
+caused an event.)"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from loket.rules.models import Firing, GuardTrip
+
+WINDOW = timedelta(hours=1)
+
+
+def limit() -> int:
+    try:
+        return max(1, int(getattr(settings, "RULES_FIRINGS_PER_HOUR", 20)))
+    except (TypeError, ValueError):
+        return 20
+
+
+def allowed(ticket_id: int, now: datetime) -> bool:
+    """Whether one more firing on the ticket is allowed now (trips the guard when not)."""
+    since = now - WINDOW
+    if GuardTrip.objects.filter(ticket_id=ticket_id, at__gt=since).exists():
+        return False
+    fired = Firing.objects.filter(ticket_id=ticket_id, at__gt=since, ok=True).count()
+    if fired < limit():
+        return True
+    from loket.rules.automation.notices import tell_admins
+
+    GuardTrip.objects.create(ticket_id=ticket_id, at=now)
+    tell_admins.enqueue("loop", None, ticket_id, "")
+    return False
