@@ -56,7 +56,7 @@ def test_admin_creates_a_rule_in_settings_and_sees_it_fire(
     page.get_by_text("applied rule “Refunds are urgent”").first.wait_for()
     # and the firing log shows it
     page.goto(live_server.url + "/desk/rules/log/")
-    page.wait_for_selector(f"#firings [data-firing][data-ok='1']")
+    page.wait_for_selector("#firings [data-firing][data-ok='1']")
     assert errors == []
 
 
@@ -64,9 +64,12 @@ def test_admin_creates_a_rule_in_settings_and_sees_it_fire(
 def test_rule_pages_fit_a_phone(browser: Any, live_server: Any, desk: Desk, width: int) -> None:
     from tests.rules.helpers import act, cond, make_rule
 
-    rule = make_rule(desk.admin, "A rule with a rather long name to wrap on a phone",
-                     conditions=[cond("text", "contains", "uitbetaling, payout, factuur")],
-                     effects=[act("team", desk.second_line.pk), act("add_tags", "payout")])  # fmt: skip
+    rule = make_rule(
+        desk.admin,
+        "A rule with a rather long name to wrap on a phone",
+        conditions=[cond("text", "contains", "uitbetaling, payout, factuur")],
+        effects=[act("team", desk.second_line.pk), act("add_tags", "payout")],
+    )
     context = browser.new_context(viewport={"width": width, "height": 800}, locale="nl-NL")
     page = context.new_page()
     sign_in(page, live_server.url, desk.admin.email)

@@ -24,9 +24,17 @@ def _facts(**kw: Any) -> Facts:
     tags = kw.pop("tags", [])
     now = kw.pop("now", datetime(2026, 12, 2, 10, 0, tzinfo=UTC))
     event = kw.pop("event", None)
-    ticket = Ticket(pk=1, subject=kw.pop("subject", "Hello"), channel=kw.pop("channel", "email"),
-                    state=kw.pop("state", "new"), priority=kw.pop("priority", 2), tier=1,
-                    team_id=kw.pop("team_id", 1), language=kw.pop("language", "nl"), **kw)  # fmt: skip
+    ticket = Ticket(
+        pk=1,
+        subject=kw.pop("subject", "Hello"),
+        channel=kw.pop("channel", "email"),
+        state=kw.pop("state", "new"),
+        priority=kw.pop("priority", 2),
+        tier=1,
+        team_id=kw.pop("team_id", 1),
+        language=kw.pop("language", "nl"),
+        **kw,
+    )
     return Facts(ticket, body=body, tag_names=tags, now=now, event=event)
 
 

@@ -1,4 +1,4 @@
-""""Test this rule": which of the latest tickets would match and what would change, and
+""" "Test this rule": which of the latest tickets would match and what would change, and
 nothing changes."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from loket.tickets import actions
 from loket.tickets.models import Channel, EventKind, MessageKind, State, Ticket
 from tests.conftest import Desk
 from tests.rules.helpers import act, make_rule
-from tests.webhooks.conftest import hook_receiver, loopback_allowed, run_queued  # noqa: F401
+from tests.webhooks.conftest import run_queued
 from tests.webhooks.receiver import Receiver
 
 
@@ -106,7 +106,9 @@ def test_the_webhook_action_delivers_rule_fired_to_the_chosen_subscription(
 ) -> None:
     from loket.webhooks import actions as hook_actions
 
-    hook = hook_actions.create(name="CRM", url=hook_receiver.url, kinds=["rule.fired"], by=desk.admin)
+    hook = hook_actions.create(
+        name="CRM", url=hook_receiver.url, kinds=["rule.fired"], by=desk.admin
+    )
     hook_receiver.server.secret = hook.secret
     rule = make_rule(desk.admin, "To CRM", effects=[act("webhook", hook.pk)])
     ticket = _ticket(desk)

@@ -48,7 +48,9 @@ def test_reminder_after_three_days_and_solved_after_seven_once_each(desk: Desk) 
         traveller.shift(timedelta(days=1, minutes=5))
         assert run_timed_rules.call() == 1
         assert run_timed() == 0
-        replies = list(ticket.messages.filter(kind=MessageKind.REPLY).values_list("body", flat=True))
+        replies = list(
+            ticket.messages.filter(kind=MessageKind.REPLY).values_list("body", flat=True)
+        )
         assert replies[-1] == "Do you still need help?"
         ticket.refresh_from_db()
         assert ticket.state == State.WAITING_CUSTOMER  # the reminder keeps it waiting

@@ -34,6 +34,10 @@ class Compiled:
     wait_hours: int | None = None
 
     @property
+    def changes_tags(self) -> bool:
+        return any(effect.kind in ("add_tags", "remove_tags") for effect, _v in self.effects)
+
+    @property
     def key(self) -> tuple[int, int]:
         return (self.position, self.pk)
 

@@ -13,6 +13,7 @@ long, or already runs out of time on a test string made to provoke backtracking.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -265,7 +266,8 @@ def _match(compiled: Any, text: str) -> bool:
 
 
 def _word_test(words: list[str]) -> Callable[[str], bool]:
-    patterns = [regex.compile(rf"(?<!\w){regex.escape(w)}(?!\w)") for w in words]
+    # Escaped words only: the standard library's engine is quicker here, and safe.
+    patterns = [re.compile(rf"(?<!\w){re.escape(w)}(?!\w)") for w in words]
 
     def test(text: str) -> bool:
         folded = text[:TEXT_LIMIT].casefold()

@@ -45,7 +45,11 @@ from loket.tickets.models import Event, EventKind, MessageKind, Ticket
 
 log = logging.getLogger(__name__)
 
-MAX_STEPS = 200  # work items per change, a last stop behind the loop guard
+MAX_STEPS = 200
+TAG_EFFECTS = {
+    "add_tags",
+    "remove_tags",
+}  # work items per change, a last stop behind the loop guard
 
 # Event kinds that count as "a field changed"; apps with their own field events add theirs
 # (custom fields: ``FIELD_KINDS.add("field")``).
@@ -98,19 +102,29 @@ def trigger_for(event: Event) -> str | None:
 
 
 def submit(work: Work) -> None:
-    """Handles ``work`` now, or after the running action or loop."""
+    """Handles ``work`` now, or after the running action or loop. Work already waiting for
+    the same ticket, trigger and cause is not queued twice (a rule that set three fields
+    causes one more pass, not three)."""
     queue = _queue.get()
     if queue is not None:
-        queue.append(work)
+        _add(queue, work)
         return
     if action_core.acting():
         pending = _pending.get()
         if pending is None:
             pending = []
             _pending.set(pending)
-        pending.append(work)
+        _add(pending, work)
         return
     drain([work])
+
+
+def _add(items: list[Work], work: Work) -> None:
+    for waiting in items:
+        same = (waiting.ticket_id, waiting.trigger, waiting.cause)
+        if same == (work.ticket_id, work.trigger, work.cause):
+            return
+    items.append(work)
 
 
 def _action_done(ok: bool) -> None:
@@ -161,6 +175,7 @@ def run(work: Work, now: datetime | None = None) -> None:
     if ticket is None:
         return
     facts = Facts(ticket, trigger=work.trigger, event=work.event, now=now)
+    budget: int | None = None  # firings left this hour, read when the first rule matches
     for rule in rules:
         if rule.pk == work.cause:
             continue
@@ -171,11 +186,15 @@ def run(work: Work, now: datetime | None = None) -> None:
             continue
         if not hit:
             continue
-        if not guard.allowed(ticket.pk, now):
+        if budget is None:
+            budget = guard.remaining(ticket.pk, now)
+        if budget <= 0:
+            guard.trip(ticket.pk, now)
             return
         changed = fire(rule, facts, now)
         if changed is not None:
-            facts = Facts(changed, trigger=work.trigger, event=work.event, now=now)
+            budget -= 1
+            facts = facts.after(changed, tags_changed=rule.changes_tags)
 
 
 def _reason(exc: BaseException) -> str:
@@ -193,9 +212,11 @@ def fire(rule: Compiled, facts: Facts, now: datetime) -> Ticket | None:
         with transaction.atomic(), eventlog.discarding_on_error():
             changes: list[str] = []
             current = ticket
+            step = facts
             for effect, value in rule.effects:
-                plan = effect.plan(Facts(current, trigger=facts.trigger, now=now), value)
+                plan = effect.plan(step, value)
                 current = effect.apply(current, value, ctx)
+                step = step.after(current, tags_changed=effect.kind in TAG_EFFECTS)
                 if plan:
                     changes.append(plan)
             eventlog.record(

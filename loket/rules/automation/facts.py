@@ -47,6 +47,18 @@ class Facts:
             self.tag_names = list(self.ticket.tags.values_list("name", flat=True))
         return self.tag_names
 
+    def after(self, ticket: Ticket, *, tags_changed: bool) -> Facts:
+        """The facts once a rule changed ``ticket``: the customer's text stays, the tags are
+        read again only if they may have changed."""
+        return Facts(
+            ticket,
+            trigger=self.trigger,
+            event=self.event,
+            now=self.now,
+            body=self.body,
+            tag_names=None if tags_changed else self.tag_names,
+        )
+
     def remember(self, key: str, compute: Any) -> Any:
         if key not in self.cache:
             self.cache[key] = compute()

@@ -22,16 +22,27 @@ def limit() -> int:
         return 20
 
 
-def allowed(ticket_id: int, now: datetime) -> bool:
-    """Whether one more firing on the ticket is allowed now (trips the guard when not)."""
+def remaining(ticket_id: int, now: datetime) -> int:
+    """How many more firings the ticket may have now (0 once the guard has tripped)."""
     since = now - WINDOW
     if GuardTrip.objects.filter(ticket_id=ticket_id, at__gt=since).exists():
-        return False
-    fired = Firing.objects.filter(ticket_id=ticket_id, at__gt=since, ok=True).count()
-    if fired < limit():
-        return True
+        return 0
+    return limit() - Firing.objects.filter(ticket_id=ticket_id, at__gt=since, ok=True).count()
+
+
+def trip(ticket_id: int, now: datetime) -> None:
+    """Stops the ticket's rules for the hour and tells the admins, once."""
     from loket.rules.automation.notices import tell_admins
 
+    if GuardTrip.objects.filter(ticket_id=ticket_id, at__gt=now - WINDOW).exists():
+        return
     GuardTrip.objects.create(ticket_id=ticket_id, at=now)
     tell_admins.enqueue("loop", None, ticket_id, "")
+
+
+def allowed(ticket_id: int, now: datetime) -> bool:
+    """Whether one more firing on the ticket is allowed now (trips the guard when not)."""
+    if remaining(ticket_id, now) > 0:
+        return True
+    trip(ticket_id, now)
     return False
