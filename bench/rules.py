@@ -42,10 +42,23 @@ from bench import mail as bench_mail  # noqa: E402
 from bench import tickets as bench_tickets  # noqa: E402
 
 TRIGGERS = ["created", "customer_replied", "agent_replied", "state_changed", "field_changed"]
-WORDS = (
-    "payout banner invoice refund teller factuur storing hosting betaling campaign contract "
-    "wachtwoord login webshop levering"
-).split()
+WORDS = [
+    "payout",
+    "banner",
+    "invoice",
+    "refund",
+    "teller",
+    "factuur",
+    "storing",
+    "hosting",
+    "betaling",
+    "campaign",
+    "contract",
+    "wachtwoord",
+    "login",
+    "webshop",
+    "levering",
+]
 
 
 def make_rules(n: int = 100, seed: int = 3) -> int:
