@@ -171,7 +171,9 @@ rules_strategy = st.lists(
 )
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(specs=rules_strategy, subject=st.text("abc ", max_size=6), seed=st.randoms())
 def test_evaluation_order_is_deterministic(specs: list[Any], subject: str, seed: Any) -> None:
     """However the rules come out of the database, the same ones fire in the same order:
