@@ -128,17 +128,22 @@ def test_the_loop_guard_stops_a_ticket_after_n_firings_an_hour_and_tells_admins(
               conditions=[cond("tags", "has", "ping")],
               effects=[act("remove_tags", "ping")])  # fmt: skip
     ticket = _new_ticket(desk)
-    # when an agent changes the priority, the two rules ping-pong until the guard stops them
+    # when an agent changes the priority, each rule fires once for the change (Ping adds the
+    # tag, Pong removes it), not again for each other's changes
+    actions.set_priority(ticket, Priority.HIGH, by=desk.agent)
+    assert Firing.objects.filter(ticket=ticket, ok=True).count() == 2
+    # and as the agent keeps changing it, the guard stops the ticket's rules at five an hour
+    actions.set_priority(ticket, Priority.LOW, by=desk.agent)
     actions.set_priority(ticket, Priority.HIGH, by=desk.agent)
     assert Firing.objects.filter(ticket=ticket, ok=True).count() == 5
     assert GuardTrip.objects.filter(ticket=ticket).count() == 1
     (alert,) = _queued("tell_admins")
     assert alert.args_kwargs["args"][0] == "loop"
-    # and further changes within the hour fire nothing more, and alert nobody again
+    # further changes within the hour fire nothing more, and alert nobody again
     actions.set_priority(ticket, Priority.LOW, by=desk.agent)
     assert Firing.objects.filter(ticket=ticket, ok=True).count() == 5
     assert len(_queued("tell_admins")) == 1
-    # the change itself committed
+    # the changes themselves committed
     ticket.refresh_from_db()
     assert ticket.priority == Priority.LOW
 

@@ -13,7 +13,8 @@ running, never by recursion.
 For each change the enabled rules with its trigger are tried in order (``position``, id).
 A rule whose conditions hold fires in a savepoint: its actions (through the ticket actions,
 which write their events), a ``rule`` event on the timeline naming it, and a ``Firing`` row.
-Guards: a rule never reacts to the events of its own actions; a ticket's rules stop after
+Guards: a rule never reacts to the events of its own actions, and fires at most once per
+ticket for one change and everything it sets off (as desk triggers do); a ticket's rules stop after
 ``guard.limit()`` firings in an hour (admins told). A rule that fails at run time (a pattern
 too slow, a team deleted, any error) is rolled back to its savepoint and switched off with
 the reason, the admins are told, and the ticket change it reacted to still commits. A ticket
@@ -76,6 +77,9 @@ class Work:
 _queue: ContextVar[list[Work] | None] = ContextVar("loket_rules_queue", default=None)
 _pending: ContextVar[list[Work] | None] = ContextVar("loket_rules_pending", default=None)
 _applying: ContextVar[int | None] = ContextVar("loket_rules_applying", default=None)
+# (rule, ticket) pairs that fired during the running loop: each rule fires at most once per
+# ticket per change, however many follow-up events other rules cause.
+_fired: ContextVar[set[tuple[int, int]] | None] = ContextVar("loket_rules_fired", default=None)
 
 
 def trigger_for(event: Event) -> str | None:
@@ -143,8 +147,9 @@ def _exists(event: Event) -> bool:
     return event.pk is not None and Event.objects.filter(pk=event.pk).exists()
 
 
-def drain(items: list[Work]) -> None:
+def drain(items: list[Work], fired: set[tuple[int, int]] | None = None) -> None:
     token = _queue.set(items)
+    fired_token = _fired.set(fired if fired is not None else set())
     try:
         steps = 0
         while items and steps < MAX_STEPS:
@@ -159,6 +164,7 @@ def drain(items: list[Work]) -> None:
             items.clear()
     finally:
         _queue.reset(token)
+        _fired.reset(fired_token)
 
 
 def run(work: Work, now: datetime | None = None) -> None:
@@ -176,8 +182,11 @@ def run(work: Work, now: datetime | None = None) -> None:
         return
     facts = Facts(ticket, trigger=work.trigger, event=work.event, now=now)
     budget: int | None = None  # firings left this hour, read when the first rule matches
+    fired = _fired.get()
+    if fired is None:
+        fired = set()
     for rule in rules:
-        if rule.pk == work.cause:
+        if rule.pk == work.cause or (rule.pk, ticket.pk) in fired:
             continue
         try:
             hit = rule.predicate(facts)
@@ -191,6 +200,7 @@ def run(work: Work, now: datetime | None = None) -> None:
         if budget <= 0:
             guard.trip(ticket.pk, now)
             return
+        fired.add((rule.pk, ticket.pk))
         changed = fire(rule, facts, now)
         if changed is not None:
             budget -= 1
@@ -257,7 +267,7 @@ def fire_and_follow(rule: Compiled, facts: Facts, now: datetime) -> Ticket | Non
         changed = fire(rule, facts, now)
     finally:
         _queue.reset(token)
-    drain(items)
+    drain(items, fired={(rule.pk, facts.ticket.pk)})
     return changed
 
 
