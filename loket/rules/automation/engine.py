@@ -76,6 +76,9 @@ class Work:
 
 _queue: ContextVar[list[Work] | None] = ContextVar("loket_rules_queue", default=None)
 _pending: ContextVar[list[Work] | None] = ContextVar("loket_rules_pending", default=None)
+# A bulk import's events: gathered from the batch hook until the last one's ``post_save``.
+_batch: ContextVar[list[Work] | None] = ContextVar("loket_rules_batch", default=None)
+_batch_last: ContextVar[Event | None] = ContextVar("loket_rules_batch_last", default=None)
 _applying: ContextVar[int | None] = ContextVar("loket_rules_applying", default=None)
 # (rule, ticket) pairs that fired during the running loop: each rule fires at most once per
 # ticket per change, however many follow-up events other rules cause.
@@ -106,12 +109,14 @@ def trigger_for(event: Event) -> str | None:
 
 
 def submit(work: Work) -> None:
-    """Handles ``work`` now, or after the running action or loop. Work already waiting for
-    the same ticket, trigger and cause is not queued twice (a rule that set three fields
-    causes one more pass, not three)."""
+    """Handles ``work`` now, or after the running action, bulk batch or loop."""
     queue = _queue.get()
     if queue is not None:
         _add(queue, work)
+        return
+    batch = _batch.get()
+    if batch is not None:
+        _add(batch, work)
         return
     if action_core.acting():
         pending = _pending.get()
@@ -123,11 +128,24 @@ def submit(work: Work) -> None:
     drain([work])
 
 
+ABSORBED = (Trigger.FIELD_CHANGED, Trigger.STATE_CHANGED)
+
+
 def _add(items: list[Work], work: Work) -> None:
+    """Queues ``work`` once: work already waiting for the same ticket and trigger covers it
+    (it reads the ticket when it runs, and the rules that fired are skipped anyway), and a
+    new ticket's own set-up (routing's team, its first tags) is part of its creation."""
     for waiting in items:
-        same = (waiting.ticket_id, waiting.trigger, waiting.cause)
-        if same == (work.ticket_id, work.trigger, work.cause):
+        if waiting.ticket_id != work.ticket_id:
+            continue
+        if waiting.trigger == work.trigger:
             return
+        if waiting.trigger == Trigger.CREATED and work.trigger in ABSORBED:
+            return
+    if work.trigger == Trigger.CREATED:
+        items[:] = [
+            w for w in items if not (w.ticket_id == work.ticket_id and w.trigger in ABSORBED)
+        ]
     items.append(work)
 
 
@@ -292,12 +310,32 @@ def disable(rule_id: int, reason: str, *, ticket_id: int | None = None, now: Any
 
 
 def _on_event(sender: type[Event], instance: Event, created: bool, raw: bool, **_: Any) -> None:
-    if not created or raw or instance.kind == EventKind.RULE:
+    if not created or raw:
         return
-    trigger = trigger_for(instance)
-    if trigger is None or not compiled.for_trigger(trigger):
+    if instance.kind != EventKind.RULE:
+        trigger = trigger_for(instance)
+        if trigger is not None and compiled.for_trigger(trigger):
+            submit(Work(instance.ticket_id, trigger, event=instance, cause=_applying.get()))
+    if instance is _batch_last.get():
+        _end_batch()
+
+
+def _on_batch(events: list[Event]) -> None:
+    """A bulk import's events were written; their ``post_save`` follow, each after the
+    receivers of the other apps (routing), so the rules wait for the last one and then
+    handle the whole batch at once, each ticket as the import left it."""
+    if not events or not compiled.enabled()[0]:
         return
-    submit(Work(instance.ticket_id, trigger, event=instance, cause=_applying.get()))
+    _batch.set([])
+    _batch_last.set(events[-1])
+
+
+def _end_batch() -> None:
+    items = _batch.get() or []
+    _batch.set(None)
+    _batch_last.set(None)
+    if items:
+        drain(items)
 
 
 def _on_bulk(sender: Any, events: list[Event], **_: Any) -> None:
@@ -319,6 +357,7 @@ def connect() -> None:
     from loket.monitor.models import Incident, IncidentLink
 
     post_save.connect(_on_event, sender=Event, dispatch_uid="loket.rules.event")
+    eventlog.on_batch("loket.rules", _on_batch, order=950)
     eventlog.bulk_written.connect(_on_bulk, sender=Event, dispatch_uid="loket.rules.bulk")
     post_save.connect(_on_incident, sender=Incident, dispatch_uid="loket.rules.incident")
     post_save.connect(_on_incident, sender=IncidentLink, dispatch_uid="loket.rules.incident_link")
