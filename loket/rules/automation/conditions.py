@@ -42,6 +42,16 @@ PATTERN_LIMIT = 300
 PATTERN_TIMEOUT_S = 0.05
 
 Predicate = Callable[[Facts], bool]
+
+# Properties that may cost a query to read (higher: tried later within a rule).
+COSTLY: dict[str, int] = {
+    "organisation_tier": 1,
+    "register": 1,
+    "time": 1,
+    "tags": 2,
+    "body": 3,
+    "text": 3,
+}
 Choices = Callable[[], Sequence[tuple[str, str]]]
 
 
@@ -382,7 +392,12 @@ def compile_all(conditions: Any, *, match_all: bool) -> Predicate:
     cheap ones first is the author's choice; evaluation stops at the first decision)."""
     if not isinstance(conditions, list):
         raise ValidationError(_("The conditions must be a list."))
-    predicates = [compile_condition(c) for c in conditions]
+    # Conditions that need a query (the message text, the tags) are tried after those read
+    # from the ticket itself: for pure conditions the order does not change the answer, and
+    # a cheap one that already decides saves the query.
+    ordered = sorted(conditions, key=lambda c: COSTLY.get(str(c.get("property")), 0)
+                     if isinstance(c, dict) else 0)  # fmt: skip
+    predicates = [compile_condition(c) for c in ordered]
     if not predicates:
         return lambda f: True
     if match_all:

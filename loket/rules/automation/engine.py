@@ -83,6 +83,8 @@ _applying: ContextVar[int | None] = ContextVar("loket_rules_applying", default=N
 # (rule, ticket) pairs that fired during the running loop: each rule fires at most once per
 # ticket per change, however many follow-up events other rules cause.
 _fired: ContextVar[set[tuple[int, int]] | None] = ContextVar("loket_rules_fired", default=None)
+# The latest customer message's text per ticket, read once per loop (rules do not change it).
+_bodies: ContextVar[dict[int, str] | None] = ContextVar("loket_rules_bodies", default=None)
 
 
 def trigger_for(event: Event) -> str | None:
@@ -168,6 +170,7 @@ def _exists(event: Event) -> bool:
 def drain(items: list[Work], fired: set[tuple[int, int]] | None = None) -> None:
     token = _queue.set(items)
     fired_token = _fired.set(fired if fired is not None else set())
+    bodies_token = _bodies.set({})
     try:
         steps = 0
         while items and steps < MAX_STEPS:
@@ -183,6 +186,7 @@ def drain(items: list[Work], fired: set[tuple[int, int]] | None = None) -> None:
     finally:
         _queue.reset(token)
         _fired.reset(fired_token)
+        _bodies.reset(bodies_token)
 
 
 def run(work: Work, now: datetime | None = None) -> None:
@@ -198,7 +202,12 @@ def run(work: Work, now: datetime | None = None) -> None:
     ticket = Ticket.objects.filter(pk=work.ticket_id).first()
     if ticket is None:
         return
-    facts = Facts(ticket, trigger=work.trigger, event=work.event, now=now)
+    bodies = _bodies.get()
+    known = bodies.get(ticket.pk) if bodies is not None else None
+    message = work.event.message if work.event is not None else None
+    if message is not None and message.kind == MessageKind.CUSTOMER:
+        known = message.body
+    facts = Facts(ticket, trigger=work.trigger, event=work.event, now=now, body=known)
     budget: int | None = None  # firings left this hour, read when the first rule matches
     fired = _fired.get()
     if fired is None:
@@ -223,6 +232,8 @@ def run(work: Work, now: datetime | None = None) -> None:
         if changed is not None:
             budget -= 1
             facts = facts.after(changed, tags_changed=rule.changes_tags)
+    if bodies is not None and facts.body is not None:
+        bodies[ticket.pk] = facts.body
 
 
 def _reason(exc: BaseException) -> str:
