@@ -1,6 +1,6 @@
 """Automation-rules benchmark: 100 active rules on a large desk.
 
-Seeds a desk with bench/tickets.py's seeder (100,000 tickets by default; ``--quick``: 2,000)
+Seeds a desk with bench/tickets.py's seeder (100,000 tickets by default; ``--quick``: 1,000)
 into a fresh database (SQLite, or ``--database-url postgres://...bench...``), adds 100
 enabled rules that every ticket change looks at (conditions on channel, organisation tier,
 priority, tags, words and patterns in the subject and the latest customer message; actions
@@ -233,7 +233,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small desk, done in < 60 s")
     parser.add_argument("--tickets", type=int, help="tickets to seed (default 100,000)")
-    parser.add_argument("--mails", type=int, help="mails to ingest (default 2,000; quick 100)")
+    parser.add_argument("--mails", type=int, help="mails to ingest (default 2,000; quick 60)")
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (default SQLite)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -243,9 +243,9 @@ def main() -> None:
         print(json.dumps(phase_rules(args.db, Path(args.data))))
         return
 
-    n_tickets = args.tickets or (2_000 if args.quick else 100_000)
-    n_mails = args.mails or (100 if args.quick else 2_000)
-    samples = 40 if args.quick else 400
+    n_tickets = args.tickets or (1_000 if args.quick else 100_000)
+    n_mails = args.mails or (60 if args.quick else 2_000)
+    samples = 30 if args.quick else 400
     work = Path(tempfile.mkdtemp(prefix="loket-bench-rules-"))
     result: dict[str, Any] = {"tickets": n_tickets, "rules": 100}
     try:
