@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -344,10 +344,6 @@ def _apply_webhook(ticket: Ticket, value: str, ctx: Context) -> Ticket:
     return ticket
 
 
-def _always(facts: Facts, value: str) -> str | None:
-    return None
-
-
 def _plan_words(template: Promise) -> Callable[[Facts, str], str | None]:
     return lambda facts, value: str(template) % {"value": value}
 
@@ -430,5 +426,4 @@ def describe(item: dict[str, Any]) -> str:
     value = str(item.get("value", ""))
     if effect.choices is not None:
         value = dict(effect.choices()).get(value, value)
-    with translation.override(translation.get_language()):
-        return f"{effect.label}: {value}" if value else str(effect.label)
+    return f"{effect.label}: {value}" if value else str(effect.label)
