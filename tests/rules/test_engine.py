@@ -229,3 +229,16 @@ def test_customer_reply_trigger(desk: Desk, trigger: str) -> None:
         ticket, body="Any news?", author=desk.acme_alice, channel=Channel.EMAIL, by=None
     )
     assert list(ticket.tags.values_list("name", flat=True)) == ["came-back"]
+
+
+def test_follow_up_changes_are_coalesced_and_each_is_seen(desk: Desk) -> None:
+    # given a rule that tags and raises the priority, and one that reacts to priority changes
+    make_rule(desk.admin, "Tag and raise",
+              effects=[act("add_tags", "raised"), act("priority", Priority.HIGH)])  # fmt: skip
+    watcher = make_rule(desk.admin, "Priority watcher", triggers=["field_changed"],
+                        conditions=[cond("changed", "is", ["priority"])],
+                        effects=[act("note", "Priority went up")])  # fmt: skip
+    ticket = _new_ticket(desk)
+    # then the watcher saw the priority change (though the tag change came first) once
+    assert Firing.objects.filter(rule=watcher, ticket=ticket).count() == 1
+    assert ticket.messages.filter(body="Priority went up").exists()

@@ -89,6 +89,7 @@ class Property:
     ops: tuple[str, ...]
     read: Callable[[Facts], Any]
     choices: Choices | None = None  # None: free text
+    many: bool = False  # ``read`` gives a list: "is" means any of them is one of the values
 
 
 PROPERTIES: dict[str, Property] = {}
@@ -133,8 +134,8 @@ def _register_of(facts: Facts) -> str:
     )
 
 
-def _changed(facts: Facts) -> str:
-    return str(facts.event.kind) if facts.event is not None else ""
+def _changed(facts: Facts) -> list[str]:
+    return [str(e.kind) for e in facts.events()]
 
 
 def _language(facts: Facts) -> str:
@@ -219,7 +220,8 @@ def _builtin() -> None:
         Property("text", text("Subject or latest customer message"), TEXT_OPS, _text),
         Property("tags", text("Tags"), TAG_OPS, lambda f: f.tags()),
         Property("time", text("Time of the change"), CALENDAR_OPS, lambda f: f.now, _calendars),
-        Property("changed", text("What changed"), CHOICE_OPS, _changed, _changed_kinds),
+        Property("changed", text("What changed"), CHOICE_OPS, _changed, _changed_kinds,
+                 many=True),
     ):  # fmt: skip
         register(prop)
 
@@ -335,6 +337,10 @@ def compile_condition(condition: Any) -> Predicate:
         if not wanted:
             raise ValidationError(_("%(property)s: choose a value.") % {"property": prop.label})
         _check_choices(prop, sorted(wanted))
+        if prop.many:
+            if op == "is":
+                return lambda f: bool(wanted & set(read(f)))
+            return lambda f: not (wanted & set(read(f)))
         if op == "is":
             return lambda f: str(read(f)) in wanted
         return lambda f: str(read(f)) not in wanted

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -72,6 +72,7 @@ class Work:
     trigger: str
     event: Event | None = None
     cause: int | None = None  # the rule whose action wrote the event
+    also: list[Event] = field(default_factory=list)  # more events of the trigger, coalesced
 
 
 _queue: ContextVar[list[Work] | None] = ContextVar("loket_rules_queue", default=None)
@@ -141,6 +142,8 @@ def _add(items: list[Work], work: Work) -> None:
         if waiting.ticket_id != work.ticket_id:
             continue
         if waiting.trigger == work.trigger:
+            if work.event is not None:
+                waiting.also.append(work.event)
             return
         if waiting.trigger == Trigger.CREATED and work.trigger in ABSORBED:
             return
@@ -208,6 +211,7 @@ def run(work: Work, now: datetime | None = None) -> None:
     if message is not None and message.kind == MessageKind.CUSTOMER:
         known = message.body
     facts = Facts(ticket, trigger=work.trigger, event=work.event, now=now, body=known)
+    facts.more_events = work.also
     budget: int | None = None  # firings left this hour, read when the first rule matches
     fired = _fired.get()
     if fired is None:

@@ -26,6 +26,10 @@ class Facts:
     body: str | None = None
     tag_names: list[str] | None = None
     cache: dict[str, Any] = field(default_factory=dict)
+    more_events: list[Event] = field(default_factory=list)  # same trigger, same change
+
+    def events(self) -> list[Event]:
+        return ([self.event] if self.event is not None else []) + self.more_events
 
     def latest_customer_text(self) -> str:
         if self.body is None:
@@ -57,6 +61,7 @@ class Facts:
             now=self.now,
             body=self.body,
             tag_names=None if tags_changed else self.tag_names,
+            more_events=self.more_events,
         )
 
     def remember(self, key: str, compute: Any) -> Any:
