@@ -243,6 +243,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, help="tickets to seed (default 100,000)")
     parser.add_argument("--mails", type=int, help="mails to ingest (default 2,000; quick 60)")
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (default SQLite)")
+    parser.add_argument("--rounds", type=int, default=2, help="ingest runs each, on and off")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
@@ -281,7 +282,7 @@ def main() -> None:
         folder.mkdir()
         bench_mail.generate(n_mails, folder)
         result["mails"] = n_mails
-        result.update(ingest(work, folder, 1 if args.quick else 3))
+        result.update(ingest(work, folder, 1 if args.quick else args.rounds))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result["load_average"] = round(os.getloadavg()[0], 1)

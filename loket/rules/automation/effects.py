@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loket.accounts.models import STAFF_ROLES, Team, User
+from loket.lib import memo
 from loket.rules.automation.conditions import RuleRuntimeError
 from loket.rules.automation.facts import Facts
 from loket.tickets import actions
@@ -65,9 +66,10 @@ def _int(value: str, what: str | Promise) -> int:
 
 def _team(value: str) -> Team | None:
     try:
-        return Team.objects.filter(pk=int(value)).first()
+        pk = int(value)
     except ValueError:
         return None
+    return memo.remember(("rules.team", pk), lambda: Team.objects.filter(pk=pk).first())
 
 
 def _check_team(value: str) -> None:

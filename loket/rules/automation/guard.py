@@ -1,5 +1,6 @@
-"""The loop guard: a ticket whose rules have fired ``limit()`` times within an hour gets no
-more firings until the hour has passed, and the admins are told once (a ``GuardTrip`` row).
+"""The loop guard: a ticket whose rules have fired ``limit()`` times within the last hour gets
+no more firings until older ones leave the hour, and the admins are told once per hour (a
+``GuardTrip`` row).
 
 (A rule never reacts to its own change: that part is the engine's, which knows which rule
 caused an event.)"""
@@ -23,10 +24,8 @@ def limit() -> int:
 
 
 def remaining(ticket_id: int, now: datetime) -> int:
-    """How many more firings the ticket may have now (0 once the guard has tripped)."""
+    """How many more firings the ticket may have now (the last hour's, a rolling window)."""
     since = now - WINDOW
-    if GuardTrip.objects.filter(ticket_id=ticket_id, at__gt=since).exists():
-        return 0
     return limit() - Firing.objects.filter(ticket_id=ticket_id, at__gt=since, ok=True).count()
 
 
