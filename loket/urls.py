@@ -52,6 +52,7 @@ urlpatterns = [
     path("desk/request-types/", include("loket.rules.urls_types")),
     path("desk/assist/triage/", include("loket.assist.urls_triage")),
     path("desk/assist/", include("loket.assist.urls")),
+    path("desk/rules/", include("loket.rules.urls_rules")),
     path("help/", include("loket.kb.urls_help")),
     path("sitemap.xml", kb_help.sitemap, name="sitemap"),
 ]

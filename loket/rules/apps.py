@@ -12,8 +12,10 @@ class RulesConfig(AppConfig):
     def ready(self) -> None:
         from loket.lib.settings_menu import Section, register
         from loket.rules import hooks_types
+        from loket.rules.automation import setup as automation_setup
 
         hooks_types.connect()
+        automation_setup.ready()
         register(
             Section(
                 "request-types",

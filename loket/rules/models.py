@@ -1,5 +1,6 @@
 """The rules app's models, one module per job (Django finds them through this module)."""
 
+from loket.rules.models_automation import Firing, GuardTrip, Rule, TimedMark, Trigger
 from loket.rules.models_types import (
     CustomField,
     FieldType,
@@ -14,8 +15,13 @@ __all__ = [
     "CustomField",
     "FieldType",
     "FieldValue",
+    "Firing",
+    "GuardTrip",
     "KindMembership",
     "OrganisationKind",
     "RequestType",
+    "Rule",
     "TicketRequest",
+    "TimedMark",
+    "Trigger",
 ]

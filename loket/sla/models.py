@@ -290,6 +290,7 @@ class NotificationKind(models.TextChoices):
     CUSTOMER_REPLY = "customer_reply", _("A customer answered your ticket")
     ASSIGNED = "assigned", _("A ticket was assigned to you")
     MENTION = "mention", _("A colleague mentioned you in a note")
+    RULE = "rule", _("Automation rules: their notices and alerts")
 
 
 class EmailState(models.TextChoices):

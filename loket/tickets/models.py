@@ -282,6 +282,7 @@ class EventKind(models.TextChoices):
     FIELD = "field", _("changed a field")
     SECRET_REVEALED = "secret_revealed", _("revealed the hidden secrets of a message")
     SECRET_REDACTED = "secret_redacted", _("removed the secrets of a message for good")
+    RULE = "rule", _("applied an automation rule")
 
 
 class Event(models.Model):

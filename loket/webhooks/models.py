@@ -22,6 +22,8 @@ class Kind(models.TextChoices):
     MONITOR_DOWN = "monitor.down", _("Monitor down")
     MONITOR_UP = "monitor.up", _("Monitor up again")
     CSAT_RECEIVED = "csat.received", _("Satisfaction rating received")
+    # Sent by an automation rule's "call a webhook" action to the webhook it names.
+    RULE_FIRED = "rule.fired", _("Automation rule fired (rules that call this webhook)")
 
 
 PING = "ping"  # the test event ("send test event"); never subscribed to, always sent

@@ -1,5 +1,6 @@
 """Request types for the tests: a site-owner kind (Globex) and a partner kind (Acme), a type
-for each and one for everybody, with a field of every type."""
+for each and one for everybody, with a field of every type; and the webhook tests' loopback
+receiver, for the rules' "call a webhook" action."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from loket.rules.kinds import set_kind
 from loket.rules.models_types import CustomField, FieldType, OrganisationKind, RequestType
 from tests.api.conftest import anonymous, api_as  # noqa: F401 - fixtures used here too
 from tests.conftest import Desk
+from tests.webhooks.conftest import hook_receiver, loopback_allowed  # noqa: F401  (fixtures)
 
 
 @dataclass

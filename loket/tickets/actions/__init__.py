@@ -35,6 +35,7 @@ from loket.tickets.actions.messages import (
     log_call,
     mark_no_reply_needed,
     reply,
+    system_reply,
 )
 
 __all__ = [
@@ -64,4 +65,5 @@ __all__ = [
     "set_priority",
     "set_subject",
     "set_tags",
+    "system_reply",
 ]

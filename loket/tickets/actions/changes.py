@@ -36,8 +36,12 @@ from loket.tickets.models import (
 
 
 @_atomic
-def change_state(ticket: Ticket, target: State, *, by: User, reason: str = "") -> Ticket:
-    _require_agent(by)
+def change_state(
+    ticket: Ticket, target: State, *, by: User | None, reason: str = "", system: bool = False
+) -> Ticket:
+    """``system=True``: done by Loket itself (an automation rule), with no person as the actor."""
+    if not system:
+        _require_agent(by)
     try:
         goal = State(target)
     except ValueError:
@@ -188,7 +192,7 @@ def set_tags(
     reason: str = "",
     system: bool = False,
 ) -> Ticket:
-    """``system=True``: done by Loket itself (triage), with no person as the actor."""
+    """``system=True``: done by Loket itself (triage, a rule), with no person as the actor."""
     if not system:
         _require_agent(by)
     ticket = _lock(ticket)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
@@ -32,6 +33,25 @@ class NewAttachment:
     data: bytes
 
 
+# Hooks run when an outermost action ends (still inside its transaction), with whether it
+# succeeded: upper apps that react to a whole change rather than to each of its events (the
+# automation rules) collect events as they are recorded and act here, when the action has
+# written everything it was going to.
+ActionDone = Callable[[bool], None]
+_finishers: list[ActionDone] = []
+_depth: ContextVar[int] = ContextVar("loket_action_depth", default=0)
+
+
+def on_action_done(hook: ActionDone) -> None:
+    if hook not in _finishers:
+        _finishers.append(hook)
+
+
+def acting() -> bool:
+    """True while an action runs (its events may be followed by more of its own changes)."""
+    return _depth.get() > 0
+
+
 def _atomic(action: Callable[P, R]) -> Callable[P, R]:
     """``transaction.atomic`` for an action. Inside a bulk import (``eventlog.deferring()``)
     each mail is one unit of work that a failure rolls back whole (``loket.mail.ingest``);
@@ -39,8 +59,23 @@ def _atomic(action: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(action)
     def atomic_action(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(savepoint=not eventlog.deferring()):
-            return action(*args, **kwargs)
+        depth = _depth.get()
+        _depth.set(depth + 1)
+        ok = False
+        try:
+            with transaction.atomic(savepoint=not eventlog.deferring()):
+                result = action(*args, **kwargs)
+                ok = True
+                if depth == 0:
+                    _depth.set(0)
+                    for hook in list(_finishers):
+                        hook(True)
+                return result
+        finally:
+            _depth.set(depth)
+            if depth == 0 and not ok:
+                for hook in list(_finishers):
+                    hook(False)
 
     return atomic_action
 

@@ -274,7 +274,7 @@ def _reply(
     ticket: Ticket,
     *,
     prepared: Prepared,
-    by: User,
+    by: User | None,
     then_state: State | None,
     channel: Channel | None,
     cc: Sequence[str] | None,
@@ -314,7 +314,7 @@ def _reply(
         _set_state(ticket, target, by)
     else:
         _save(ticket)
-    if ticket.assignee_id is None:
+    if ticket.assignee_id is None and by is not None:
         ticket.assignee = by
         ticket.save(update_fields=["assignee"])
         _event(ticket, by, EventKind.ASSIGNEE, before=None, after=by.pk)
@@ -333,6 +333,16 @@ def _reply(
             later = notify_customer_of_reply.using(run_after=timezone.now() + delay)
             later.enqueue(message.pk)
     return message
+
+
+def system_reply(ticket: Ticket, *, body: str, then_state: State | None = None) -> Message:
+    """A public reply by Loket itself (an automation rule's template reply): no author, signed
+    with the desk's name, mailed like any reply. Only background code calls this, never a
+    view or an API route."""
+    prepared = prepare(body, "", ())
+    return with_prepared(prepared, lambda: _reply(
+        ticket, prepared=prepared, by=None, then_state=then_state, channel=None, cc=None
+    ))  # fmt: skip
 
 
 @_atomic
