@@ -50,8 +50,48 @@ class Effect:
 EFFECTS: dict[str, Effect] = {}
 
 
+@dataclass(frozen=True)
+class EffectFamily:
+    """Actions named ``prefix:key`` made from rows an admin keeps (``set_field:page``):
+    ``find(key)`` gives the action (``ValidationError`` saying why there is none) and
+    ``listing()`` the ones to offer in the edit form."""
+
+    prefix: str
+    find: Callable[[str], Effect]
+    listing: Callable[[], list[Effect]]
+
+
+EFFECT_FAMILIES: dict[str, EffectFamily] = {}
+
+
 def register(effect: Effect) -> None:
     EFFECTS[effect.kind] = effect
+
+
+def register_family(family: EffectFamily) -> None:
+    EFFECT_FAMILIES[family.prefix] = family
+
+
+def find_effect(kind: str) -> Effect | None:
+    """The action ``kind`` (``ValidationError`` for a family member that is gone)."""
+    prefix, sep, key = kind.partition(":")
+    if sep and prefix in EFFECT_FAMILIES:
+        return EFFECT_FAMILIES[prefix].find(key)
+    return EFFECTS.get(kind)
+
+
+def lookup_effect(kind: str) -> Effect | None:
+    try:
+        return find_effect(kind)
+    except ValidationError:
+        return None
+
+
+def all_effects() -> list[Effect]:
+    found = list(EFFECTS.values())
+    for family in EFFECT_FAMILIES.values():
+        found.extend(family.listing())
+    return found
 
 
 def _int(value: str, what: str | Promise) -> int:
@@ -412,7 +452,7 @@ def check_all(effects: Any) -> list[tuple[Effect, str]]:
     checked = []
     for item in effects:
         kind = str(item.get("kind", "")) if isinstance(item, dict) else ""
-        effect = EFFECTS.get(kind)
+        effect = find_effect(kind)
         if effect is None:
             raise ValidationError(_("Unknown action: %(kind)s") % {"kind": kind})
         value = str(item.get("value", "")).strip()
@@ -422,7 +462,7 @@ def check_all(effects: Any) -> list[tuple[Effect, str]]:
 
 
 def describe(item: dict[str, Any]) -> str:
-    effect = EFFECTS.get(str(item.get("kind", "")))
+    effect = lookup_effect(str(item.get("kind", "")))
     if effect is None:
         return str(item.get("kind", "?"))
     value = str(item.get("value", ""))
