@@ -262,6 +262,7 @@ def _changed_kinds() -> list[tuple[str, str]]:
         EventKind.SUBJECT,
         EventKind.TIER,
         EventKind.ESCALATED,
+        EventKind.FIELD,
     ]
     return [(str(k.value), str(k.label)) for k in wanted]
 
