@@ -418,26 +418,27 @@ def _webhook_plan(facts: Facts, value: str) -> str | None:
 
 
 def _builtin() -> None:
-    text = gettext_lazy
     for effect in (
-        Effect("team", text("Move to team"), _check_team, _plan_team, _apply_team, _team_choices),
-        Effect("assignee", text("Assign to"), _check_assignee, _plan_assignee, _apply_assignee,
-               _agent_choices),
-        Effect("priority", text("Set priority"), _check_priority, _plan_priority,
+        Effect("team", gettext_lazy("Move to team"), _check_team, _plan_team, _apply_team,
+               _team_choices),
+        Effect("assignee", gettext_lazy("Assign to"), _check_assignee, _plan_assignee,
+               _apply_assignee, _agent_choices),
+        Effect("priority", gettext_lazy("Set priority"), _check_priority, _plan_priority,
                _apply_priority, _priority_choices),
-        Effect("state", text("Set state"), _check_state, _plan_state, _apply_state,
+        Effect("state", gettext_lazy("Set state"), _check_state, _plan_state, _apply_state,
                _state_choices),
-        Effect("add_tags", text("Add tags"), _check_tags, _plan_add_tags, _apply_add_tags),
-        Effect("remove_tags", text("Remove tags"), _check_tags, _plan_remove_tags,
+        Effect("add_tags", gettext_lazy("Add tags"), _check_tags, _plan_add_tags, _apply_add_tags),
+        Effect("remove_tags", gettext_lazy("Remove tags"), _check_tags, _plan_remove_tags,
                _apply_remove_tags),
-        Effect("reply", text("Send a canned reply (customer's language and form of address)"),
+        Effect("reply",
+               gettext_lazy("Send a canned reply (customer's language and form of address)"),
                _check_reply, _plan_reply, _apply_reply, _macros),
-        Effect("note", text("Add an internal note"), _check_note,
-               _plan_words(text("Internal note: %(value)s")), _apply_note),
-        Effect("notify", text("Notify"), _check_notify, _notify_plan, _apply_notify,
+        Effect("note", gettext_lazy("Add an internal note"), _check_note,
+               _plan_words(gettext_lazy("Internal note: %(value)s")), _apply_note),
+        Effect("notify", gettext_lazy("Notify"), _check_notify, _notify_plan, _apply_notify,
                _notify_choices),
-        Effect("webhook", text("Call a webhook (rule.fired)"), _check_webhook, _webhook_plan,
-               _apply_webhook, _subscriptions),
+        Effect("webhook", gettext_lazy("Call a webhook (rule.fired)"), _check_webhook,
+               _webhook_plan, _apply_webhook, _subscriptions),
     ):  # fmt: skip
         register(effect)
 

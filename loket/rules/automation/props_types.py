@@ -306,13 +306,12 @@ def list_fields() -> list[Property]:
 
 
 def ready() -> None:
-    text = gettext_lazy
     for prop in (
-        Property("request_type", text("Request type"), CHOICE_OPS, _type_key, _types),
-        Property("kind", text("Organisation kind"), CHOICE_OPS, _kind_key, _kinds),
-        Property("mood", text("Mood of the latest customer message"), CHOICE_OPS,
+        Property("request_type", gettext_lazy("Request type"), CHOICE_OPS, _type_key, _types),
+        Property("kind", gettext_lazy("Organisation kind"), CHOICE_OPS, _kind_key, _kinds),
+        Property("mood", gettext_lazy("Mood of the latest customer message"), CHOICE_OPS,
                  lambda f: _reading(f)[0], _moods),
-        Property("urgency", text("Urgency of the latest customer message"), CHOICE_OPS,
+        Property("urgency", gettext_lazy("Urgency of the latest customer message"), CHOICE_OPS,
                  lambda f: _reading(f)[1], _urgencies),
     ):  # fmt: skip
         register(prop)
