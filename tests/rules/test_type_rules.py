@@ -263,3 +263,21 @@ def test_the_form_refuses_an_option_the_select_does_not_have(desk: Desk, types: 
     assert response.status_code == 400
     assert "is not one of the options" in response.content.decode()
     assert not Rule.objects.exists()
+
+
+def test_a_created_rule_sees_the_mood_the_assistant_read(desk: Desk) -> None:
+    make_rule(desk.admin, "Angry to seniors", conditions=[cond("mood", "is", ["angry"])],
+              effects=[act("team", desk.second_line.pk)])  # fmt: skip
+    calm = actions.create_ticket(
+        subject="Question", body="Could you send the invoice?", customer=desk.acme_alice,
+        channel=Channel.EMAIL, by=None,
+    )  # fmt: skip
+    angry = actions.create_ticket(
+        subject="Down", body="This is unacceptable, I am furious! Fix it now!",
+        customer=desk.acme_alice, channel=Channel.EMAIL, by=None,
+    )  # fmt: skip
+    assert MessageReading.objects.get(message__ticket=angry).mood == "angry"
+    calm.refresh_from_db()
+    angry.refresh_from_db()
+    assert calm.team_id != desk.second_line.pk
+    assert angry.team_id == desk.second_line.pk
