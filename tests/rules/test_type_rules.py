@@ -281,3 +281,17 @@ def test_a_created_rule_sees_the_mood_the_assistant_read(desk: Desk) -> None:
     angry.refresh_from_db()
     assert calm.team_id != desk.second_line.pk
     assert angry.team_id == desk.second_line.pk
+
+
+def test_dry_run_and_rule_list_describe_field_rules(desk: Desk, types: Types) -> None:
+    from loket.rules.automation.dryrun import dry_run
+
+    _banner(desk, types, pages=["home"])
+    _banner(desk, types, pages=["shop"])
+    rule = make_rule(desk.admin, "Home", conditions=[cond("field:pages", "is", ["home"])],
+                     effects=[act("set_field:position", "side")])  # fmt: skip
+    result = dry_run(rule)
+    assert result.error == "" and result.checked == 2
+    assert [r.changes for r in result.rows] == [["Field Position → side"]]
+    page = _client(desk.admin).get("/desk/rules/").content.decode()
+    assert "Field: Pages is Home" in page and "Set field: Position: Side" in page
