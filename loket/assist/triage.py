@@ -135,8 +135,10 @@ def train_all(examples: Sequence[Example] | None = None) -> TriageModel | None:
     return row
 
 
-# The loaded classifier per process, replaced when a newer row appears.
-_loaded: dict[str, tuple[int, TextClassifier]] = {}
+# The loaded classifier per process, replaced when another row is the newest. Keyed by id and
+# training time: an id alone comes back after a database is emptied or restored (a row with
+# the same id but another model would otherwise be read with the old classifier).
+_loaded: dict[str, tuple[tuple[int, float], TextClassifier]] = {}
 _loading = threading.Lock()
 
 
@@ -148,11 +150,12 @@ def current() -> tuple[TriageModel, TextClassifier] | None:
         return None
     with _loading:
         found = _loaded.get("current")
-        if found is None or found[0] != row.pk:
+        key = (row.pk, row.trained_at.timestamp())
+        if found is None or found[0] != key:
             blob = TriageModel.objects.filter(pk=row.pk).values_list("blob", flat=True).first()
             if blob is None:
                 return None
-            found = (row.pk, triage_model.loads(bytes(blob)))
+            found = (key, triage_model.loads(bytes(blob)))
             _loaded["current"] = found
     return row, found[1]
 
