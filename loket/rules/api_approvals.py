@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from loket.accounts.models import STAFF_ROLES, User
@@ -102,7 +102,7 @@ def list_approvals(request: HttpRequest, id: Id) -> list[ApprovalOut]:
 
 
 @router.post("/tickets/{id}/approvals", response={201: ApprovalOut, **ERRORS})
-def ask_approval(request: HttpRequest, id: Id, payload: AskIn) -> tuple[int, ApprovalOut]:
+def ask_approval(request: HttpRequest, id: Id, payload: AskIn) -> Status[ApprovalOut]:
     """Asks for approval: ``steps`` in order, each naming staff ``people`` (ids) and/or a
     ``role`` (``manager``, ``admin``); ``wait`` puts the ticket in waiting on third party."""
     user = _agent(request)
@@ -122,7 +122,7 @@ def ask_approval(request: HttpRequest, id: Id, payload: AskIn) -> tuple[int, App
         )  # fmt: skip
     except approvals.ApprovalError as exc:
         raise _error(exc, "steps") from None
-    return 201, approval_out(approval)
+    return Status(201, approval_out(approval))
 
 
 @router.post("/approvals/{id}/decision", response={200: ApprovalOut, **ERRORS})

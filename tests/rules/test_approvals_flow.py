@@ -17,7 +17,6 @@ from loket.rules import approvals
 from loket.rules.models_approvals import ApprovalStatus, StepStatus
 from loket.sla.models import Notification, NotificationKind
 from loket.tickets.models import EventKind, MessageKind, State
-from tests.mail.conftest import loopback_allowed, mta  # noqa: F401 - fixtures
 from tests.rules.approvals_helpers import OUTCOME, STEP, links, mails_to, run_tasks, two_steps
 
 
