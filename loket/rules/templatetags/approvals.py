@@ -3,6 +3,7 @@ and ``{% approval_pill ticket %}`` (the inbox row and ticket head: "Waiting for 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
@@ -29,12 +30,34 @@ def approval_panel(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+MARK = "_loket_approval_pending"
+
+
+@register.simple_tag
+def approval_prefetch(tickets: Iterable[Any]) -> str:
+    """Marks a page of tickets with whether each waits for approval, in one query (the
+    inbox costs the same number of queries however many rows it shows)."""
+    rows = [t for t in tickets if isinstance(t, Ticket)]
+    if rows:
+        pending = set(
+            Approval.objects.filter(
+                ticket_id__in=[t.pk for t in rows], status=ApprovalStatus.PENDING
+            ).values_list("ticket_id", flat=True)
+        )
+        for t in rows:
+            setattr(t, MARK, t.pk in pending)
+    return ""
+
+
 @register.simple_tag
 def approval_pill(ticket: Any) -> SafeString | str:
     pk = getattr(ticket, "pk", None)
     if pk is None:
         return ""
-    if not Approval.objects.filter(ticket_id=pk, status=ApprovalStatus.PENDING).exists():
+    known = getattr(ticket, MARK, None)
+    if known is None:
+        known = Approval.objects.filter(ticket_id=pk, status=ApprovalStatus.PENDING).exists()
+    if not known:
         return ""
     return format_html(
         '<span class="pill state-waiting_third_party" data-approval-pending>{}</span>',
