@@ -18,6 +18,7 @@ policy says so (``Policy.pause_on_third_party``); the outcome then puts it back 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -36,6 +37,8 @@ from loket.rules.models_approvals import (
 )
 from loket.tickets import actions, eventlog, locks
 from loket.tickets.models import Event, EventKind, State, Ticket
+
+log = logging.getLogger(__name__)
 
 MAX_STEPS = 5
 MAX_QUESTION = 2000
@@ -180,9 +183,12 @@ def ask(
             "approval": approval.pk, "question": question[:300], "steps": len(specs),
         })  # fmt: skip
         if set_waiting:
-            actions.change_state(
-                locked, State.WAITING_THIRD_PARTY, by=by, reason=_("Waiting for approval")
-            )
+            try:
+                actions.change_state(
+                    locked, State.WAITING_THIRD_PARTY, by=by, reason=_("Waiting for approval")
+                )
+            except actions.ActionError as exc:
+                raise ApprovalError("invalid", str(exc)) from exc
         approval_mail.notify_step.enqueue(made[0].pk)
     ticket.refresh_from_db()
     return approval
@@ -207,6 +213,10 @@ def refusal(
         if step.status == StepStatus.WAITING:
             return ApprovalError("stale", _("This step is not up for decision yet."))
         return ApprovalError("decided", _("This has already been decided. Nothing was changed."))
+    if approval.ticket.state == State.CLOSED:
+        return ApprovalError(
+            "closed", _("This ticket is closed; nothing was changed. Withdraw the approval.")
+        )
     if nonce is not None and nonce != step.nonce:
         return ApprovalError("stale", _("This link is out of date. Nothing was changed."))
     if not may_decide(step, user):
@@ -285,9 +295,13 @@ def _finish(ticket: Ticket, approval: Approval, by: User, outcome: ApprovalStatu
         customer = ticket.customer
         if customer is not None:
             body = customer_text(customer, ticket, approved=outcome == ApprovalStatus.APPROVED)
-            if asker is not None and asker.is_active and asker.is_agent:
-                actions.reply(ticket, body=body, by=asker)
-            else:
-                actions.system_reply(ticket, body=body)
+            try:
+                if asker is not None and asker.is_active and asker.is_agent:
+                    actions.reply(ticket, body=body, by=asker)
+                else:
+                    actions.system_reply(ticket, body=body)
+            except actions.ActionError as exc:  # e.g. the customer cannot be mailed
+                log.warning("approval %s: outcome reply on #%s refused: %s",
+                            approval.pk, ticket.pk, exc)  # fmt: skip
     if asker is not None and asker.pk != by.pk:
         approval_mail.notify_outcome.enqueue(approval.pk)

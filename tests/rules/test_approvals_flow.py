@@ -198,3 +198,33 @@ def test_bad_requests_are_refused_with_a_reason(desk, acme_ticket):
         two_steps(desk, acme_ticket)
     assert acme_ticket.approvals.count() == 1
     assert len(events(acme_ticket, EventKind.APPROVAL_ASKED)) == 1
+
+
+def test_link_after_the_ticket_was_closed_changes_nothing(desk, acme_ticket, mta):
+    from loket.tickets import actions
+
+    approval = two_steps(desk, acme_ticket)
+    run_tasks(STEP)
+    link = links(mails_to(mta, "tech@loket.test")[0])
+    actions.reply(acme_ticket, body="Done.", by=desk.agent)
+    actions.change_state(acme_ticket, State.RESOLVED, by=desk.agent)
+    actions.change_state(acme_ticket, State.CLOSED, by=desk.agent)
+    tech = signed_in(desk.tech)
+    for answer in (tech.get(link["Approve"]), tech.post(link["Approve"])):
+        assert answer.status_code == 409
+        assert b'data-approval-refused="closed"' in answer.content
+    assert approval.steps.get(number=1).status == StepStatus.PENDING
+    # the asking agent can still withdraw it
+    approvals.withdraw(approval, by=desk.agent)
+    approval.refresh_from_db()
+    assert approval.status == ApprovalStatus.WITHDRAWN
+
+
+def test_asking_to_wait_on_a_resolved_ticket_is_refused_whole(desk, acme_ticket):
+    from loket.tickets import actions
+
+    actions.change_state(acme_ticket, State.RESOLVED, by=desk.agent)
+    with pytest.raises(approvals.ApprovalError):
+        two_steps(desk, acme_ticket, wait=True)
+    assert not acme_ticket.approvals.exists()
+    assert not acme_ticket.events.filter(kind=EventKind.APPROVAL_ASKED).exists()
