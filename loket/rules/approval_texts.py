@@ -70,23 +70,10 @@ def describe_event(event: Event) -> str:
 
 
 def ready() -> None:
-    """Wires approvals in: how their events read, and the desk page in the settings list."""
-    from django.utils.translation import gettext_lazy
-
-    from loket.lib.settings_menu import Section, register
+    """Wires approvals in: how their events read on the timeline. (The desk page is in the
+    "More" menu of ``base.html``.)"""
     from loket.tickets.models import EventKind
     from loket.tickets.timeline import register_describer
 
     for kind in (EventKind.APPROVAL_ASKED, EventKind.APPROVAL_STEP, EventKind.APPROVAL_DONE):
         register_describer(kind, describe_event)
-    register(
-        Section(
-            "approvals",
-            gettext_lazy("Approvals"),
-            gettext_lazy("Approvals waiting for your decision, and the ones you asked."),
-            "approvals:list",
-            audience="agent",
-            group=gettext_lazy("Desk"),
-            order=57,
-        )
-    )

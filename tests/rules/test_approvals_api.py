@@ -149,4 +149,4 @@ def test_desk_pages_ask_show_and_decide(desk, acme_ticket, mta):
     page = agent.get(f"/desk/tickets/{acme_ticket.pk}/")
     assert b"asked for approval" in page.content and b"approved step 2" in page.content
     assert b"data-approval-pending" not in page.content
-    assert b"desk/approvals/" in signed_in(desk.agent).get("/desk/settings/").content
+    assert b"data-nav-approvals" in signed_in(desk.agent).get("/desk/").content
