@@ -228,3 +228,22 @@ def test_asking_to_wait_on_a_resolved_ticket_is_refused_whole(desk, acme_ticket)
         two_steps(desk, acme_ticket, wait=True)
     assert not acme_ticket.approvals.exists()
     assert not acme_ticket.events.filter(kind=EventKind.APPROVAL_ASKED).exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "formality", "approved", "expected"),
+    [
+        ("nl", Formality.FORMAL, True, "uw verzoek is goedgekeurd"),
+        ("nl", Formality.INFORMAL, True, "je verzoek is goedgekeurd"),
+        ("nl", Formality.FORMAL, False, "Heeft u vragen?"),
+        ("nl", Formality.INFORMAL, False, "Heb je vragen?"),
+        ("en", Formality.UNKNOWN, False, "not approved"),
+    ],
+)
+def test_customer_text_in_their_language_and_register(
+    desk, acme_ticket, language, formality, approved, expected
+):
+    from loket.rules.approval_texts import customer_text
+
+    desk.acme_alice.language, desk.acme_alice.formality = language, formality
+    assert expected in customer_text(desk.acme_alice, acme_ticket, approved=approved)

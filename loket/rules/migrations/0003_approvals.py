@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('rules', '0002_automation'),
-        ('tickets', '0020_approval_event_kinds'),
+        ('tickets', '0019_rule_event_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
