@@ -65,7 +65,10 @@ def notify_step(step_id: int) -> int:
         return 0
     ticket = step.approval.ticket
     reached = 0
+    done = {int(pk) for pk in step.notified if isinstance(pk, int)}
     for person in approvers(step):
+        if person.pk in done:
+            continue
         with translation.override(person.language or settings.LANGUAGE_CODE):
             text = _("#%(n)s %(subject)s: your approval is asked") % {
                 "n": ticket.pk,
@@ -81,6 +84,8 @@ def notify_step(step_id: int) -> int:
                 to=[person.email],
                 headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
             ).send()
+        done.add(person.pk)
+        ApprovalStep.objects.filter(pk=step.pk).update(notified=sorted(done))
         reached += 1
     return reached
 

@@ -85,6 +85,8 @@ class ApprovalStep(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     comment = models.TextField(blank=True)
+    # Who has been notified of this step (a retried task notifies nobody twice).
+    notified = models.JSONField(default=list, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

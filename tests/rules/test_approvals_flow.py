@@ -247,3 +247,18 @@ def test_customer_text_in_their_language_and_register(
 
     desk.acme_alice.language, desk.acme_alice.formality = language, formality
     assert expected in customer_text(desk.acme_alice, acme_ticket, approved=approved)
+
+
+def test_a_retried_notify_task_mails_nobody_twice(desk, acme_ticket, mta):
+    from loket.rules.approval_mail import notify_step
+
+    approvals.ask(
+        acme_ticket, by=desk.agent, question="Refund €20",
+        steps=[approvals.StepSpec(people=[desk.tech, desk.manager])],
+    )  # fmt: skip
+    step = acme_ticket.approvals.get().steps.get()
+    assert run_tasks(STEP) == 1
+    assert notify_step.call(step.pk) == 0  # run again, as a retry would
+    assert len(mails_to(mta, "tech@loket.test")) == 1
+    assert len(mails_to(mta, "manager@loket.test")) == 1
+    assert Notification.objects.filter(kind=NotificationKind.APPROVAL).count() == 2
