@@ -40,6 +40,9 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_agent(request)
     ticket = get_ticket_for(user, pk)
     found = triage.open_suggestions(ticket)
+    if not found:
+        # Nothing to suggest: htmx leaves the (empty, hidden) card as it is.
+        return HttpResponse(status=204)
     return render(
         request,
         "assist/triage_panel.html",

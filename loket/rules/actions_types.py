@@ -31,6 +31,7 @@ from loket.rules.types import fields_of, types_for
 from loket.sla.models import Policy
 from loket.tickets import actions, eventlog, locks
 from loket.tickets.actions import NewAttachment
+from loket.tickets.actions.core import atomic_action
 from loket.tickets.models import Channel, Event, EventKind, Priority, State, Ticket
 
 # The policy the ticket being created here should get (read by ``sla_chooser``).
@@ -133,20 +134,26 @@ def submit(
     policy = (request_type.sla_policy if request_type else None) or (
         kind.sla_policy if kind else None
     )
-    with transaction.atomic(), _policy(policy):
-        ticket = actions.create_ticket(
-            subject=subject, body=body, body_html=body_html, customer=customer, channel=channel,
-            by=by, priority=chosen_priority or Priority.NORMAL, team=chosen_team,
-            attachments=[*attachments, *files], tags=tags, language=language,
+    with _policy(policy):
+        return _create(
+            request_type, cleaned, subject=subject, body=body, body_html=body_html,
+            customer=customer, channel=channel, by=by, priority=chosen_priority or Priority.NORMAL,
+            team=chosen_team, attachments=[*attachments, *files], tags=tags, language=language,
             call_duration_seconds=call_duration_seconds, sender_unconfirmed=sender_unconfirmed,
         )  # fmt: skip
-        if request_type is not None:
-            TicketRequest.objects.create(ticket=ticket, request_type=request_type)
-            by_key = {f.key: f for f in fields_of(request_type)}
-            FieldValue.objects.bulk_create(
-                FieldValue(ticket=ticket, field=by_key[key], value=c.value, text=c.text.lower())
-                for key, c in cleaned.items()
-            )
+
+
+@atomic_action
+def _create(request_type: RequestType | None, cleaned: dict[str, Clean], **kwargs: Any) -> Ticket:
+    """The ticket, its type and its values as one action: rules on "created" see them all."""
+    ticket = actions.create_ticket(**kwargs)
+    if request_type is not None:
+        TicketRequest.objects.create(ticket=ticket, request_type=request_type)
+        by_key = {f.key: f for f in fields_of(request_type)}
+        FieldValue.objects.bulk_create(
+            FieldValue(ticket=ticket, field=by_key[key], value=c.value, text=c.text.lower())
+            for key, c in cleaned.items()
+        )
     return ticket
 
 
@@ -155,6 +162,7 @@ def request_type_of(ticket: Ticket) -> RequestType | None:
     return found.request_type if found is not None else None
 
 
+@atomic_action
 def set_field_values(ticket: Ticket, values: dict[str, Any], *, by: User | None) -> int:
     """Agents (or the system: ``by`` None, e.g. an automation rule) change field values of a
     ticket of a type: one ``field`` event per changed field, ``before``/``after`` as
@@ -220,3 +228,31 @@ def set_field_values(ticket: Ticket, values: dict[str, Any], *, by: User | None)
             locked.save(update_fields=["version", "updated_at"])
     ticket.refresh_from_db()
     return changed
+
+
+@atomic_action
+def set_request_type(ticket: Ticket, request_type: RequestType, *, by: User | None) -> bool:
+    """Changes the ticket's request type (an agent, or the system: an automation rule), with
+    a ``field`` event ``{"request_type": key}``. The values of the old type's fields stay.
+    Returns whether it changed."""
+    if by is not None and not by.is_agent:
+        raise PermissionDenied(_("Only agents may do this."))
+    locked = locks.lock(ticket.pk)
+    if locked.state == State.CLOSED:
+        raise actions.ActionError(_("This ticket is closed; open a follow-up ticket instead."))
+    current = TicketRequest.objects.filter(ticket=locked).select_related("request_type").first()
+    if current is not None and current.request_type_id == request_type.pk:
+        return False
+    before = current.request_type.key if current is not None else None
+    TicketRequest.objects.update_or_create(ticket=locked, defaults={"request_type": request_type})
+    eventlog.record(
+        Event(
+            ticket=locked, actor=by, kind=EventKind.FIELD,
+            before={"request_type": before}, after={"request_type": request_type.key},
+        )
+    )  # fmt: skip
+    locked.version += 1
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["version", "updated_at"])
+    ticket.refresh_from_db()
+    return True

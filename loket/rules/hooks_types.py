@@ -58,6 +58,12 @@ def _apply_field(qs: QuerySet[Ticket], spec: str) -> QuerySet[Ticket]:
 def describe_field_event(event: Event) -> str:
     after: dict[str, Any] = event.after if isinstance(event.after, dict) else {}
     before: dict[str, Any] = event.before if isinstance(event.before, dict) else {}
+    if "request_type" in after:
+        names = {t.key: str(t) for t in RequestType.objects.all()}
+        return _("changed the request type: %(before)s → %(after)s") % {
+            "before": names.get(str(before.get("request_type")), "—"),
+            "after": names.get(str(after.get("request_type")), str(after.get("request_type"))),
+        }
     key = str(after.get("field", "?"))
     label = key
     field = CustomField.objects.filter(

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.http import QueryDict
 
-from loket.rules.automation.conditions import OPS, PROPERTIES
-from loket.rules.automation.effects import EFFECTS
+from loket.rules.automation.conditions import OPS, all_properties, lookup_property
+from loket.rules.automation.effects import all_effects, lookup_effect
 from loket.rules.models import Rule, Trigger
 from loket.rules.rule_actions import RuleData
 
@@ -40,10 +40,12 @@ def condition_row(index: int, condition: dict[str, Any] | None = None) -> Row:
     name = str(condition.get("property", ""))
     op = str(condition.get("op", ""))
     value = condition.get("value", "")
-    prop = PROPERTIES.get(name)
+    prop = lookup_property(name) if name else None
     names = [Option("", "—")] + [
-        Option(p.name, str(p.label), p.name == name) for p in PROPERTIES.values()
+        Option(p.name, str(p.label), p.name == name) for p in all_properties()
     ]
+    if name and prop is None:  # a custom field deleted since: shown, refused when saved
+        names.append(Option(name, f"{name} (?)", True))
     ops = prop.ops if prop is not None else tuple(OPS)
     row = Row(index, name, names, [Option(o, str(OPS[o]), o == op) for o in ops])
     values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
@@ -59,10 +61,12 @@ def effect_row(index: int, item: dict[str, Any] | None = None) -> Row:
     item = item or {}
     kind = str(item.get("kind", ""))
     value = str(item.get("value", ""))
-    effect = EFFECTS.get(kind)
+    effect = lookup_effect(kind) if kind else None
     names = [Option("", "—")] + [
-        Option(e.kind, str(e.label), e.kind == kind) for e in EFFECTS.values()
+        Option(e.kind, str(e.label), e.kind == kind) for e in all_effects()
     ]
+    if kind and effect is None:
+        names.append(Option(kind, f"{kind} (?)", True))
     row = Row(index, kind, names)
     if effect is not None and effect.choices is not None:
         row.choices = [Option(v, label, v == value) for v, label in effect.choices()]
@@ -98,7 +102,7 @@ def read(post: QueryDict) -> RuleData:
         if not name:
             continue
         values = [v.strip() for v in post.getlist(f"c-{i}-value")]
-        prop = PROPERTIES.get(name)
+        prop = lookup_property(name)
         op = post.get(f"c-{i}-op", "").strip()
         value: Any
         if prop is not None and prop.choices is not None and op in ("is", "is_not"):

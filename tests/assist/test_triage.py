@@ -161,7 +161,9 @@ def test_an_empty_desk_has_no_model_and_no_suggestions(desk: Desk) -> None:
     assert run_queued("loket.assist.triage_tasks.triage_ticket") == 0  # nothing was queued
     client = Client()
     client.force_login(desk.agent)
-    assert client.get(f"/desk/assist/triage/tickets/{ticket.pk}/").status_code == 200
+    assert (
+        client.get(f"/desk/assist/triage/tickets/{ticket.pk}/").status_code == 204
+    )  # nothing to suggest: the card stays hidden
 
 
 def test_a_one_class_desk_has_no_model_and_no_crash(desk: Desk) -> None:

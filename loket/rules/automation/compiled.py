@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from loket.lib import memo
 from loket.rules.automation.conditions import Predicate, compile_all
-from loket.rules.automation.effects import EFFECTS, Effect
+from loket.rules.automation.effects import Effect, find_effect
 from loket.rules.models import Rule
 
 
@@ -57,7 +57,7 @@ def compile_rule(rule: Rule) -> Compiled:
     effects = []
     for item in rule.effects if isinstance(rule.effects, list) else []:
         kind = str(item.get("kind", "")) if isinstance(item, dict) else ""
-        effect = EFFECTS.get(kind)
+        effect = find_effect(kind)
         if effect is None:
             raise ValidationError(_("Unknown action: %(kind)s") % {"kind": kind})
         effects.append((effect, str(item.get("value", "")).strip()))

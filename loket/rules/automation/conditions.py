@@ -73,6 +73,12 @@ OPS: dict[str, Promise] = {
     "has_not": gettext_lazy("does not have"),
     "open": gettext_lazy("is within the opening hours of"),
     "closed": gettext_lazy("is outside the opening hours of"),
+    "gt": gettext_lazy("is more than"),
+    "lt": gettext_lazy("is less than"),
+    "after": gettext_lazy("is after"),
+    "before": gettext_lazy("is before"),
+    "empty": gettext_lazy("is empty"),
+    "not_empty": gettext_lazy("is not empty"),
 }
 
 CHOICE_OPS = ("is", "is_not")
@@ -80,6 +86,7 @@ TEXT_OPS = ("contains", "not_contains", "matches", "not_matches")
 ORDER_OPS = ("is", "is_not", "gte", "lte")
 TAG_OPS = ("has", "has_not")
 CALENDAR_OPS = ("open", "closed")
+EMPTY_OPS = ("empty", "not_empty")  # the value is not used
 
 
 @dataclass(frozen=True)
@@ -90,13 +97,57 @@ class Property:
     read: Callable[[Facts], Any]
     choices: Choices | None = None  # None: free text
     many: bool = False  # ``read`` gives a list: "is" means any of them is one of the values
+    # Its own compiler ``(op, value) -> Predicate`` (``ValidationError``), for properties whose
+    # operators need more than the generic ones (custom fields); it may call ``compile_with``.
+    compile: Callable[[str, Any], Predicate] | None = None
 
 
 PROPERTIES: dict[str, Property] = {}
 
 
+@dataclass(frozen=True)
+class Family:
+    """Properties named ``prefix:key`` made from rows an admin keeps (custom fields):
+    ``find(key)`` gives the property (``ValidationError`` saying why there is none) and
+    ``listing()`` the ones to offer in the edit form."""
+
+    prefix: str
+    find: Callable[[str], Property]
+    listing: Callable[[], list[Property]]
+
+
+FAMILIES: dict[str, Family] = {}
+
+
 def register(prop: Property) -> None:
     PROPERTIES[prop.name] = prop
+
+
+def register_family(family: Family) -> None:
+    FAMILIES[family.prefix] = family
+
+
+def find_property(name: str) -> Property | None:
+    """The property ``name`` (``ValidationError`` for a family member that is gone)."""
+    prefix, sep, key = name.partition(":")
+    if sep and prefix in FAMILIES:
+        return FAMILIES[prefix].find(key)
+    return PROPERTIES.get(name)
+
+
+def lookup_property(name: str) -> Property | None:
+    """``find_property``, None instead of the error (for showing a stored rule)."""
+    try:
+        return find_property(name)
+    except ValidationError:
+        return None
+
+
+def all_properties() -> list[Property]:
+    found = list(PROPERTIES.values())
+    for family in FAMILIES.values():
+        found.extend(family.listing())
+    return found
 
 
 # --- reading properties -----------------------------------------------------------------------
@@ -120,18 +171,40 @@ def _org_tier(facts: Facts) -> str:
 
 
 def _register_of(facts: Facts) -> str:
+    """ "formal", "informal" or "unknown": set by someone on the customer (wins), else what
+    the assistant learned from their messages (as ``assist.actions.customer_register``)."""
     customer_id = facts.ticket.customer_id
     if customer_id is None:
-        return ""
-    return str(
-        facts.remember(
-            "register",
-            lambda: (
-                User.objects.filter(pk=customer_id).values_list("formality", flat=True).first()
-                or ""
-            ),
+        return "unknown"
+
+    def read() -> str:
+        from loket.assist.models import CustomerProfile
+
+        manual = User.objects.filter(pk=customer_id).values_list("formality", flat=True).first()
+        if manual in (Formality.FORMAL, Formality.INFORMAL):
+            return str(manual)
+        learned = (
+            CustomerProfile.objects.filter(customer_id=customer_id)
+            .values_list("register", flat=True)
+            .first()
         )
-    )
+        return str(learned) if learned in ("formal", "informal") else "unknown"
+
+    return str(facts.remember("register", read))
+
+
+def _registers() -> list[tuple[str, str]]:
+    return [
+        ("formal", str(Formality.FORMAL.label)),
+        ("informal", str(Formality.INFORMAL.label)),
+        ("unknown", str(Formality.UNKNOWN.label)),
+    ]
+
+
+def _compile_register(op: str, value: Any) -> Predicate:
+    # Rules saved before "unknown" had a name stored it as "" (``Formality.UNKNOWN``).
+    values = [v or "unknown" for v in _choices(value)] if op in CHOICE_OPS else value
+    return compile_with(PROPERTIES["register"], op, values)
 
 
 def _changed(facts: Facts) -> list[str]:
@@ -189,38 +262,39 @@ def _changed_kinds() -> list[tuple[str, str]]:
         EventKind.SUBJECT,
         EventKind.TIER,
         EventKind.ESCALATED,
+        EventKind.FIELD,
     ]
     return [(str(k.value), str(k.label)) for k in wanted]
 
 
 def _builtin() -> None:
-    text = gettext_lazy
     for prop in (
-        Property("channel", text("Channel"), CHOICE_OPS, lambda f: f.ticket.channel,
+        Property("channel", gettext_lazy("Channel"), CHOICE_OPS, lambda f: f.ticket.channel,
                  _labelled(Channel.choices)),
-        Property("state", text("State"), CHOICE_OPS, lambda f: f.ticket.state,
+        Property("state", gettext_lazy("State"), CHOICE_OPS, lambda f: f.ticket.state,
                  _labelled(State.choices)),
-        Property("priority", text("Priority"), ORDER_OPS, lambda f: str(f.ticket.priority),
+        Property("priority", gettext_lazy("Priority"), ORDER_OPS, lambda f: str(f.ticket.priority),
                  _labelled(Priority.choices)),
-        Property("tier", text("Support tier"), ORDER_OPS, lambda f: str(f.ticket.tier),
+        Property("tier", gettext_lazy("Support tier"), ORDER_OPS, lambda f: str(f.ticket.tier),
                  _labelled(Tier.choices)),
-        Property("team", text("Team"), CHOICE_OPS, lambda f: str(f.ticket.team_id), _teams),
-        Property("assignee", text("Assignee"), CHOICE_OPS,
+        Property("team", gettext_lazy("Team"), CHOICE_OPS, lambda f: str(f.ticket.team_id), _teams),
+        Property("assignee", gettext_lazy("Assignee"), CHOICE_OPS,
                  lambda f: _id_or_empty(f.ticket.assignee_id), _agents),
-        Property("organisation", text("Organisation"), CHOICE_OPS,
+        Property("organisation", gettext_lazy("Organisation"), CHOICE_OPS,
                  lambda f: _id_or_empty(f.ticket.organisation_id), _organisations),
-        Property("organisation_tier", text("Organisation's customer tier"), CHOICE_OPS,
+        Property("organisation_tier", gettext_lazy("Organisation's customer tier"), CHOICE_OPS,
                  _org_tier, lambda: [("", _("none")), *_labelled(OrganisationTier.choices)()]),
-        Property("language", text("Language"), CHOICE_OPS, _language, _languages),
-        Property("register", text("Customer's form of address"), CHOICE_OPS, _register_of,
-                 _labelled(Formality.choices)),
-        Property("subject", text("Subject"), TEXT_OPS, lambda f: f.ticket.subject),
-        Property("body", text("Latest customer message"), TEXT_OPS,
+        Property("language", gettext_lazy("Language"), CHOICE_OPS, _language, _languages),
+        Property("register", gettext_lazy("Customer's form of address"), CHOICE_OPS, _register_of,
+                 _registers, compile=_compile_register),
+        Property("subject", gettext_lazy("Subject"), TEXT_OPS, lambda f: f.ticket.subject),
+        Property("body", gettext_lazy("Latest customer message"), TEXT_OPS,
                  lambda f: f.latest_customer_text()),
-        Property("text", text("Subject or latest customer message"), TEXT_OPS, _text),
-        Property("tags", text("Tags"), TAG_OPS, lambda f: f.tags()),
-        Property("time", text("Time of the change"), CALENDAR_OPS, lambda f: f.now, _calendars),
-        Property("changed", text("What changed"), CHOICE_OPS, _changed, _changed_kinds,
+        Property("text", gettext_lazy("Subject or latest customer message"), TEXT_OPS, _text),
+        Property("tags", gettext_lazy("Tags"), TAG_OPS, lambda f: f.tags()),
+        Property("time", gettext_lazy("Time of the change"), CALENDAR_OPS, lambda f: f.now,
+                 _calendars),
+        Property("changed", gettext_lazy("What changed"), CHOICE_OPS, _changed, _changed_kinds,
                  many=True),
     ):  # fmt: skip
         register(prop)
@@ -324,13 +398,20 @@ def compile_condition(condition: Any) -> Predicate:
     name = str(condition.get("property", ""))
     op = str(condition.get("op", ""))
     value = condition.get("value", "")
-    prop = PROPERTIES.get(name)
+    prop = find_property(name)
     if prop is None:
         raise ValidationError(_("Unknown property: %(name)s") % {"name": name})
     if op not in prop.ops:
         raise ValidationError(
             _("%(property)s cannot be compared with “%(op)s”.") % {"property": prop.label, "op": op}
         )
+    if prop.compile is not None:
+        return prop.compile(op, value)
+    return compile_with(prop, op, value)
+
+
+def compile_with(prop: Property, op: str, value: Any) -> Predicate:
+    """The generic operators on ``prop`` (its ``compile`` is not used)."""
     read = prop.read
     if op in CHOICE_OPS and prop.choices is not None:
         wanted = set(_choices(value))
@@ -393,6 +474,11 @@ def compile_condition(condition: Any) -> Predicate:
     return lambda f: str(read(f)).casefold() not in wanted_text
 
 
+def _cost(name: str) -> int:
+    prefix, sep, _key = name.partition(":")
+    return COSTLY.get(name, COSTLY.get(f"{prefix}:", 0) if sep else 0)
+
+
 def compile_all(conditions: Any, *, match_all: bool) -> Predicate:
     """All of a rule's conditions as one predicate, evaluated in their stored order (the
     cheap ones first is the author's choice; evaluation stops at the first decision)."""
@@ -401,7 +487,7 @@ def compile_all(conditions: Any, *, match_all: bool) -> Predicate:
     # Conditions that need a query (the message text, the tags) are tried after those read
     # from the ticket itself: for pure conditions the order does not change the answer, and
     # a cheap one that already decides saves the query.
-    ordered = sorted(conditions, key=lambda c: COSTLY.get(str(c.get("property")), 0)
+    ordered = sorted(conditions, key=lambda c: _cost(str(c.get("property")))
                      if isinstance(c, dict) else 0)  # fmt: skip
     predicates = [compile_condition(c) for c in ordered]
     if not predicates:
@@ -413,7 +499,7 @@ def compile_all(conditions: Any, *, match_all: bool) -> Predicate:
 
 def describe(condition: dict[str, Any]) -> str:
     """A condition in words, for the rule list."""
-    prop = PROPERTIES.get(str(condition.get("property", "")))
+    prop = lookup_property(str(condition.get("property", "")))
     if prop is None:
         return str(condition.get("property", "?"))
     op = str(OPS.get(str(condition.get("op", "")), condition.get("op", "")))
@@ -426,6 +512,8 @@ def describe(condition: dict[str, Any]) -> str:
     ):
         labels = dict(prop.choices())
         shown = ", ".join(labels.get(v, v) for v in _choices(value))
+    elif condition.get("op") in EMPTY_OPS:
+        shown = ""
     else:
         shown = ", ".join(_choices(value)) if isinstance(value, list) else str(value)
-    return f"{prop.label} {op} {shown}"
+    return f"{prop.label} {op} {shown}".strip()

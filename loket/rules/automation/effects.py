@@ -50,8 +50,48 @@ class Effect:
 EFFECTS: dict[str, Effect] = {}
 
 
+@dataclass(frozen=True)
+class EffectFamily:
+    """Actions named ``prefix:key`` made from rows an admin keeps (``set_field:page``):
+    ``find(key)`` gives the action (``ValidationError`` saying why there is none) and
+    ``listing()`` the ones to offer in the edit form."""
+
+    prefix: str
+    find: Callable[[str], Effect]
+    listing: Callable[[], list[Effect]]
+
+
+EFFECT_FAMILIES: dict[str, EffectFamily] = {}
+
+
 def register(effect: Effect) -> None:
     EFFECTS[effect.kind] = effect
+
+
+def register_family(family: EffectFamily) -> None:
+    EFFECT_FAMILIES[family.prefix] = family
+
+
+def find_effect(kind: str) -> Effect | None:
+    """The action ``kind`` (``ValidationError`` for a family member that is gone)."""
+    prefix, sep, key = kind.partition(":")
+    if sep and prefix in EFFECT_FAMILIES:
+        return EFFECT_FAMILIES[prefix].find(key)
+    return EFFECTS.get(kind)
+
+
+def lookup_effect(kind: str) -> Effect | None:
+    try:
+        return find_effect(kind)
+    except ValidationError:
+        return None
+
+
+def all_effects() -> list[Effect]:
+    found = list(EFFECTS.values())
+    for family in EFFECT_FAMILIES.values():
+        found.extend(family.listing())
+    return found
 
 
 def _int(value: str, what: str | Promise) -> int:
@@ -378,26 +418,27 @@ def _webhook_plan(facts: Facts, value: str) -> str | None:
 
 
 def _builtin() -> None:
-    text = gettext_lazy
     for effect in (
-        Effect("team", text("Move to team"), _check_team, _plan_team, _apply_team, _team_choices),
-        Effect("assignee", text("Assign to"), _check_assignee, _plan_assignee, _apply_assignee,
-               _agent_choices),
-        Effect("priority", text("Set priority"), _check_priority, _plan_priority,
+        Effect("team", gettext_lazy("Move to team"), _check_team, _plan_team, _apply_team,
+               _team_choices),
+        Effect("assignee", gettext_lazy("Assign to"), _check_assignee, _plan_assignee,
+               _apply_assignee, _agent_choices),
+        Effect("priority", gettext_lazy("Set priority"), _check_priority, _plan_priority,
                _apply_priority, _priority_choices),
-        Effect("state", text("Set state"), _check_state, _plan_state, _apply_state,
+        Effect("state", gettext_lazy("Set state"), _check_state, _plan_state, _apply_state,
                _state_choices),
-        Effect("add_tags", text("Add tags"), _check_tags, _plan_add_tags, _apply_add_tags),
-        Effect("remove_tags", text("Remove tags"), _check_tags, _plan_remove_tags,
+        Effect("add_tags", gettext_lazy("Add tags"), _check_tags, _plan_add_tags, _apply_add_tags),
+        Effect("remove_tags", gettext_lazy("Remove tags"), _check_tags, _plan_remove_tags,
                _apply_remove_tags),
-        Effect("reply", text("Send a canned reply (customer's language and form of address)"),
+        Effect("reply",
+               gettext_lazy("Send a canned reply (customer's language and form of address)"),
                _check_reply, _plan_reply, _apply_reply, _macros),
-        Effect("note", text("Add an internal note"), _check_note,
-               _plan_words(text("Internal note: %(value)s")), _apply_note),
-        Effect("notify", text("Notify"), _check_notify, _notify_plan, _apply_notify,
+        Effect("note", gettext_lazy("Add an internal note"), _check_note,
+               _plan_words(gettext_lazy("Internal note: %(value)s")), _apply_note),
+        Effect("notify", gettext_lazy("Notify"), _check_notify, _notify_plan, _apply_notify,
                _notify_choices),
-        Effect("webhook", text("Call a webhook (rule.fired)"), _check_webhook, _webhook_plan,
-               _apply_webhook, _subscriptions),
+        Effect("webhook", gettext_lazy("Call a webhook (rule.fired)"), _check_webhook,
+               _webhook_plan, _apply_webhook, _subscriptions),
     ):  # fmt: skip
         register(effect)
 
@@ -412,7 +453,7 @@ def check_all(effects: Any) -> list[tuple[Effect, str]]:
     checked = []
     for item in effects:
         kind = str(item.get("kind", "")) if isinstance(item, dict) else ""
-        effect = EFFECTS.get(kind)
+        effect = find_effect(kind)
         if effect is None:
             raise ValidationError(_("Unknown action: %(kind)s") % {"kind": kind})
         value = str(item.get("value", "")).strip()
@@ -422,7 +463,7 @@ def check_all(effects: Any) -> list[tuple[Effect, str]]:
 
 
 def describe(item: dict[str, Any]) -> str:
-    effect = EFFECTS.get(str(item.get("kind", "")))
+    effect = lookup_effect(str(item.get("kind", "")))
     if effect is None:
         return str(item.get("kind", "?"))
     value = str(item.get("value", ""))

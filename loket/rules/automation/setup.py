@@ -25,11 +25,13 @@ def describe_event(event: Event) -> str:
 def ready() -> None:
     from loket.jobs import scheduler
     from loket.lib.settings_menu import Section, register
-    from loket.rules.automation import engine
+    from loket.rules.automation import effects_types, engine, props_types
     from loket.tickets.models import EventKind
     from loket.tickets.timeline import register_describer
 
     engine.connect()
+    props_types.ready()
+    effects_types.ready()
     register_describer(EventKind.RULE, describe_event)
     if not any(job.name == "rules-timed" for job in scheduler.PERIODIC):
         scheduler.PERIODIC.append(

@@ -80,6 +80,13 @@ def _atomic(action: Callable[P, R]) -> Callable[P, R]:
     return atomic_action
 
 
+def atomic_action(action: Callable[P, R]) -> Callable[P, R]:
+    """``_atomic`` for upper apps whose one change is a ticket action and rows of their own
+    (a ticket of a request type and its field values): hooks that wait for the whole change
+    (``on_action_done``) see all of it."""
+    return _atomic(action)
+
+
 def _require_agent(by: User | None) -> User:
     if by is None or not by.is_agent:
         raise PermissionDenied(_("Only agents may do this."))

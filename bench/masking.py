@@ -11,7 +11,7 @@ Measures (no database: both are pure functions run before a message's transactio
 
 The last line is one JSON object. ``--quick`` runs fewer repetitions.
 
-    .venv/bin/python bench/secrets.py --quick
+    .venv/bin/python bench/masking.py --quick
 """
 
 from __future__ import annotations
