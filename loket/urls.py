@@ -53,6 +53,7 @@ urlpatterns = [
     path("desk/assist/triage/", include("loket.assist.urls_triage")),
     path("desk/assist/", include("loket.assist.urls")),
     path("desk/rules/", include("loket.rules.urls_rules")),
+    path("desk/approvals/", include("loket.rules.urls_approvals")),
     path("help/", include("loket.kb.urls_help")),
     path("sitemap.xml", kb_help.sitemap, name="sitemap"),
 ]

@@ -12,6 +12,7 @@ from loket.chat import api as chat_api
 from loket.kb import api as kb_api
 from loket.monitor import api as monitor_api
 from loket.reports import api as reports_api
+from loket.rules import api_approvals as rules_approvals_api
 from loket.rules import api_types as rules_types_api
 
 api = NinjaAPI(
@@ -46,5 +47,6 @@ api.add_router("", monitor_api.router)  # monitors (owned by loket/monitor)
 api.add_router("", chat_api.router)  # the chat widget's visitor API (owned by loket/chat)
 api.add_router("", reports_api.router)  # reports (owned by loket/reports)
 api.add_router("", rules_types_api.router)  # request types (owned by loket/rules)
+api.add_router("", rules_approvals_api.router)  # approvals (owned by loket/rules)
 api.add_router("", api_secrets.router)  # masked secrets (owned by loket/assist)
 api.add_router("", assist_api.router)  # the assistant (owned by loket/assist)

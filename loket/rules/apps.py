@@ -12,10 +12,12 @@ class RulesConfig(AppConfig):
     def ready(self) -> None:
         from loket.lib.settings_menu import Section, register
         from loket.rules import hooks_types
+        from loket.rules.approval_texts import ready as approvals_ready
         from loket.rules.automation import setup as automation_setup
 
         hooks_types.connect()
         automation_setup.ready()
+        approvals_ready()
         register(
             Section(
                 "request-types",

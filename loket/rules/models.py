@@ -1,5 +1,12 @@
 """The rules app's models, one module per job (Django finds them through this module)."""
 
+from loket.rules.models_approvals import (
+    Approval,
+    ApprovalStatus,
+    ApprovalStep,
+    ApproverRole,
+    StepStatus,
+)
 from loket.rules.models_automation import Firing, GuardTrip, Rule, TimedMark, Trigger
 from loket.rules.models_types import (
     CustomField,
@@ -12,6 +19,10 @@ from loket.rules.models_types import (
 )
 
 __all__ = [
+    "Approval",
+    "ApprovalStatus",
+    "ApprovalStep",
+    "ApproverRole",
     "CustomField",
     "FieldType",
     "FieldValue",
@@ -21,6 +32,7 @@ __all__ = [
     "OrganisationKind",
     "RequestType",
     "Rule",
+    "StepStatus",
     "TicketRequest",
     "TimedMark",
     "Trigger",

@@ -291,6 +291,7 @@ class NotificationKind(models.TextChoices):
     ASSIGNED = "assigned", _("A ticket was assigned to you")
     MENTION = "mention", _("A colleague mentioned you in a note")
     RULE = "rule", _("Automation rules: their notices and alerts")
+    APPROVAL = "approval", _("Approvals: asked of you, and their outcome")
 
 
 class EmailState(models.TextChoices):

@@ -283,6 +283,9 @@ class EventKind(models.TextChoices):
     SECRET_REVEALED = "secret_revealed", _("revealed the hidden secrets of a message")
     SECRET_REDACTED = "secret_redacted", _("removed the secrets of a message for good")
     RULE = "rule", _("applied an automation rule")
+    APPROVAL_ASKED = "approval_asked", _("asked for approval")
+    APPROVAL_STEP = "approval_step", _("decided an approval step")
+    APPROVAL_DONE = "approval_done", _("finished an approval")
 
 
 class Event(models.Model):

@@ -12,6 +12,7 @@ from loket.rules.kinds import set_kind
 from loket.rules.models_types import CustomField, FieldType, OrganisationKind, RequestType
 from tests.api.conftest import anonymous, api_as  # noqa: F401 - fixtures used here too
 from tests.conftest import Desk
+from tests.mail.conftest import mta  # noqa: F401 - fixture (approval mails)
 from tests.webhooks.conftest import hook_receiver, loopback_allowed  # noqa: F401  (fixtures)
 
 
