@@ -5,6 +5,7 @@ customer's register and language, and applies the admin's rules through the tick
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -29,8 +30,14 @@ LEARN_DECAY = 0.8
 SUGGEST_CONFIDENCE = 0.8
 
 
-def read_message(message: Message) -> MessageReading | None:
-    """Analyses a customer message once, stores the result and applies what follows from it."""
+def read_message(message: Message, *, learn_after_commit: bool = False) -> MessageReading | None:
+    """Analyses a customer message once, stores the result and applies what follows from it.
+
+    ``learn_after_commit``: what the message teaches about its writer (register, language) is
+    written after the caller's transaction commits, in one of its own. A mail import batch
+    is one long transaction: holding the writer's profile row for all of it would make every
+    other importer with mail from the same person wait for the whole batch.
+    """
     if message.kind != MessageKind.CUSTOMER:
         return None
     if MessageReading.objects.filter(message=message).exists():
@@ -53,9 +60,19 @@ def read_message(message: Message) -> MessageReading | None:
         data=result.as_dict(),
     )
     if customer is not None and not customer.is_agent:
-        _learn(customer, result)
+        if learn_after_commit:
+            transaction.on_commit(partial(_learn_later, customer.pk, result))
+        else:
+            _learn(customer, result)
     _apply_rules(ticket, result)
     return reading
+
+
+def _learn_later(customer_id: int, result: Analysis) -> None:
+    with transaction.atomic():
+        customer = User.objects.filter(pk=customer_id).first()
+        if customer is not None:
+            _learn(customer, result)
 
 
 def _known_language(customer: User | None) -> str:

@@ -28,15 +28,15 @@ def _customer_message(event: Event) -> Message | None:
     return message
 
 
-def handle(event: Event) -> None:
+def handle(event: Event, *, in_batch: bool = False) -> None:
     message = _customer_message(event)
     if message is not None:
-        read_message(message)
+        read_message(message, learn_after_commit=in_batch)
 
 
 def handle_batch(events: list[Event]) -> None:
     for event in events:
-        handle(event)
+        handle(event, in_batch=True)
 
 
 @receiver(post_save, sender=Event, dispatch_uid="assist_read_message")
