@@ -5,18 +5,17 @@ form, "test this rule" (a dry run) and the firing log. Thin: changes go through
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from loket.accounts.decorators import agent_required, signed_in_agent
+from loket.accounts.decorators import admin_required, signed_in_agent
 from loket.accounts.models import User
 from loket.rules import rule_actions, rule_form
 from loket.rules.automation import conditions, dryrun, effects
@@ -24,17 +23,6 @@ from loket.rules.models import Firing, Rule, Trigger
 from loket.rules.rule_actions import RuleData
 
 View = Callable[..., HttpResponse]
-
-
-def admin_required(view: View) -> View:
-    @wraps(view)
-    @agent_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not signed_in_agent(request).is_admin:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def get_rule_for(user: User, pk: int) -> Rule:

@@ -4,12 +4,10 @@ area); the ticket page's field editor and a new ticket of a type (agents)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from loket.accounts.actions import register_customer
-from loket.accounts.decorators import agent_required, signed_in_agent
+from loket.accounts.decorators import admin_required, agent_required, signed_in_agent
 from loket.accounts.models import Organisation
 from loket.lib.files import AttachmentRejected
 from loket.rules import portal_types
@@ -35,17 +33,6 @@ from loket.tickets.forms import NewTicketForm
 from loket.tickets.models import Channel, Priority
 
 View = Callable[..., HttpResponse]
-
-
-def admin_required(view: View) -> View:
-    @wraps(view)
-    @agent_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not signed_in_agent(request).is_admin:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _form_page(

@@ -4,35 +4,23 @@ the forms. Views are thin: every change goes through ``loket.webhooks.actions``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from loket.accounts.decorators import agent_required, signed_in_agent
+from loket.accounts.decorators import admin_required, signed_in_agent
 from loket.accounts.models import User
 from loket.webhooks import actions
 from loket.webhooks.forms import SubscriptionForm
 from loket.webhooks.models import Attempt, Delivery, DeliveryState, Subscription
 
 View = Callable[..., HttpResponse]
-
-
-def admin_required(view: View) -> View:
-    @wraps(view)
-    @agent_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not signed_in_agent(request).is_admin:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def get_subscription_for(user: User, pk: int) -> Subscription:
