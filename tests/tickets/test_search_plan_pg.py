@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from loket.kb.suggest import similar_tickets
 from loket.tickets import actions, search_plan
 from loket.tickets.models import Message
-from loket.tickets.search import search_tickets
+from loket.tickets.search import MAX_CANDIDATES, search_tickets
 
 pytestmark = pytest.mark.skipif(
     "connection.vendor != 'postgresql'", reason="the stored tsvector columns exist on PostgreSQL"
@@ -111,7 +111,12 @@ def test_a_common_word_walks_the_newest_messages_without_a_sequential_scan(big_d
     nodes = _plan_of_search(lambda: search_tickets(big_desk.admin, "de"))
     scans = _scans(nodes, "tickets_message")
     assert not [s for s in scans if s[0] == "Seq Scan"], scans
-    assert [s for s in scans if s[1] == "tickets_message_pkey"], scans
+    # Where the tickets' half reads a rare word through its index (its statistics say so,
+    # which depends on whether autovacuum has analysed that table in this run), the statement
+    # runs without sequential scans and PostgreSQL may read the messages through their GIN
+    # index too; the walk is asserted where both halves walk.
+    if search_plan.should_walk("tickets_ticket", [], "de", limit=MAX_CANDIDATES) is not False:
+        assert [s for s in scans if s[1] == "tickets_message_pkey"], scans
     assert search_tickets(big_desk.admin, "de factuur")
 
 
