@@ -120,3 +120,11 @@ def current_user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise ApiError(401, "unauthorized", _("Authentication required."))
     return user
+
+
+def current_agent(request: HttpRequest) -> User:
+    """The caller, who must be staff; customers get 403."""
+    user = current_user(request)
+    if not user.is_agent:
+        raise ApiError(403, "forbidden", _("Only agents may do this."))
+    return user

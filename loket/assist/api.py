@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
-from loket.api.auth import current_user
-from loket.api.errors import ERRORS, ApiError
+from loket.api.auth import current_agent, current_user
+from loket.api.errors import ERRORS
 from loket.api.schemas import Id
 from loket.assist.analyze import analyze
 from loket.assist.service import check_draft
@@ -98,18 +97,12 @@ class CheckOut(Schema):
     findings: list[FindingOut]
 
 
-def _agent(request: HttpRequest) -> None:
-    user = current_user(request)
-    if not user.is_agent:
-        raise ApiError(403, "forbidden", _("Only agents may do this."))
-
-
 @router.post("/assist/analyze", response={200: AnalysisOut, **ERRORS})
 def analyze_text(request: HttpRequest, payload: AnalyzeIn) -> AnalysisOut:
     """Reads one message: language, form of address (with the words that decided it), mood,
     urgency, the questions asked and any secrets. Quoted history and signatures are left
     out. Empty, binary or emoji-only text gives "unknown"."""
-    _agent(request)
+    current_agent(request)
     result = analyze(payload.text, language=payload.language)
     return AnalysisOut.model_validate(result.as_dict())
 
@@ -119,7 +112,7 @@ def check(request: HttpRequest, payload: CheckIn) -> CheckOut:
     """Checks a draft reply against the ticket's customer: form of address, language,
     unanswered questions, tone, shouting, greeting and closing, promises without a time,
     internal words and secrets. Each finding has the span, a reason and a fix."""
-    _agent(request)
+    current_agent(request)
     user = current_user(request)
     ticket = get_ticket_for(user, payload.ticket)
     return CheckOut.model_validate({"findings": check_draft(ticket, user, payload.body)})

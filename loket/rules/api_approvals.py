@@ -14,7 +14,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from loket.accounts.models import STAFF_ROLES, User
-from loket.api.auth import current_user
+from loket.api.auth import current_agent
 from loket.api.errors import ERRORS, ApiError
 from loket.api.schemas import Id
 from loket.rules import approvals
@@ -81,13 +81,6 @@ def approval_out(approval: Approval) -> ApprovalOut:
     )  # fmt: skip
 
 
-def _agent(request: HttpRequest) -> User:
-    user = current_user(request)
-    if not user.is_agent:
-        raise ApiError(403, "forbidden", _("Only agents may do this."))
-    return user
-
-
 def _error(exc: approvals.ApprovalError, field: str | None = None) -> ApiError:
     status = {"invalid": 422, "not_approver": 403}.get(exc.code, 409)
     return ApiError(status, exc.code, str(exc), field if status == 422 else None)
@@ -96,7 +89,7 @@ def _error(exc: approvals.ApprovalError, field: str | None = None) -> ApiError:
 @router.get("/tickets/{id}/approvals", response={200: list[ApprovalOut], **ERRORS})
 def list_approvals(request: HttpRequest, id: Id) -> list[ApprovalOut]:
     """A ticket's approvals, newest first."""
-    user = _agent(request)
+    user = current_agent(request)
     ticket = get_ticket_for(user, id)
     return [approval_out(a) for a in Approval.objects.filter(ticket=ticket).order_by("-id")]
 
@@ -105,7 +98,7 @@ def list_approvals(request: HttpRequest, id: Id) -> list[ApprovalOut]:
 def ask_approval(request: HttpRequest, id: Id, payload: AskIn) -> Status[ApprovalOut]:
     """Asks for approval: ``steps`` in order, each naming staff ``people`` (ids) and/or a
     ``role`` (``manager``, ``admin``); ``wait`` puts the ticket in waiting on third party."""
-    user = _agent(request)
+    user = current_agent(request)
     ticket = get_ticket_for(user, id, write=True)
     specs = []
     for n, step in enumerate(payload.steps):
@@ -128,7 +121,7 @@ def ask_approval(request: HttpRequest, id: Id, payload: AskIn) -> Status[Approva
 @router.post("/approvals/{id}/decision", response={200: ApprovalOut, **ERRORS})
 def decide_approval(request: HttpRequest, id: Id, payload: DecisionIn) -> ApprovalOut:
     """Approves or rejects the current step (an approver of it only)."""
-    user = _agent(request)
+    user = current_agent(request)
     approval = get_approval_for(user, id)
     step = approvals.current_step(approval)
     if step is None:
@@ -145,7 +138,7 @@ def decide_approval(request: HttpRequest, id: Id, payload: DecisionIn) -> Approv
 
 @router.post("/approvals/{id}/withdraw", response={200: ApprovalOut, **ERRORS})
 def withdraw_approval(request: HttpRequest, id: Id) -> ApprovalOut:
-    user = _agent(request)
+    user = current_agent(request)
     approval = get_approval_for(user, id)
     try:
         approvals.withdraw(approval, by=user)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
-from loket.api.auth import current_user
+from loket.api.auth import current_agent, current_user
 from loket.api.errors import ERRORS, ApiError
 from loket.api.schemas import Id
 from loket.rules.actions_types import request_type_of, set_field_values
@@ -173,9 +173,7 @@ def ticket_fields(request: HttpRequest, id: Id) -> TicketFieldsOut:
 @router.patch("/tickets/{id}/fields", response={200: TicketFieldsOut, **ERRORS})
 def change_fields(request: HttpRequest, id: Id, payload: FieldsIn) -> TicketFieldsOut:
     """Agents: changes the given fields (null empties one); each change is a ``field`` event."""
-    user = current_user(request)
-    if not user.is_agent:
-        raise ApiError(403, "forbidden", _("Only agents may do this."))
+    user = current_agent(request)
     ticket = get_ticket_for(user, id, write=True)
     try:
         set_field_values(ticket, dict(payload.fields), by=user)
