@@ -229,11 +229,8 @@ def join_mail_thread(source: Ticket, into: Ticket, *, reason: str) -> str:
     answered = Message.objects.filter(
         ticket_id__in=[source.pk, into.pk], kind=MessageKind.REPLY
     ).exists()
-    same_requester = source.organisation_id == into.organisation_id and (
-        source.organisation_id is not None or source.customer_id == into.customer_id
-    )
     closed = State.CLOSED in (source.state, into.state)
-    if answered or closed or not same_requester:
+    if answered or closed or not _same_requester(source, into):
         if TicketLink.objects.filter(
             source_id=min(source.pk, into.pk), target_id=max(source.pk, into.pk)
         ).exists():
@@ -242,6 +239,14 @@ def join_mail_thread(source: Ticket, into: Ticket, *, reason: str) -> str:
         return "linked"
     _merge(source, into, None)
     return "merged"
+
+
+def _same_requester(one: Ticket, other: Ticket) -> bool:
+    """Same organisation, or the same customer without one: merging shows no one's messages
+    to another customer."""
+    return one.organisation_id == other.organisation_id and (
+        one.organisation_id is not None or one.customer_id == other.customer_id
+    )
 
 
 def _merge(source: Ticket, into: Ticket, by: User | None) -> Ticket:
@@ -254,10 +259,7 @@ def _merge(source: Ticket, into: Ticket, by: User | None) -> Ticket:
     if into.merged_into_id is not None or into.state == State.CLOSED:
         raise ActionError(_("Merge into an open ticket."))
     _refuse_if_closed(source)
-    same_requester = source.organisation_id == into.organisation_id and (
-        source.organisation_id is not None or source.customer_id == into.customer_id
-    )
-    if not same_requester:
+    if not _same_requester(source, into):
         # The merged messages would become readable by the other ticket's customers.
         raise ActionError(
             _("Only tickets of the same organisation (or the same customer) can be merged.")
