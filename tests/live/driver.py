@@ -189,6 +189,10 @@ def handle(command: dict[str, Any]) -> Any:
         return note.pk
     if op == "overdue":
         return _overdue(command["subject"], command.get("assignee"))
+    if op == "poll":  # the mailbox poll, as the scheduler enqueues it
+        from loket.mail.tasks import poll_mailboxes
+
+        return str(poll_mailboxes.enqueue().id)
     if op == "sweep":
         from loket.sla.tasks import sweep_sla
 

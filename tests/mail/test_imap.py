@@ -206,6 +206,38 @@ def test_poll_task_polls_every_enabled_mailbox(desk, imap_mailbox, imap_account)
     assert poll_mailboxes.call() == 1
 
 
+def test_a_poll_that_finds_the_lease_taken_comes_back_once_when_it_runs_out(
+    desk, imap_mailbox, imap_account
+):
+    # given a mail waiting, and the lease still held by a poller that was killed mid-poll
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from loket.mail.tasks import poll_mailbox, poll_mailboxes
+
+    _user, client = imap_account
+    _append(client, build(message_id="<lease@acme.test>"))
+    held_until = timezone.now() + timedelta(seconds=30)
+    Mailbox.objects.filter(pk=imap_mailbox.pk).update(lease_until=held_until)
+    # when the poll task runs (the redo the stale-task sweep gave another worker)
+    assert poll_mailboxes.call() == 0
+    # then it stored nothing, and one follow-up for this mailbox waits for the lease's end
+    assert not MailRecord.objects.exists()
+    follow_ups = DBTaskResult.objects.filter(task_path="loket.mail.tasks.poll_mailbox")
+    assert [f.args_kwargs["args"] for f in follow_ups] == [[imap_mailbox.pk]]
+    assert follow_ups.get().run_after >= held_until
+    # and when the lease has run out, the follow-up fetches the mail
+    Mailbox.objects.filter(pk=imap_mailbox.pk).update(lease_until=timezone.now())
+    assert poll_mailbox.call(imap_mailbox.pk) == 1
+    assert MailRecord.objects.filter(message_id="lease@acme.test").exists()
+    # a follow-up that finds the lease taken again does not chain another one
+    Mailbox.objects.filter(pk=imap_mailbox.pk).update(lease_until=held_until)
+    assert poll_mailbox.call(imap_mailbox.pk) == 0
+    assert follow_ups.count() == 1
+
+
 def test_oauth2_mailbox_logs_in_with_xoauth2_and_a_refused_token_shows_on_health(
     desk, dovecot, imap_account
 ):
