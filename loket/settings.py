@@ -494,6 +494,7 @@ MONITOR_HOURLY_DAYS = env_int("MONITOR_HOURLY_DAYS", 35)
 MONITOR_DAILY_DAYS = env_int("MONITOR_DAILY_DAYS", 400)
 MONITOR_SETTLE_SECONDS = env_int("MONITOR_SETTLE_SECONDS", 300)
 MONITOR_CONCURRENCY = env_int("MONITOR_CONCURRENCY", 500)
+MONITOR_CLAIM_GRACE_SECONDS = env_int("MONITOR_CLAIM_GRACE_SECONDS", 30)
 
 # Live updates (loket/live): server-sent events to the desk. Limits are per web process.
 LIVE_POLL_MS = env_int("LIVE_POLL_MS", 100)  # SQLite: how often each web process looks for changes

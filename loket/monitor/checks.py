@@ -54,6 +54,7 @@ class CheckSpec:
     max_bytes: int = 2 * 1024 * 1024
     last_push_at: float | None = None
     created_at: float = 0.0
+    claim: float = 0.0  # the claim's expiry (Unix time): its result counts only while it holds
 
 
 @dataclass
@@ -68,6 +69,8 @@ class CheckOutcome:
     size: int | None = None
     timings: http.Timings = field(default_factory=http.Timings)
     cert_expires: dt.datetime | None = None
+    claim: float = 0.0  # the spec's claim (0: not claimed, as in tests that record directly)
+    slot: float = 0.0
 
 
 def _fail(outcome: CheckOutcome, problem: str, error: str) -> CheckOutcome:
@@ -297,6 +300,8 @@ async def run_check(spec: CheckSpec, client: http.Client) -> CheckOutcome:
         started=started,
         ok=True,
         lag_ms=max(0.0, (started - spec.slot) * 1000),
+        claim=spec.claim,
+        slot=spec.slot,
     )
     try:
         if spec.kind == Kind.PUSH:

@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "MONITOR_MAX_BYTES": 2 * 1024 * 1024,
     # Checks running at once in one `loket monitor run` process.
     "MONITOR_CONCURRENCY": 500,
+    # A claimed check whose result is not written this long after its time-out ran out was
+    # lost with its checker (killed, machine gone): another checker does it again.
+    "MONITOR_CLAIM_GRACE_SECONDS": 30,
 }
 
 

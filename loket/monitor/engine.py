@@ -12,6 +12,7 @@ within the interval) is kept, so checks stay spread over the interval.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +34,8 @@ from loket.monitor.models import (
     Status,
 )
 
+log = logging.getLogger(__name__)
+
 _SPEC_FIELDS = (
     "id", "kind", "target", "method", "request_headers", "request_body", "expected_status",
     "expect_text", "absent_text", "max_response_ms", "follow_redirects", "verify_tls",
@@ -52,7 +55,7 @@ def next_slot(slot: datetime, interval: int, now: datetime) -> datetime:
     return following
 
 
-def _spec(row: dict[str, Any], slot: datetime) -> CheckSpec:
+def _spec(row: dict[str, Any], slot: datetime, claim: datetime | None = None) -> CheckSpec:
     headers = row["request_headers"] if isinstance(row["request_headers"], dict) else {}
     return CheckSpec(
         monitor_id=row["id"],
@@ -74,13 +77,20 @@ def _spec(row: dict[str, Any], slot: datetime) -> CheckSpec:
         max_bytes=int(conf.get("MONITOR_MAX_BYTES")),
         last_push_at=row["last_push_at"].timestamp() if row["last_push_at"] else None,
         created_at=row["created_at"].timestamp(),
+        claim=claim.timestamp() if claim else 0.0,
     )
+
+
+def _claim_expiry(slot: datetime, now: datetime, timeout: int) -> datetime:
+    grace = int(conf.get("MONITOR_CLAIM_GRACE_SECONDS"))
+    return max(now, slot) + timedelta(seconds=timeout + grace)
 
 
 def claim_due(
     now: datetime | None = None, *, lookahead: float = 0.0, limit: int = 2000
 ) -> list[CheckSpec]:
-    """Claims the monitors due by ``now + lookahead`` (each slot once, across all workers)."""
+    """Claims the monitors due by ``now + lookahead`` (each slot once, across all workers),
+    and again the slots whose checker went away before writing their result."""
     now = now or timezone.now()
     horizon = now + timedelta(seconds=lookahead)
     rows = list(
@@ -88,18 +98,43 @@ def claim_due(
         .order_by("next_check_at")
         .values(*_SPEC_FIELDS)[:limit]
     )
-    claimed: list[CheckSpec] = []
+    claimed = _reclaim_lost(now, limit)
     if not rows:
         return claimed
     with transaction.atomic():
         for row in rows:
             slot = row["next_check_at"]
             following = next_slot(slot, row["interval_seconds"], max(now, slot))
+            expires = _claim_expiry(slot, now, row["timeout_seconds"])
             won = Monitor.objects.filter(pk=row["id"], next_check_at=slot, enabled=True).update(
-                next_check_at=following
+                next_check_at=following, claimed_slot=slot, claim_expires_at=expires
             )
             if won:
-                claimed.append(_spec(row, slot))
+                claimed.append(_spec(row, slot, expires))
+    return claimed
+
+
+def _reclaim_lost(now: datetime, limit: int) -> list[CheckSpec]:
+    """Slots claimed by a checker that was killed (its claim ran out with no result written):
+    checked again, once per expiry, by whoever claims first. Without this a dead checker's
+    slot would go unchecked until the monitor's next one."""
+    rows = list(
+        Monitor.objects.filter(enabled=True, claim_expires_at__lt=now)
+        .order_by("claim_expires_at")
+        .values(*_SPEC_FIELDS, "claimed_slot", "claim_expires_at")[:limit]
+    )
+    claimed: list[CheckSpec] = []
+    for row in rows:
+        slot = row["claimed_slot"] or now
+        expires = _claim_expiry(now, now, row["timeout_seconds"])
+        won = Monitor.objects.filter(pk=row["id"], claim_expires_at=row["claim_expires_at"]).update(
+            claim_expires_at=expires
+        )
+        if won:
+            log.warning(
+                "monitor %s: checking slot %s again, its checker went away", row["id"], slot
+            )
+            claimed.append(_spec(row, slot, expires))
     return claimed
 
 
@@ -134,17 +169,27 @@ def record(outcomes: Sequence[CheckOutcome], now: datetime | None = None) -> Tra
     ids = {o.monitor_id for o in outcomes}
     everything_in_maintenance, in_maintenance = _maintenance(now, ids)
     with transaction.atomic():
-        states = {
+        states: dict[int, dict[str, Any]] = {
             row["id"]: dict(row)
             for row in Monitor.objects.filter(pk__in=ids).values(
-                "id", "status", "failures", "retries", "last_error"
+                "id",
+                "status",
+                "failures",
+                "retries",
+                "last_error",
+                "claimed_slot",
+                "claim_expires_at",
             )
         }
+        written: list[tuple[int, datetime]] = []
         rows: list[CheckResult] = []
         changed: dict[int, dict[str, Any]] = {}
         for outcome in sorted(outcomes, key=lambda o: o.started):
             state = states.get(outcome.monitor_id)
             if state is None:  # deleted while it was being checked
+                continue
+            if outcome.claim and not _still_ours(state, outcome, written):
+                log.info("monitor %s: late result dropped", outcome.monitor_id)
                 continue
             maintenance = everything_in_maintenance or outcome.monitor_id in in_maintenance
             kind = (
@@ -171,6 +216,7 @@ def record(outcomes: Sequence[CheckOutcome], now: datetime | None = None) -> Tra
             if update:
                 changed.setdefault(outcome.monitor_id, {}).update(update)
         CheckResult.objects.bulk_create(rows)
+        _release(written)
         for monitor_id, update in changed.items():
             Monitor.objects.filter(pk=monitor_id).update(**update)
         open_incidents = set(
@@ -186,6 +232,30 @@ def record(outcomes: Sequence[CheckOutcome], now: datetime | None = None) -> Tra
     ]
     _incidents(result, now)
     return result
+
+
+def _still_ours(
+    state: dict[str, Any], outcome: CheckOutcome, written: list[tuple[int, datetime]]
+) -> bool:
+    """Whether a claimed check's result may be written: its claim still holds, or the next
+    slot's claim replaced it (nobody redid this slot then). Dropped: a result for a slot that
+    another checker took over, or whose result was written already."""
+    held: datetime | None = state["claim_expires_at"]
+    if held is not None and held.timestamp() == outcome.claim:
+        written.append((outcome.monitor_id, held))
+        return True
+    slot: datetime | None = state["claimed_slot"]
+    return slot is not None and slot.timestamp() > outcome.slot
+
+
+def _release(claims: list[tuple[int, datetime]], chunk: int = 200) -> None:
+    """Ends the claims whose results were written (each only if it is still the same claim:
+    the next slot's claim, made meanwhile, stays)."""
+    for start in range(0, len(claims), chunk):
+        condition = Q()
+        for monitor_id, expires in claims[start : start + chunk]:
+            condition |= Q(pk=monitor_id, claim_expires_at=expires)
+        Monitor.objects.filter(condition).update(claimed_slot=None, claim_expires_at=None)
 
 
 def _evaluate(

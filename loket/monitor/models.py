@@ -172,6 +172,9 @@ class Monitor(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     last_push_at = models.DateTimeField(null=True, blank=True)
     next_check_at = models.DateTimeField(default=timezone.now)
+    # The slot being checked and until when that claim holds (its result not yet written).
+    claimed_slot = models.DateTimeField(null=True, blank=True)
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["component", "name"]
@@ -179,6 +182,11 @@ class Monitor(models.Model):
         verbose_name_plural = _("monitors")
         indexes = [
             models.Index(fields=["next_check_at"], condition=Q(enabled=True), name="monitor_due"),
+            models.Index(
+                fields=["claim_expires_at"],
+                condition=Q(claim_expires_at__isnull=False),
+                name="monitor_claim",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -189,6 +189,16 @@ def handle(command: dict[str, Any]) -> Any:
         return note.pk
     if op == "overdue":
         return _overdue(command["subject"], command.get("assignee"))
+    if op == "monitor":  # a website monitor due now
+        from django.utils import timezone
+
+        from loket.monitor.models import Monitor
+
+        monitor = Monitor.objects.create(
+            name="Shop", target=command["url"], interval_seconds=60, timeout_seconds=5,
+            retries=0, next_check_at=timezone.now(),
+        )  # fmt: skip
+        return monitor.pk
     if op == "poll":  # the mailbox poll, as the scheduler enqueues it
         from loket.mail.tasks import poll_mailboxes
 

@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -169,3 +170,61 @@ def test_loket_check_reports_bad_allowed_networks(settings: SettingsWrapper) -> 
     assert ids == ["loket.E101", "loket.W101"]
     settings.HTTP_ALLOWED_NETWORKS = ["10.0.0.0/8"]
     assert http_networks() == []
+
+
+def test_a_slot_whose_checker_went_away_is_checked_again_once(
+    make_monitor: MakeMonitor, settings: SettingsWrapper
+) -> None:
+    from loket.monitor.checks import CheckOutcome
+    from loket.monitor.engine import record
+
+    settings.MONITOR_CLAIM_GRACE_SECONDS = 5
+    # given a monitor whose slot was claimed by a checker that then died (no result written)
+    monitor = make_monitor(interval_seconds=60, timeout_seconds=2)
+    now = timezone.now()
+    [lost] = claim_due(now)
+    # while the claim holds (time-out + grace), nobody checks that slot again
+    assert claim_due(now + timedelta(seconds=6)) == []
+    # when the claim has run out, the next claim takes the same slot again, once
+    later = now + timedelta(seconds=8)
+    [redo] = claim_due(later)
+    assert (redo.monitor_id, redo.slot) == (monitor.pk, lost.slot)
+    assert redo.claim > lost.claim
+    assert claim_due(later) == []
+
+    def result(spec: Any) -> CheckOutcome:
+        return CheckOutcome(
+            monitor_id=spec.monitor_id, started=spec.slot, ok=True, claim=spec.claim, slot=spec.slot
+        )
+
+    # then the redo's result is written and ends the claim
+    record([result(redo)])
+    assert CheckResult.objects.filter(monitor=monitor).count() == 1
+    monitor.refresh_from_db()
+    assert monitor.claim_expires_at is None and monitor.claimed_slot is None
+    # and the first checker, if it was only slow, cannot write the same slot twice
+    record([result(lost)])
+    assert CheckResult.objects.filter(monitor=monitor).count() == 1
+    # nor is the slot redone once more
+    assert claim_due(later + timedelta(seconds=30)) == []
+
+
+def test_a_slow_result_still_counts_when_the_next_slot_was_claimed_meanwhile(
+    make_monitor: MakeMonitor,
+) -> None:
+    from loket.monitor.checks import CheckOutcome
+    from loket.monitor.engine import record
+
+    # given a check that took most of its interval: the next slot was claimed before it ended
+    monitor = make_monitor(interval_seconds=20, timeout_seconds=19)
+    now = timezone.now()
+    [slow] = claim_due(now)
+    [following] = claim_due(now + timedelta(seconds=19), lookahead=5)
+    assert following.slot == slow.slot + 20
+    # when the slow one's result comes in, it is written (nobody else checked its slot)
+    record([CheckOutcome(monitor.pk, started=slow.slot, ok=True, claim=slow.claim, slot=slow.slot)])
+    assert CheckResult.objects.filter(monitor=monitor).count() == 1
+    # and the following slot's claim stays until its own result
+    monitor.refresh_from_db()
+    assert monitor.claim_expires_at is not None
+    assert monitor.claim_expires_at.timestamp() == following.claim

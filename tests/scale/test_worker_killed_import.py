@@ -81,7 +81,7 @@ def test_a_worker_killed_mid_import_leaves_the_poll_to_another_and_no_mail_twice
     def first_poll() -> tuple[str, list[str]]:
         with psycopg.connect(cluster.db_url, autocommit=True) as db:
             row = db.execute(
-                f"SELECT status, worker_ids FROM {TASKS} "  # noqa: S608 - a constant
+                f"SELECT status, worker_ids FROM {TASKS} "
                 "WHERE task_path = 'loket.mail.tasks.poll_mailboxes' ORDER BY enqueued_at"
             ).fetchone()
         assert row is not None
