@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "loket.setup",
     "loket.assist",
     "loket.rules",
+    "loket.training",
 ]
 
 MIDDLEWARE = [

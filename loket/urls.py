@@ -46,6 +46,7 @@ urlpatterns = [
     path("desk/kb/", include("loket.kb.urls_desk")),
     path("desk/csat/", include("loket.csat.urls_desk")),
     path("desk/reports/", include("loket.reports.urls")),
+    path("desk/training/", include("loket.training.urls")),
     path("survey/", include("loket.csat.urls_public")),
     path("desk/webhooks/", include("loket.webhooks.urls")),
     path("desk/settings/", include("loket.setup.urls")),

@@ -45,3 +45,16 @@ def admin_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def manager_required(view: View) -> View:
+    """Agents who are managers (or admins); other agents get 403."""
+
+    @wraps(view)
+    @agent_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not signed_in_agent(request).is_manager:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
