@@ -81,6 +81,7 @@ class ChatChannel(models.Model):
         return [o.strip().rstrip("/").lower() for o in self.allowed_origins.split() if o.strip()]
 
     def greeting(self, language: str) -> str:
+        # Russian has no greeting field of its own (yet): it shows the English one.
         return self.greeting_nl if language == "nl" else self.greeting_en
 
 
