@@ -38,8 +38,8 @@ bench-quick: install
 
 # Refresh the Dutch catalogues after adding texts (then translate the empty msgstr entries).
 messages: install
-	cd loket && LOKET_DATA_DIR=../loket-data ../$(BIN)/loket makemessages -l nl --no-obsolete
-	cd loket/kb && LOKET_DATA_DIR=../../loket-data ../../$(BIN)/loket makemessages -l nl --no-obsolete
+	cd loket && LOKET_DATA_DIR=../loket-data ../$(BIN)/loket makemessages -l nl -l ru --no-obsolete
+	cd loket/kb && LOKET_DATA_DIR=../../loket-data ../../$(BIN)/loket makemessages -l nl -l ru --no-obsolete
 	cd loket && LOKET_DATA_DIR=../loket-data ../$(BIN)/loket compilemessages
 
 clean:

@@ -343,7 +343,7 @@ def _trusted_proxies() -> list[str]:
 TRUSTED_PROXIES = _trusted_proxies()
 
 LANGUAGE_CODE = env("LANGUAGE_CODE", "en")  # for texts written with no person to ask (worker)
-LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
+LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("ru", _("Russian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Amsterdam")
 USE_I18N = True

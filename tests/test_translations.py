@@ -1,11 +1,13 @@
-"""Dutch is complete: every marked text is translated, the compiled catalogue matches its
-source, and the pages people use show no English when the browser asks for Dutch.
+# ruff: noqa: RUF001  (Cyrillic letters are meant)
+"""Dutch and Russian are complete: every marked text is translated, the compiled catalogue
+matches its source, and the pages people use show no English when the browser asks for Dutch
+or Russian.
 
 Fixing a failure (gettext installed)::
 
     cd loket && export LOKET_DATA_DIR=../loket-data
-    ../.venv/bin/loket makemessages -l nl --no-obsolete
-    # translate the new or changed entries in locale/nl/LC_MESSAGES/django.po:
+    ../.venv/bin/loket makemessages -l nl -l ru --no-obsolete   # (or: make messages)
+    # translate the new or changed entries in locale/{nl,ru}/LC_MESSAGES/django.po:
     # no "#, fuzzy" left, no empty msgstr, placeholders such as %(n)s kept
     ../.venv/bin/loket compilemessages
 
@@ -36,7 +38,7 @@ from tests.conftest import Desk
 
 PACKAGE = Path(loket.__file__).resolve().parent
 LOCALE = PACKAGE / "locale"
-LANGUAGES = ["nl"]
+LANGUAGES = ["nl", "ru"]
 DOMAINS = ["django", "djangojs"]
 TOOLS = ["xgettext", "msgmerge", "msgfmt"]
 MISSING_TOOLS = [tool for tool in TOOLS if shutil.which(tool) is None]
@@ -204,7 +206,8 @@ def untranslated(fresh_root: Path, package: Path) -> list[str]:
 def test_every_marked_text_is_translated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # given the texts makemessages finds in the code today
     fresh = extract(PACKAGE, tmp_path, monkeypatch)
-    assert (fresh / "locale" / "nl" / "LC_MESSAGES" / "django.po").exists(), "nothing found"
+    for language in LANGUAGES:
+        assert (fresh / "locale" / language / "LC_MESSAGES" / "django.po").exists(), language
     # when they are looked up in the checked-in catalogues
     problems = untranslated(fresh, PACKAGE)
     # then each one has a real translation
@@ -215,7 +218,8 @@ def test_every_marked_text_is_translated(tmp_path: Path, monkeypatch: pytest.Mon
 def test_catalogue_entries_are_final_and_agree() -> None:
     # given every checked-in catalogue
     catalogues = list(checked_in_catalogues())
-    assert LOCALE / "nl" / "LC_MESSAGES" / "django.po" in catalogues
+    for language in LANGUAGES:
+        assert LOCALE / language / "LC_MESSAGES" / "django.po" in catalogues, language
     problems = []
     seen: dict[tuple[str, str, tuple[str | None, str]], tuple[Path, dict[int, str]]] = {}
     for path in catalogues:
@@ -275,7 +279,20 @@ def test_compiled_catalogue_matches_its_source(tmp_path: Path) -> None:
         )
 
 
-# -- (c) pages asked for in Dutch show no English ---------------------------------------
+def test_russian_catalogues_have_three_plural_forms() -> None:
+    # given the Russian catalogues (one, few, many: 1 заявка, 2 заявки, 5 заявок)
+    russian = [p for p in checked_in_catalogues() if p.parts[-3] == "ru"]
+    assert russian
+    for path in russian:
+        text = path.read_text(encoding="utf-8")
+        # then their header says so, and every plural entry fills all three forms
+        assert "nplurals=3;" in text, path
+        for entry in read_po(path).values():
+            if entry.msgid_plural:
+                assert sorted(entry.msgstr) == [0, 1, 2], entry.msgid
+
+
+# -- (c) pages asked for in Dutch or Russian show no English ------------------------------
 
 
 class VisibleText(HTMLParser):
@@ -332,60 +349,97 @@ PORTAL_WORDS = ["My tickets", "Your tickets", "Ask a new question", "Asked by", 
 CONTACT_WORDS = ["Contact us", "Have an account?", "Your name", "Your question", "Send"]
 
 
-def dutch_page(client: Client, url: str) -> str:
-    response = client.get(url, HTTP_ACCEPT_LANGUAGE="nl")
+# Words that only Russian pages show: the English list above is not enough for Russian, whose
+# pages must not show the Dutch-alike English words either.
+RUSSIAN_EXTRA_WORDS = ["Ticket", "Inbox", "Tickets", "Team", "Priority", "Open", "Help"]
+# A word each page must show, per language: proof that it was translated at all.
+MARKERS = {
+    "nl": {"login": "Wachtwoord", "inbox": "Onbeantwoord", "ticket": "Interne notitie",
+           "contact": "Je vraag", "portal": "Je tickets"},
+    "ru": {"login": "Пароль", "inbox": "Без ответа", "ticket": "Внутренняя заметка",
+           "contact": "Ваш вопрос", "portal": "Ваши заявки"},
+}  # fmt: skip
+
+
+# What the customer asks, in the page's language (the desk learns a customer's language from
+# their messages, and a customer page then follows it).
+QUESTIONS = {
+    "nl": {
+        "banner": ("Banner weg", "Sinds vanochtend staat de banner niet meer op de site."),
+        "note": ("Even kijken.", ""),
+        "invoice": ("Factuur klopt niet", "Op de factuur staat het verkeerde adres."),
+    },
+    "ru": {
+        "banner": ("Пропал баннер", "С сегодняшнего утра баннер больше не показывается на сайте."),
+        "note": ("Сейчас посмотрю.", ""),
+        "invoice": ("Ошибка в счёте", "В счёте указан неправильный адрес нашей компании."),
+    },
+}
+
+
+def page_in(client: Client, url: str, language: str) -> str:
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200, url
-    assert response.headers.get("Content-Language") == "nl", url
+    assert response.headers.get("Content-Language") == language, url
     return visible_text(response.content.decode())
 
 
-def test_login_page_in_dutch_has_no_english(db: None, client: Client) -> None:
-    # given a browser that asks for Dutch, when it opens the front door
-    text = dutch_page(client, "/")
-    # then the login page speaks Dutch
-    assert "Wachtwoord" in text
-    assert english_on(text, LOGIN_WORDS) == [], text
+def english_words(language: str, words: list[str]) -> list[str]:
+    return words + (RUSSIAN_EXTRA_WORDS if language == "ru" else [])
 
 
-def test_agent_pages_in_dutch_have_no_english(desk: Desk, client: Client) -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_login_page_has_no_english(db: None, client: Client, language: str) -> None:
+    # given a browser that asks for Dutch (Russian), when it opens the front door
+    text = page_in(client, "/", language)
+    # then the login page speaks Dutch (Russian)
+    assert MARKERS[language]["login"] in text, text
+    assert english_on(text, english_words(language, LOGIN_WORDS)) == [], text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_agent_pages_have_no_english(desk: Desk, client: Client, language: str) -> None:
     # given an agent who follows the browser's language, and a ticket waiting for an answer
     desk.agent.language = ""
     desk.agent.save(update_fields=["language"])
     desk.acme_alice.language = ""
     desk.acme_alice.save(update_fields=["language"])
     ticket = actions.create_ticket(
-        subject="Banner weg",
-        body="Sinds vanochtend staat de banner niet meer op de site.",
+        subject=QUESTIONS[language]["banner"][0],
+        body=QUESTIONS[language]["banner"][1],
         customer=desk.acme_alice,
         channel=Channel.WEB,
         by=desk.acme_alice,
     )
-    actions.add_note(ticket, body="Even kijken.", by=desk.agent)
+    actions.add_note(ticket, body=QUESTIONS[language]["note"][0], by=desk.agent)
     client.force_login(desk.agent)
-    # when the agent opens the inbox and the ticket with a Dutch browser
-    inbox = dutch_page(client, "/desk/")
-    page = dutch_page(client, f"/desk/tickets/{ticket.pk}/")
+    # when the agent opens the inbox and the ticket with a Dutch (Russian) browser
+    inbox = page_in(client, "/desk/", language)
+    page = page_in(client, f"/desk/tickets/{ticket.pk}/", language)
     # then neither shows English texts
-    assert "Onbeantwoord" in inbox and "Interne notitie" in page
-    assert english_on(inbox, TOPBAR_WORDS + INBOX_WORDS) == [], inbox
-    assert english_on(page, TOPBAR_WORDS + TICKET_WORDS) == [], page
+    assert MARKERS[language]["inbox"] in inbox and MARKERS[language]["ticket"] in page
+    assert english_on(inbox, english_words(language, TOPBAR_WORDS + INBOX_WORDS)) == [], inbox
+    assert english_on(page, english_words(language, TOPBAR_WORDS + TICKET_WORDS)) == [], page
 
 
-def test_customer_pages_in_dutch_have_no_english(desk: Desk, client: Client) -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_customer_pages_have_no_english(desk: Desk, client: Client, language: str) -> None:
     # given a customer who follows the browser's language, with one question asked
     desk.acme_alice.language = ""
     desk.acme_alice.save(update_fields=["language"])
     actions.create_ticket(
-        subject="Factuur klopt niet",
-        body="Op de factuur staat het verkeerde adres.",
+        subject=QUESTIONS[language]["invoice"][0],
+        body=QUESTIONS[language]["invoice"][1],
         customer=desk.acme_alice,
         channel=Channel.WEB,
         by=desk.acme_alice,
     )
     # when the contact form (anonymous) and the portal (signed in) are opened in Dutch
-    contact = dutch_page(client, "/contact/")
+    # (Russian)
+    contact = page_in(client, "/contact/", language)
     client.force_login(desk.acme_alice)
-    portal = dutch_page(client, "/portal/")
-    # then they speak Dutch only
-    assert english_on(contact, CONTACT_WORDS) == [], contact
-    assert english_on(portal, PORTAL_WORDS) == [], portal
+    portal = page_in(client, "/portal/", language)
+    # then they speak that language only
+    assert MARKERS[language]["contact"] in contact and MARKERS[language]["portal"] in portal
+    assert english_on(contact, english_words(language, CONTACT_WORDS)) == [], contact
+    assert english_on(portal, english_words(language, PORTAL_WORDS)) == [], portal

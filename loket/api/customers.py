@@ -37,7 +37,7 @@ def _email(value: str) -> str:
 
 
 Email = Annotated[str, Field(min_length=3, max_length=254), SafeText, AfterValidator(_email)]
-Language = Literal["", "en", "nl"]
+Language = Literal["", "en", "nl", "ru"]
 
 
 class CustomerOut(Schema):

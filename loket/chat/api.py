@@ -43,7 +43,7 @@ from loket.tickets.models import Message, MessageKind
 
 router = Router(tags=["chat (visitor API)"])
 
-Language = Literal["en", "nl"]
+Language = Literal["en", "nl", "ru"]
 Name = Annotated[str, Field(min_length=1, max_length=150), SafeText, NotBlank]
 MessageText = Annotated[str, Field(min_length=1, max_length=actions.MAX_BODY), SafeText, NotBlank]
 MAX_MESSAGES = 200
@@ -145,7 +145,8 @@ class ConversationOut(Schema):
 
 
 def _language(raw: str) -> str:
-    return "nl" if raw.lower().startswith("nl") else "en"
+    code = raw.lower()[:2]
+    return code if code in ("nl", "ru") else "en"
 
 
 @router.get(

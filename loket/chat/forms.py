@@ -18,6 +18,7 @@ class ChannelForm(forms.ModelForm):  # type: ignore[type-arg]
             "team",
             "greeting_en",
             "greeting_nl",
+            "greeting_ru",
             "accent",
             "text_on_accent",
             "position",

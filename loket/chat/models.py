@@ -52,6 +52,9 @@ class ChatChannel(models.Model):
     )
     greeting_en = models.CharField(_("greeting (English)"), max_length=300, blank=True)
     greeting_nl = models.CharField(_("greeting (Dutch)"), max_length=300, blank=True)
+    greeting_ru = models.CharField(
+        _("greeting (Russian)"), max_length=300, blank=True, default="", db_default=""
+    )
     team = models.ForeignKey(
         Team,
         verbose_name=_("team"),
@@ -81,7 +84,9 @@ class ChatChannel(models.Model):
         return [o.strip().rstrip("/").lower() for o in self.allowed_origins.split() if o.strip()]
 
     def greeting(self, language: str) -> str:
-        return self.greeting_nl if language == "nl" else self.greeting_en
+        """The greeting in ``language`` (nl, ru), else the English one."""
+        own = {"nl": self.greeting_nl, "ru": self.greeting_ru}.get(language, "")
+        return own or self.greeting_en
 
 
 class ChatSession(models.Model):

@@ -20,14 +20,16 @@ from loket.csat import links
 from loket.csat.models import Survey, SurveyStatus
 from loket.mail.models import Delivery, Direction, MailRecord, Outcome
 from loket.mail.send import MAX_ATTEMPTS, UnsafeHeader, check_header, new_message_id
+from loket.mail.templates_text import REGISTER_LANGUAGES
 
 KIND = "csat"
 
 
 def _template_names(kind: str, language: str, informal: bool) -> list[str]:
     names = []
-    if language == "nl":
-        names.append(f"csat/mail/{kind}.nl.{'informal' if informal else 'formal'}.txt")
+    if language in REGISTER_LANGUAGES:
+        register = "informal" if informal else "formal"
+        names.append(f"csat/mail/{kind}.{language}.{register}.txt")
     names.append(f"csat/mail/{kind}.en.txt")
     return names
 

@@ -1,4 +1,5 @@
-"""Is a survey comment negative? A small word list in Dutch and English.
+# ruff: noqa: RUF001  (Cyrillic letters are meant)
+"""Is a survey comment negative? A small word list in Dutch, English and Russian.
 
 A deliberate, explainable heuristic: a comment counts as negative when it holds one of these
 words or phrases (whole words, any case). It errs towards follow-up: a false alarm costs an
@@ -20,6 +21,12 @@ NEGATIVE = [
     "onbeleefd", "onvriendelijk", "niet geholpen", "niet opgelost", "nog steeds niet",
     "nooit meer", "traag", "onacceptabel", "belachelijk", "klacht", "ontevreden",
     "gefrustreerd", "frustrerend", "ergerlijk",
+    # Russian (the common word forms: matching is on whole words)
+    "плохо", "плохой", "плохая", "ужасно", "ужасный", "ужасная", "отвратительно",
+    "бесполезно", "бесполезный", "разочарован", "разочарована", "разочарованы", "грубо",
+    "грубый", "хамство", "не помогли", "не решили", "не решено", "до сих пор не",
+    "больше никогда", "медленно", "долго", "неприемлемо", "возмутительно", "жалоба",
+    "недоволен", "недовольна", "недовольны", "безобразие",
 ]  # fmt: skip
 
 _WORDS = "|".join(re.escape(w) for w in sorted(NEGATIVE, key=len, reverse=True))

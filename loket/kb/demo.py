@@ -1,4 +1,5 @@
-"""Demo help-centre articles and canned replies, in Dutch and English."""
+# ruff: noqa: RUF001  (Cyrillic letters are meant)
+"""Demo help-centre articles and canned replies, in Dutch, English and Russian."""
 
 from __future__ import annotations
 
@@ -52,6 +53,33 @@ ARTICLES = [
     ),
 ]
 
+# The Russian text of each article, by its English title.
+RUSSIAN = {
+    "How do I change my banner?": (
+        "Как заменить баннер?",
+        "Откройте **Кампании → Баннеры**, выберите баннер и загрузите новое изображение (PNG "
+        "или JPEG, не больше 200 КБ). Изменения появятся на сайте в течение пяти минут; если "
+        "вы всё ещё видите старый баннер, очистите кеш браузера.",
+    ),
+    "When are payouts made?": (
+        "Когда производятся выплаты?",
+        "Выплаты за предыдущий месяц производятся 15-го числа каждого месяца, если ваш баланс "
+        "не меньше минимальной выплаты (50 евро). Проверьте банковские реквизиты в разделе "
+        "**Аккаунт → Платежи**.",
+    ),
+    "My site is slow: what can I check?": (
+        "Сайт работает медленно: что проверить?",
+        "1. Посмотрите на нашей [странице статуса](/status/), нет ли сбоев.\n2. Проверьте "
+        "скорость из другой сети.\n3. Обычная причина — большие изображения и новые плагины. "
+        "Пришлите нам адрес медленной страницы и время, когда это случилось.",
+    ),
+    "Resetting your password": (
+        "Как сбросить пароль",
+        "Нажмите **Забыли пароль?** на странице входа. Ссылка в письме действует один раз и "
+        "в течение часа. Письма нет? Проверьте папку «Спам», затем свяжитесь с нами.",
+    ),
+}
+
 MACROS = [
     (
         "Thanks, we are on it",
@@ -67,6 +95,12 @@ MACROS = [
             ("nl", "formal"): "Beste {{ customer.first_name }},\n\nDank voor uw bericht over "
             "ticket #{{ ticket.number }}. Wij zoeken het uit en laten vandaag van ons horen.\n\n"
             "{{ agent.name }}",
+            ("ru", "informal"): "Привет, {{ customer.first_name }}!\n\nСпасибо за сообщение "
+            "по заявке #{{ ticket.number }}. Мы разбираемся и сегодня же ответим.\n\n"
+            "{{ agent.name }}",
+            ("ru", "formal"): "Здравствуйте, {{ customer.first_name }}!\n\nСпасибо за ваше "
+            "сообщение по заявке #{{ ticket.number }}. Мы разбираемся и сегодня же ответим "
+            "вам.\n\n{{ agent.name }}",
         },
     ),
     (
@@ -81,6 +115,12 @@ MACROS = [
             "{{ agent.name }}",
             ("nl", "formal"): "Beste {{ customer.first_name }},\n\nDit zou nu opgelost moeten "
             "zijn. Ziet u het probleem nog, antwoordt u dan gerust op dit bericht.\n\n"
+            "{{ agent.name }}",
+            ("ru", "informal"): "Привет, {{ customer.first_name }}!\n\nТеперь всё должно "
+            "работать. Если проблема осталась, просто ответь на это сообщение.\n\n"
+            "{{ agent.name }}",
+            ("ru", "formal"): "Здравствуйте, {{ customer.first_name }}!\n\nТеперь всё должно "
+            "работать. Если проблема осталась, просто ответьте на это сообщение.\n\n"
             "{{ agent.name }}",
         },
     ),
@@ -105,6 +145,16 @@ def seed(author: User) -> int:
             language="nl",
             title=nl_title,
             body=nl_body,
+            keywords=keywords,
+            status=Status.PUBLISHED,
+            translation_of=english.article,
+        )
+        ru_title, ru_body = RUSSIAN[en_title]
+        actions.create_article(
+            by=author,
+            language="ru",
+            title=ru_title,
+            body=ru_body,
             keywords=keywords,
             status=Status.PUBLISHED,
             translation_of=english.article,

@@ -1,8 +1,8 @@
 """Texts of Loket's own mails (acknowledgement, closing notice, the footer under agents'
 replies), one template per language and form of address.
 
-Dutch has a formal ("u") and an informal ("je") template; the customer's setting chooses,
-formal when it is not known.
+Dutch and Russian have a formal ("u", "вы") and an informal ("je", "ты") template; the
+customer's setting chooses, formal when it is not known.
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ from django.template.loader import select_template
 from loket.accounts.models import Formality, User
 from loket.tickets.models import Ticket
 
+# Languages whose mails come in a formal and an informal form of address (u/je, вы/ты).
+REGISTER_LANGUAGES = frozenset({"nl", "ru"})
+
 
 def _template_names(kind: str, language: str, formality: str) -> list[str]:
     names = []
-    if language == "nl":
+    if language in REGISTER_LANGUAGES:
         register = "informal" if formality == Formality.INFORMAL else "formal"
-        names.append(f"mail/{kind}.nl.{register}.txt")
+        names.append(f"mail/{kind}.{language}.{register}.txt")
     names.append(f"mail/{kind}.en.txt")
     return names
 

@@ -51,7 +51,7 @@ def contact_for(kind: str, external_id: str, *, name: str, handle: str, language
             customer = register_customer(
                 placeholder_address(kind, external_id),
                 display_name=name or handle,
-                language=language if language in ("en", "nl") else "",
+                language=language if language in ("en", "nl", "ru") else "",
                 join_by_domain=False,
             )
             return Contact.objects.create(

@@ -112,7 +112,7 @@ def receive(
                 by=None,
                 team=account.team,
                 attachments=attachments,
-                language=person.language if person.language in ("en", "nl") else "",
+                language=person.language if person.language in ("en", "nl", "ru") else "",
             )
             Conversation.objects.create(
                 kind=kind,

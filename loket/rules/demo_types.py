@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Cyrillic letters are meant)
 """Demo request types and organisation kinds: the two fronts (partners and advertisers, site
 owners), six request types with their forms (``loket demo``; idempotent)."""
 
@@ -32,8 +33,49 @@ KINDS = {
 }
 
 
+# The Russian of every English demo text above and below.
+RU = {
+    "Partner or advertiser": "Партнёр или рекламодатель",
+    "Questions about payouts, statistics and promotions: we answer within one working day.": (
+        "Вопросы о выплатах, статистике и продвижении: отвечаем в течение одного рабочего дня."
+    ),
+    "Site owner": "Владелец сайта",
+    "Banners, counters and content on your site: choose what you need below.": (
+        "Баннеры, счётчики и содержимое вашего сайта: выберите ниже, что вам нужно."
+    ),
+    "Banner change": "Замена баннера",
+    "Site address": "Адрес сайта",
+    "Position": "Расположение",
+    "Top": "Сверху",
+    "Side": "Сбоку",
+    "Bottom": "Снизу",
+    "From": "С даты",
+    "New banner": "Новый баннер",
+    "Install analytics counter": "Установка счётчика посещений",
+    "On which pages": "На каких страницах",
+    "Home page": "Главная страница",
+    "Every page": "Все страницы",
+    "Shop": "Магазин",
+    "Content update": "Обновление содержимого",
+    "Page": "Страница",
+    "New text": "Новый текст",
+    "Hosting problem": "Проблема с хостингом",
+    "The site is down": "Сайт недоступен",
+    "Payout question": "Вопрос о выплате",
+    "Amount (EUR)": "Сумма (EUR)",
+    "Period": "Период",
+    "Promotion request": "Запрос на продвижение",
+    "Budget (EUR)": "Бюджет (EUR)",
+    "Impressions wanted": "Желаемое число показов",
+}
+
+
+def _ru(texts: dict[str, str]) -> dict[str, str]:
+    return {**texts, "ru": RU[texts["en"]]}
+
+
 def _opt(value: str, en: str, nl: str) -> dict[str, Any]:
-    return {"value": value, "labels": {"en": en, "nl": nl}}
+    return {"value": value, "labels": {"en": en, "nl": nl, "ru": RU[en]}}
 
 
 # key: (names, kinds, priority, fields [(key, type, required, en, nl, options)])
@@ -80,7 +122,8 @@ def seed() -> int:
     kinds = {}
     for order, (key, (names, landing)) in enumerate(KINDS.items()):
         kinds[key], _created = OrganisationKind.objects.get_or_create(
-            key=key, defaults={"names": names, "landing": landing, "order": order * 10}
+            key=key,
+            defaults={"names": _ru(names), "landing": _ru(landing), "order": order * 10},
         )
     for organisation in Organisation.objects.all():
         partner = organisation.tier in (OrganisationTier.PARTNER, OrganisationTier.ADVERTISER)
@@ -91,7 +134,7 @@ def seed() -> int:
         request_type, created = RequestType.objects.get_or_create(
             key=key,
             defaults={
-                "names": names,
+                "names": _ru(names),
                 "priority": priority,
                 "order": order * 10,
                 "team": second_line if key == "hosting-problem" else None,
@@ -103,6 +146,6 @@ def seed() -> int:
         for position, (fkey, ftype, required, en, nl, options) in enumerate(fields):
             CustomField.objects.create(
                 request_type=request_type, key=fkey, field_type=ftype, required=required,
-                labels={"en": en, "nl": nl}, options=options, order=position * 10,
+                labels={"en": en, "nl": nl, "ru": RU[en]}, options=options, order=position * 10,
             )  # fmt: skip
     return RequestType.objects.count()

@@ -133,7 +133,7 @@ def _clean(field: CustomField, value: Any, language: str | None) -> Clean:
     if kind in (FieldType.SELECT, FieldType.MULTI_SELECT):
         chosen = _options(field, value, language)
         labels = " ".join(
-            f"{v} {option_label(field, v, lang)}" for v in chosen for lang in ("en", "nl")
+            f"{v} {option_label(field, v, lang)}" for v in chosen for lang in ("en", "nl", "ru")
         )
         stored: Any = chosen[0] if kind == FieldType.SELECT else chosen
         return Clean(stored, labels)

@@ -61,7 +61,7 @@ class RequestTypeForm(forms.ModelForm[RequestType]):
 
 
 def parse_options(text: str) -> list[dict[str, Any]]:
-    """One option a line: ``value | English label | Dutch label`` (labels in the desk's
+    """One option a line: ``value | English | Dutch | Russian label`` (labels in the desk's
     language order; a missing label falls back to the value)."""
     codes = [code for code, _name in languages()]
     options: list[dict[str, Any]] = []
@@ -104,7 +104,7 @@ class CustomFieldForm(forms.ModelForm[CustomField]):
         label=_("Options"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Select and multi-select: one a line, as value | English | Dutch."),
+        help_text=_("Select and multi-select: one a line, as value | English | Dutch | Russian."),
     )
 
     class Meta:

@@ -28,6 +28,7 @@ def channel(desk: Desk) -> ChatChannel:
     return ChatChannel.objects.create(
         name="Shop", allowed_origins=f"{ORIGIN}\nhttps://www.shop.example",
         team=desk.first_line, greeting_en="Hello!", greeting_nl="Hallo!",
+        greeting_ru="Здравствуйте!",
     )  # fmt: skip
 
 
@@ -193,6 +194,20 @@ def test_config_says_online_only_while_an_agent_of_the_team_is(
     assert offline["texts"]["start"] == "Start de chat"
     set_status(desk.agent, "online")
     assert client.get(url, headers={"Origin": ORIGIN}).json()["online"] is True
+
+
+def test_config_in_russian_has_the_russian_greeting_and_texts(
+    client: Client, channel: ChatChannel
+) -> None:
+    # given a page in Russian (ru-RU), when the widget asks for its settings
+    config = client.get(
+        f"/api/chat/{channel.key}/config?lang=ru-RU", headers={"Origin": ORIGIN}
+    ).json()
+    # then greeting and texts are Russian; a language the desk lacks gets English
+    assert config["language"] == "ru" and config["greeting"] == "Здравствуйте!"
+    assert config["texts"]["start"] == "Начать чат"
+    other = client.get(f"/api/chat/{channel.key}/config?lang=de", headers={"Origin": ORIGIN})
+    assert other.json()["greeting"] == "Hello!"
 
 
 def test_openapi_documents_the_visitor_api(client: Client) -> None:

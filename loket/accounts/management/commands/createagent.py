@@ -20,7 +20,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--team", action="append", default=[], help="team name (repeatable)")
         parser.add_argument("--password", help="password (asked for when left out)")
-        parser.add_argument("--language", default="", choices=["", "en", "nl"])
+        parser.add_argument("--language", default="", choices=["", "en", "nl", "ru"])
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = options["password"]

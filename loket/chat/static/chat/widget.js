@@ -2,7 +2,7 @@
  *   <script src="https://desk.example/chat/widget.js" data-channel="KEY" async></script>
  * Plain JS, no framework; everything lives in a Shadow DOM (host CSS cannot reach in), styled
  * by a constructed stylesheet (no inline style or script: works under a strict CSP that allows
- * this desk in script-src and connect-src). Texts come translated from the desk (nl/en, from
+ * this desk in script-src and connect-src). Texts come translated from the desk (nl/ru/en, from
  * data-lang, the page's lang or the browser). The session (id + token) is kept in
  * localStorage, so a reload or a later visit continues the conversation. */
 (function () {
@@ -14,7 +14,7 @@
   var api = base + "/api/chat/" + encodeURIComponent(key);
   var storeKey = "loket-chat:" + key;
   var pick = (script.getAttribute("data-lang") || document.documentElement.lang || navigator.language || "en").toLowerCase();
-  var lang = pick.slice(0, 2) === "nl" ? "nl" : "en";
+  var lang = ["nl", "ru"].indexOf(pick.slice(0, 2)) >= 0 ? pick.slice(0, 2) : "en";
   var user = {
     id: script.getAttribute("data-user-id") || "",
     hash: script.getAttribute("data-user-hash") || "",
