@@ -87,6 +87,9 @@ def test_rate_limits_and_bad_tokens_are_kept_on_the_bot(
     assert "Unauthorized" in poll_bot.last_error
 
 
+# Transactional: the poller thread reads the bots while the test waits for it; inside the test's
+# open transaction SQLite's shared in-memory database would answer it "table is locked".
+@pytest.mark.django_db(transaction=True)
 def test_the_poller_stops_when_told_and_without_polling_bots_refuses_to_start(
     api: MessengerApi, poll_bot: TelegramBot
 ) -> None:
