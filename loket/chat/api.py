@@ -25,6 +25,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import AfterValidator, Field
 
+from loket.accounts.models import User
 from loket.api.errors import ERRORS, ApiError
 from loket.api.schemas import NotBlank, SafeText
 from loket.chat import actions, availability
@@ -95,10 +96,17 @@ def _session(request: HttpRequest, channel: ChatChannel, session_id: int) -> Cha
     return session
 
 
+class ProactiveOut(Schema):
+    after_seconds: int
+    pages: list[str]
+    text: str
+
+
 class ConfigOut(Schema):
     language: Language
     online: bool
     greeting: str
+    proactive: ProactiveOut | None
     accent: str
     text_on_accent: str
     position: str
@@ -127,17 +135,27 @@ class MessageIn(Schema):
     body: MessageText
 
 
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
 class MessageOut(Schema):
     id: int
     kind: Literal["visitor", "agent"]
     author: str
     body: str
     created_at: datetime
+    attachments: list[AttachmentOut] = []
 
 
 class ConversationOut(Schema):
     state: Literal["open", "closed"]
     agent: str | None
+    agent_photo: str | None
+    agent_read_upto: int
     agent_typing: bool
     typist: str | None
     online: bool
@@ -162,10 +180,18 @@ def config(request: HttpRequest, channel_key: str, lang: str = "en") -> ConfigOu
     language = _language(lang)
     with translation.override(language):
         texts = widget_texts()
+    proactive = channel.proactive(language)
     return ConfigOut(
         language=language,  # type: ignore[arg-type]
         online=availability.is_online(channel),
         greeting=channel.greeting(language),
+        proactive=ProactiveOut(
+            after_seconds=channel.proactive_after,
+            pages=channel.proactive_patterns(),
+            text=proactive,
+        )
+        if proactive
+        else None,
         accent=channel.accent,
         text_on_accent=channel.text_on_accent,
         position=channel.position,
@@ -218,7 +244,17 @@ def _message_out(message: Message) -> MessageOut:
         author=author,
         body=message.body,
         created_at=message.created_at,
+        attachments=[
+            AttachmentOut(id=a.pk, filename=a.filename, content_type=a.content_type, size=a.size)
+            for a in message.attachments.all()
+        ],
     )
+
+
+def _photo_url(request: HttpRequest, channel: ChatChannel, agent: User | None) -> str | None:
+    if agent is None or not agent.avatar:
+        return None
+    return request.build_absolute_uri(f"/api/chat/{channel.key}/photos/{agent.pk}")
 
 
 @router.get(
@@ -242,12 +278,15 @@ def conversation(
             ticket=ticket, kind__in=[MessageKind.CUSTOMER, MessageKind.REPLY], pk__gt=after
         )
         .select_related("author")
+        .prefetch_related("attachments")
         .order_by("pk")[:MAX_MESSAGES]
     )
     typists = [p.name for p in present(ticket) if p.typing]
     return ConversationOut(
         state="closed" if actions.is_closed(session) else "open",
         agent=ticket.assignee.name if ticket.assignee is not None else None,
+        agent_photo=_photo_url(request, channel, ticket.assignee),
+        agent_read_upto=session.agent_read_upto,
         agent_typing=bool(typists),
         typist=typists[0] if typists else None,
         online=availability.is_online(channel),

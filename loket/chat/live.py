@@ -25,7 +25,7 @@ class VisitorAudience:
     def admits(self, item: Item) -> bool:
         if item.ticket is None or item.ticket.id != self.ticket_id:
             return False
-        if item.kind == "presence":
+        if item.kind in ("presence", "read"):
             return True
         if item.kind != "ticket" or item.agents_only:
             return False
@@ -67,4 +67,26 @@ def _typing(arguments: list[str]) -> list[Item]:
     ]
 
 
+def _read(arguments: list[str]) -> list[Item]:
+    """``read:<ticket>``: how far each side has read (the newest message id seen)."""
+    ids = {int(a) for a in arguments if a.isdigit()}
+    refs = ticket_refs(ids)
+    marks = {
+        ticket: (visitor, agent)
+        for ticket, visitor, agent in ChatSession.objects.filter(ticket_id__in=ids).values_list(
+            "ticket_id", "visitor_read_upto", "agent_read_upto"
+        )
+    }
+    return [
+        Item(
+            kind="read",
+            data={"ticket": pk, "visitor": marks[pk][0], "agent": marks[pk][1]},
+            ticket=ref,
+        )
+        for pk, ref in sorted(refs.items())
+        if pk in marks
+    ]
+
+
 register_signal("chat", _typing)
+register_signal("read", _read)
