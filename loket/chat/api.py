@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.handlers.asgi import ASGIRequest
 from django.core.validators import validate_email
+from django.db import transaction
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import translation
@@ -306,13 +307,17 @@ def send(
     """A visitor's message: a customer message on the conversation's ticket. HTML is not
     interpreted anywhere; it is kept and shown as text."""
     channel = _channel(request, channel_key)
-    session = _session(request, channel, session_id)
-    _throttled("chat-ip", client_ip(request), settings.CHAT_IP_RATE)
-    _throttled("chat-visitor", str(session.pk), settings.CHAT_VISITOR_RATE)
-    try:
-        message = actions.visitor_message(session, payload.body)
-    except ChatError as exc:
-        raise ApiError(422, "refused", str(exc)) from None
+    session = _session(request, channel, session_id)  # (a wrong token is counted for good)
+    # One write transaction for these counts and the message: on SQLite every transaction
+    # queues for the one write lock, and one each (the counts, then the message) made a busy
+    # chat wait for it again and again.
+    with transaction.atomic():
+        _throttled("chat-ip", client_ip(request), settings.CHAT_IP_RATE)
+        _throttled("chat-visitor", str(session.pk), settings.CHAT_VISITOR_RATE)
+        try:
+            message = actions.visitor_message(session, payload.body)
+        except ChatError as exc:
+            raise ApiError(422, "refused", str(exc)) from None
     return Status(201, _message_out(message))
 
 

@@ -6,6 +6,8 @@ an hour; a photo only of an agent of the channel's team."""
 from __future__ import annotations
 
 import json
+import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +15,9 @@ from django.core import mail
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.test.utils import override_settings
+from django.utils import timezone
 
+from loket.chat import live
 from loket.chat.models import ChatChannel, ChatSession
 from loket.live.models import Signal
 from loket.tickets import actions
@@ -216,3 +220,25 @@ def test_the_answering_agents_photo_is_served_for_the_widget(
     desk.agent.avatar.save("evil.png", ContentFile(b"<svg onload=alert(1)>"))
     assert client.get(photo.split("testserver", 1)[1]).status_code == 404
     assert json.loads(client.get(url, headers=headers).content)["agent"] == desk.agent.name
+
+
+def test_open_streams_mark_their_visitors_seen_in_one_write(
+    client: Client, channel: ChatChannel, django_assert_max_num_queries: Any
+) -> None:
+    sessions = [_session(client, channel)[0] for _ in range(3)]
+    long_ago = timezone.now() - timedelta(hours=1)
+    ChatSession.objects.update(last_seen_at=long_ago)
+    ChatSession.objects.filter(pk=sessions[2].pk).update(expires_at=long_ago)
+    live._flushed = time.monotonic()  # as if just written
+    # each open stream's minute check reads, and writes nothing yet
+    with django_assert_max_num_queries(2):
+        assert live.still_valid(sessions[0].pk) == live.VisitorAudience(sessions[0].ticket_id)
+        assert live.still_valid(sessions[1].pk) is not None
+    assert live.still_valid(sessions[2].pk) is None  # expired: the stream is told so
+    assert set(ChatSession.objects.values_list("last_seen_at", flat=True)) == {long_ago}
+    # then one UPDATE marks both, with the older of the two times
+    assert live.flush_seen(force=True) == 2
+    seen = dict(ChatSession.objects.values_list("pk", "last_seen_at"))
+    assert seen[sessions[0].pk] == seen[sessions[1].pk] > long_ago
+    assert seen[sessions[2].pk] == long_ago
+    assert live.flush_seen(force=True) == 0
