@@ -13,6 +13,12 @@ process, as ``loket run`` does. Then, over real HTTP as the widget does:
   to random conversations at a steady rate through ``loket.tickets.actions.reply``;
   ``agent_to_visitor`` is from the reply's commit to its event on that visitor's stream.
 
+``--web 2`` serves the same database from two web processes (as two machines behind a load
+balancer would): streams are spread over both, and each visitor posts to the process that
+does *not* hold its stream (and the desk watcher listens on the first), so every delivery
+measured crosses processes (LISTEN/NOTIFY on PostgreSQL, polling on SQLite). Memory and CPU
+are summed over the processes.
+
 Reports ``sessions``, ``open_streams``, ``visitor_to_agent_p95_ms``,
 ``agent_to_visitor_p95_ms`` (and p50/max), ``server_rss_mb``, ``rss_per_stream_kb`` and
 ``errors`` (failed calls, failed streams, replies or messages never delivered). The last line
@@ -20,6 +26,7 @@ of output is one JSON object.
 
     .venv/bin/python bench/chat.py --quick     # 50 visitors, 5 agents, 8 s
     .venv/bin/python bench/chat.py             # 500 visitors, 20 agents, 60 s
+    .venv/bin/python bench/chat.py --web 2 --database postgres://postgres@127.0.0.1:5432/bench_chat
 """
 
 from __future__ import annotations
@@ -242,13 +249,18 @@ async def _open(streams: list[Stream]) -> list[asyncio.Task[None]]:
     return tasks
 
 
+def _rss_all(pids: list[int]) -> int:
+    return sum(_rss_kb(pid) for pid in pids)
+
+
 async def _measure(
-    port: int, key: str, agent_sessions: list[str], count: int, rate: float, seconds: float,
-    agent_proc: Any,
+    ports: list[int], key: str, agent_sessions: list[str], count: int, rate: float,
+    seconds: float, agent_proc: Any,
 ) -> dict[str, Any]:  # fmt: skip
     import httpx
 
-    base = f"http://127.0.0.1:{port}/api/chat/{key}"
+    bases = [f"http://127.0.0.1:{p}/api/chat/{key}" for p in ports]
+    base = bases[0]
     headers = {"Origin": ORIGIN}
     errors: list[str] = []
     visitors: list[dict[str, Any]] = []
@@ -271,18 +283,23 @@ async def _measure(
             visitors.append(r.json())
 
         await asyncio.gather(*(start(n) for n in range(count)))
+        # stream i on process i % n; its visitor posts to the next process (cross-process)
+        for n, v in enumerate(visitors):
+            v["stream_port"] = ports[n % len(ports)]
+            v["post_base"] = bases[(n + 1) % len(ports)]
         visitor_streams = {
             v["session"]: Stream(
-                port,
+                v["stream_port"],
                 f"/api/chat/{key}/sessions/{v['session']}/events?token={v['token']}",
                 f"Origin: {ORIGIN}\r\n",
             )
             for v in visitors
         }
         agent_streams = [
-            Stream(port, "/desk/live/stream/", f"Cookie: sessionid={s}\r\n") for s in agent_sessions
+            Stream(ports[n % len(ports)], "/desk/live/stream/", f"Cookie: sessionid={s}\r\n")
+            for n, s in enumerate(agent_sessions)
         ]
-        rss_before = _rss_kb(agent_proc.server_pid)
+        rss_before = _rss_all(agent_proc.server_pids)
         tasks = await _open([*agent_streams, *visitor_streams.values()])
         loop = asyncio.get_running_loop()
         agent_proc.stdin.write("go\n")
@@ -308,7 +325,7 @@ async def _measure(
 
         async def send(visitor: dict[str, Any], n: int) -> None:
             auth = {"Authorization": f"Bearer {visitor['token']}"}
-            url = f"{base}/sessions/{visitor['session']}/messages"
+            url = f"{visitor['post_base']}/sessions/{visitor['session']}/messages"
             sent = time.time()
             ticket_seen = watcher.wait_for(
                 lambda d, sid=visitor["session"]: (
@@ -367,7 +384,7 @@ async def _measure(
             for committed, arrived in zip(commits, seen, strict=False):
                 to_visitor.append((arrived - committed) * 1000)
             missing += max(0, len(commits) - len(seen)) + max(0, len(seen) - len(commits))
-        rss_kb = _rss_kb(agent_proc.server_pid)
+        rss_kb = _rss_all(agent_proc.server_pids)
         all_streams = [*agent_streams, *visitor_streams.values()]
         failed = [s.failed for s in all_streams if s.failed is not None]
         for stream in all_streams:
@@ -399,6 +416,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--rate", type=float, default=5.0, help="messages per second, each way")
     parser.add_argument("--database", default="", help="a PostgreSQL URL (emptied and filled)")
+    parser.add_argument("--web", type=int, default=1, help="web processes (streams spread)")
     parser.add_argument("--agent-writer", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     seconds = args.seconds or (8.0 if args.quick else 60.0)
@@ -410,7 +428,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="loket-bench-chat-"))
     db_url = args.database or f"sqlite:///{tmp}/bench.sqlite3"
     env = _env(tmp / "data", db_url)
-    server = agent_proc = None
+    servers: list[subprocess.Popen[bytes]] = []
+    agent_proc = None
     try:
         if db_url.startswith("postgres"):
             _fresh_pg(db_url)
@@ -419,21 +438,39 @@ def main() -> None:
             _sqlite_from_template(Path(db_url.removeprefix("sqlite:///")), env)
         os.environ.update(env)
         key, sessions = _seed(agents)
-        port = _free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "loket.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--lifespan", "off",
-             "--backlog", "2048"],
-            env=env, cwd=ROOT,
-        )  # fmt: skip
+        ports = [_free_port() for _ in range(args.web)]
+        for port in ports:
+            servers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "loket.asgi:application",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                        "--lifespan",
+                        "off",
+                        "--backlog",
+                        "2048",
+                    ],
+                    env=env,
+                    cwd=ROOT,
+                )
+            )
         import httpx
 
-        for _ in range(600):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz?live=1", timeout=2).is_success:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        for port in ports:
+            for _ in range(600):
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz?live=1", timeout=2).is_success:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
         agent_proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--agent-writer", "--rate",
              str(args.rate), "--seconds", str(seconds)],
@@ -441,14 +478,16 @@ def main() -> None:
         )  # fmt: skip
         assert agent_proc.stdout is not None
         json.loads(agent_proc.stdout.readline())  # ready
-        agent_proc.server_pid = server.pid  # type: ignore[attr-defined]
-        cpu_start = _cpu_seconds(server.pid)
+        pids = [server.pid for server in servers]
+        agent_proc.server_pids = pids  # type: ignore[attr-defined]
+        cpu_start = sum(_cpu_seconds(pid) for pid in pids)
         wall_start = time.monotonic()
-        result = asyncio.run(_measure(port, key, sessions, count, args.rate, seconds, agent_proc))
+        result = asyncio.run(_measure(ports, key, sessions, count, args.rate, seconds, agent_proc))
         wall = time.monotonic() - wall_start
         opened = max(1, result["open_streams"])
         report = {
             "backend": "postgresql" if db_url.startswith("postgres") else "sqlite",
+            "web_processes": len(servers),
             "sessions": result["sessions"],
             "session_start_p95_ms": result["start_p95_ms"],
             "agents": agents,
@@ -463,14 +502,16 @@ def main() -> None:
             "agent_to_visitor_max_ms": round(max(result["to_visitor"], default=0.0), 1),
             "server_rss_mb": round(result["rss_kb"] / 1024, 1),
             "rss_per_stream_kb": round((result["rss_kb"] - result["rss_before"]) / opened, 1),
-            "server_cpu_share": round((_cpu_seconds(server.pid) - cpu_start) / wall, 3),
+            "server_cpu_share": round(
+                (sum(_cpu_seconds(pid) for pid in pids) - cpu_start) / wall, 3
+            ),
             "load_average": round(os.getloadavg()[0], 1),
             "errors": result["errors"],
             "error_kinds": result["error_kinds"],
         }
         print(json.dumps(report))
     finally:
-        for proc in (agent_proc, server):
+        for proc in (agent_proc, *servers):
             if proc is not None and proc.poll() is None:
                 proc.terminate()
                 try:

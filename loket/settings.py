@@ -385,6 +385,7 @@ UPLOAD_ROUTES = {
         r"^/portal/tickets/\d+/$",
         r"^/me/$",
         r"^/admin/",
+        r"^/api/chat/[A-Za-z0-9_-]+/sessions/\d+/attachments$",
     ],
     # The API's attachments come base64-encoded in JSON (a third larger).
     "base64": [r"^/api/tickets$", r"^/api/tickets/\d+/(reply|notes)$"],
@@ -511,6 +512,8 @@ CHAT_IP_RATE = env("CHAT_IP_RATE", "120/m")  # visitor API calls per client addr
 CHAT_VISITOR_RATE = env("CHAT_VISITOR_RATE", "20/m")  # messages per conversation
 CHAT_CHANNEL_RATE = env("CHAT_CHANNEL_RATE", "3000/m")  # visitor API calls per channel
 CHAT_MAX_BODY = env_int("CHAT_MAX_BODY", 16_384)  # bytes of a visitor API request body
+CHAT_FILE_RATE = env("CHAT_FILE_RATE", "10/h")  # files per conversation
+CHAT_TRANSCRIPT_RATE = env("CHAT_TRANSCRIPT_RATE", "3/h")  # transcripts mailed per conversation
 # An agent's chat reply is mailed only if the visitor has not read it in the chat this long
 # after it was sent (they left the page).
 CHAT_REPLY_MAIL_DELAY_SECONDS = env_int("CHAT_REPLY_MAIL_DELAY_SECONDS", 180)

@@ -5,6 +5,7 @@ and continued through ``loket.tickets.actions`` like any other."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from loket.accounts.actions import register_customer
 from loket.accounts.models import User
@@ -19,7 +21,8 @@ from loket.chat import identity
 from loket.chat.models import ChatChannel, ChatSession, hash_token, new_secret
 from loket.live.publish import publish
 from loket.tickets import actions as ticket_actions
-from loket.tickets.models import Channel, Message, State
+from loket.tickets.actions import NewAttachment
+from loket.tickets.models import Channel, Message, MessageKind, State, Ticket
 
 TOKEN_PREFIX = "lkc_"  # noqa: S105 - a prefix, not a secret
 SESSION_LIFETIME = timedelta(days=30)
@@ -157,15 +160,22 @@ def _touch(session: ChatSession, now: datetime) -> None:
         )
 
 
-def visitor_message(session: ChatSession, body: str) -> Message:
+def visitor_message(
+    session: ChatSession, body: str, attachments: Sequence[NewAttachment] = ()
+) -> Message:
     """A message from the visitor: a customer message on the conversation's ticket (a closed
-    ticket gets a linked follow-up, which the session then follows)."""
+    ticket gets a linked follow-up, which the session then follows). Files are checked and
+    stored as a mail's attachments are (``loket.tickets.actions``: the same size limit, a
+    safe name, the type from the bytes)."""
+    if attachments and not body.strip():
+        n = len(attachments)
+        body = ngettext("(sent %(n)s file)", "(sent %(n)s files)", n) % {"n": n}
     body = _clean_body(body)
     now = timezone.now()
     with transaction.atomic():
         message = ticket_actions.add_customer_message(
             session.ticket, body=body, author=session.ticket.customer, channel=Channel.CHAT,
-            by=None,
+            by=None, attachments=attachments,
         )  # fmt: skip
         if message.ticket_id != session.ticket_id:
             session.ticket = message.ticket
@@ -187,6 +197,52 @@ def visitor_typing(session: ChatSession) -> None:
     with transaction.atomic():
         ChatSession.objects.filter(pk=session.pk).update(visitor_typing_at=now)
         publish(f"chat:{session.ticket_id}")
+
+
+def visitor_read(session: ChatSession, upto: int) -> bool:
+    """The widget showed the agents' replies up to message ``upto`` to the visitor (the chat
+    was open and the page visible). The agents hear of it (``read:<ticket>``); returns
+    whether anything changed."""
+    newest = (
+        Message.objects.filter(ticket=session.ticket, kind=MessageKind.REPLY, pk__lte=upto)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if newest is None or newest <= session.visitor_read_upto:
+        return False
+    with transaction.atomic():
+        changed = ChatSession.objects.filter(pk=session.pk, visitor_read_upto__lt=newest).update(
+            visitor_read_upto=newest
+        )
+        if changed:
+            session.visitor_read_upto = newest
+            publish(f"read:{session.ticket_id}")
+    _touch(session, timezone.now())
+    return bool(changed)
+
+
+def agent_read(ticket: Ticket, *, by: User) -> bool:
+    """An agent has the conversation's ticket open (visible) with the visitor's messages up
+    to now: the widget shows them as read. ``by`` must be allowed to see the ticket (the
+    caller fetched it through the access check)."""
+    if not by.is_agent:
+        raise PermissionDenied
+    newest = (
+        Message.objects.filter(ticket=ticket, kind=MessageKind.CUSTOMER)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if newest is None:
+        return False
+    with transaction.atomic():
+        changed = ChatSession.objects.filter(ticket=ticket, agent_read_upto__lt=newest).update(
+            agent_read_upto=newest
+        )
+        if changed:
+            publish(f"read:{ticket.pk}")
+    return bool(changed)
 
 
 def is_closed(session: ChatSession) -> bool:

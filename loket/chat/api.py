@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.handlers.asgi import ASGIRequest
 from django.core.validators import validate_email
+from django.db import transaction
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import translation
@@ -25,6 +26,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import AfterValidator, Field
 
+from loket.accounts.models import User
 from loket.api.errors import ERRORS, ApiError
 from loket.api.schemas import NotBlank, SafeText
 from loket.chat import actions, availability
@@ -95,10 +97,17 @@ def _session(request: HttpRequest, channel: ChatChannel, session_id: int) -> Cha
     return session
 
 
+class ProactiveOut(Schema):
+    after_seconds: int
+    pages: list[str]
+    text: str
+
+
 class ConfigOut(Schema):
     language: Language
     online: bool
     greeting: str
+    proactive: ProactiveOut | None
     accent: str
     text_on_accent: str
     position: str
@@ -127,17 +136,27 @@ class MessageIn(Schema):
     body: MessageText
 
 
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
 class MessageOut(Schema):
     id: int
     kind: Literal["visitor", "agent"]
     author: str
     body: str
     created_at: datetime
+    attachments: list[AttachmentOut] = []
 
 
 class ConversationOut(Schema):
     state: Literal["open", "closed"]
     agent: str | None
+    agent_photo: str | None
+    agent_read_upto: int
     agent_typing: bool
     typist: str | None
     online: bool
@@ -163,10 +182,18 @@ def config(request: HttpRequest, channel_key: str, lang: str = "en") -> ConfigOu
     language = _language(lang)
     with translation.override(language):
         texts = widget_texts()
+    proactive = channel.proactive(language)
     return ConfigOut(
         language=language,  # type: ignore[arg-type]
         online=availability.is_online(channel),
         greeting=channel.greeting(language),
+        proactive=ProactiveOut(
+            after_seconds=channel.proactive_after,
+            pages=channel.proactive_patterns(),
+            text=proactive,
+        )
+        if proactive
+        else None,
         accent=channel.accent,
         text_on_accent=channel.text_on_accent,
         position=channel.position,
@@ -219,7 +246,17 @@ def _message_out(message: Message) -> MessageOut:
         author=author,
         body=message.body,
         created_at=message.created_at,
+        attachments=[
+            AttachmentOut(id=a.pk, filename=a.filename, content_type=a.content_type, size=a.size)
+            for a in message.attachments.all()
+        ],
     )
+
+
+def _photo_url(request: HttpRequest, channel: ChatChannel, agent: User | None) -> str | None:
+    if agent is None or not agent.avatar:
+        return None
+    return request.build_absolute_uri(f"/api/chat/{channel.key}/photos/{agent.pk}")
 
 
 @router.get(
@@ -243,12 +280,15 @@ def conversation(
             ticket=ticket, kind__in=[MessageKind.CUSTOMER, MessageKind.REPLY], pk__gt=after
         )
         .select_related("author")
+        .prefetch_related("attachments")
         .order_by("pk")[:MAX_MESSAGES]
     )
     typists = [p.name for p in present(ticket) if p.typing]
     return ConversationOut(
         state="closed" if actions.is_closed(session) else "open",
         agent=ticket.assignee.name if ticket.assignee is not None else None,
+        agent_photo=_photo_url(request, channel, ticket.assignee),
+        agent_read_upto=session.agent_read_upto,
         agent_typing=bool(typists),
         typist=typists[0] if typists else None,
         online=availability.is_online(channel),
@@ -268,13 +308,17 @@ def send(
     """A visitor's message: a customer message on the conversation's ticket. HTML is not
     interpreted anywhere; it is kept and shown as text."""
     channel = _channel(request, channel_key)
-    session = _session(request, channel, session_id)
-    _throttled("chat-ip", client_ip(request), settings.CHAT_IP_RATE)
-    _throttled("chat-visitor", str(session.pk), settings.CHAT_VISITOR_RATE)
-    try:
-        message = actions.visitor_message(session, payload.body)
-    except ChatError as exc:
-        raise ApiError(422, "refused", str(exc)) from None
+    session = _session(request, channel, session_id)  # (a wrong token is counted for good)
+    # One write transaction for these counts and the message: on SQLite every transaction
+    # queues for the one write lock, and one each (the counts, then the message) made a busy
+    # chat wait for it again and again.
+    with transaction.atomic():
+        _throttled("chat-ip", client_ip(request), settings.CHAT_IP_RATE)
+        _throttled("chat-visitor", str(session.pk), settings.CHAT_VISITOR_RATE)
+        try:
+            message = actions.visitor_message(session, payload.body)
+        except ChatError as exc:
+            raise ApiError(422, "refused", str(exc)) from None
     return Status(201, _message_out(message))
 
 

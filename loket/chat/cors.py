@@ -3,7 +3,7 @@
 A browser asks first (``OPTIONS``, a preflight) before it posts JSON or sends a token; the
 answer names the one origin it may come from. Any other origin gets a 403 and no CORS
 headers, so the browser keeps the answer from the page. Bodies over ``CHAT_MAX_BODY`` bytes
-are refused (413) before anything reads them.
+(a file upload: the attachment limit) are refused (413) before anything reads them.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from loket.chat.models import ChatChannel
 
 _PATH = re.compile(r"\A/api/chat/([A-Za-z0-9_-]{1,40})/")
+_UPLOAD = re.compile(r"\A/api/chat/[A-Za-z0-9_-]{1,40}/sessions/\d+/attachments\Z")
+UPLOAD_OVERHEAD = 64 * 1024  # the multipart framing and a message text besides the file
 ALLOW_HEADERS = "Authorization, Content-Type, Last-Event-ID"
 
 
@@ -50,7 +52,10 @@ class ChatCorsMiddleware:
         if match is None:
             return self.get_response(request)
         length = request.headers.get("Content-Length", "0")
-        if not length.isdigit() or int(length) > settings.CHAT_MAX_BODY:
+        limit = settings.CHAT_MAX_BODY
+        if _UPLOAD.match(request.path):  # a file: as large as a mail's attachment may be
+            limit = settings.MAX_ATTACHMENT_BYTES + UPLOAD_OVERHEAD
+        if not length.isdigit() or int(length) > limit:
             return JsonResponse(
                 {"code": "too_large", "message": _("The request is too large.")}, status=413
             )

@@ -22,14 +22,35 @@ class ChannelForm(forms.ModelForm):  # type: ignore[type-arg]
             "accent",
             "text_on_accent",
             "position",
+            "proactive_after",
+            "proactive_pages",
+            "proactive_en",
+            "proactive_nl",
             "active",
         ]
-        widgets = {"allowed_origins": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "allowed_origins": forms.Textarea(attrs={"rows": 3}),
+            "proactive_pages": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["accent"].widget = forms.TextInput(attrs={"type": "color"})
         self.fields["text_on_accent"].widget = forms.TextInput(attrs={"type": "color"})
+        self.fields["proactive_after"].required = False
+
+    def clean_proactive_after(self) -> int:
+        return int(self.cleaned_data.get("proactive_after") or 0)
+
+    def clean_proactive_pages(self) -> str:
+        patterns = []
+        for raw in str(self.cleaned_data["proactive_pages"]).split():
+            if not raw.startswith(("/", "*")):
+                raise forms.ValidationError(
+                    _("%(pattern)s is not a path like /pricing*.") % {"pattern": raw}
+                )
+            patterns.append(raw)
+        return "\n".join(dict.fromkeys(patterns))
 
     def clean_allowed_origins(self) -> str:
         origins = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +70,28 @@ class ChatChannel(models.Model):
         _("place on the page"), max_length=10, choices=Position.choices, default=Position.RIGHT
     )
     active = models.BooleanField(_("active"), default=True)
+    proactive_after = models.PositiveSmallIntegerField(
+        _("proactive greeting after (seconds)"),
+        default=0,
+        db_default=0,
+        validators=[MaxValueValidator(3600)],
+        help_text=_("0: never. Otherwise the widget greets a visitor who has not chatted yet "
+                    "after this many seconds on a matching page."),
+    )  # fmt: skip
+    proactive_pages = models.CharField(
+        _("on pages"),
+        max_length=300,
+        blank=True,
+        db_default="",
+        help_text=_("Paths, one per line or separated by spaces, * as wildcard, e.g. /pricing*. "
+                    "Empty: every page."),
+    )  # fmt: skip
+    proactive_en = models.CharField(
+        _("proactive greeting (English)"), max_length=300, blank=True, db_default=""
+    )
+    proactive_nl = models.CharField(
+        _("proactive greeting (Dutch)"), max_length=300, blank=True, db_default=""
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -87,6 +109,16 @@ class ChatChannel(models.Model):
         """The greeting in ``language`` (nl, ru), else the English one."""
         own = {"nl": self.greeting_nl, "ru": self.greeting_ru}.get(language, "")
         return own or self.greeting_en
+
+    def proactive(self, language: str) -> str:
+        """The proactive greeting's text ("" when the rule is off)."""
+        if not self.proactive_after:
+            return ""
+        text = self.proactive_nl if language == "nl" else self.proactive_en
+        return text or self.greeting(language)
+
+    def proactive_patterns(self) -> list[str]:
+        return [p for p in self.proactive_pages.split() if p] or ["*"]
 
 
 class ChatSession(models.Model):
@@ -107,6 +139,10 @@ class ChatSession(models.Model):
     last_seen_at = models.DateTimeField(default=timezone.now)
     visitor_typing_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
+    # read state: the newest message id each side has seen (the visitor: agents' replies;
+    # the agents: the visitor's messages)
+    visitor_read_upto = models.PositiveBigIntegerField(default=0, db_default=0)
+    agent_read_upto = models.PositiveBigIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("chat session")

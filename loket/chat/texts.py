@@ -29,4 +29,10 @@ def widget_texts() -> dict[str, str]:
         "busy": _("Too many messages in a short time. Wait a minute and try again."),
         "log": _("Conversation"),
         "new": _("New conversation"),
+        "attach": _("Attach a file"),
+        "download": _("Download %(name)s"),
+        "read": _("Read"),
+        "transcript": _("E-mail me this conversation"),
+        "transcript_sent": _("The conversation is on its way to your e-mail address."),
+        "dismiss": _("Hide this greeting"),
     }

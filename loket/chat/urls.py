@@ -11,4 +11,5 @@ urlpatterns = [
     path("channels/", views.channel_list, name="channels"),
     path("channels/new/", views.channel_edit, name="new_channel"),
     path("channels/<int:pk>/", views.channel_edit, name="channel"),
+    path("tickets/<int:pk>/read/", views.ticket_read, name="read"),
 ]

@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.accounts.models import User
@@ -20,7 +20,7 @@ from loket.chat import actions
 from loket.chat.forms import ChannelForm
 from loket.chat.models import ChatChannel, ChatSession
 from loket.rota.presence import heartbeat
-from loket.tickets.access import tickets_visible_to
+from loket.tickets.access import get_ticket_for, tickets_visible_to
 from loket.tickets.models import Channel, MessageKind, State
 
 WIDGET = Path(__file__).resolve().parent / "static" / "chat" / "widget.js"
@@ -99,6 +99,17 @@ def conversation_rows(request: HttpRequest) -> HttpResponse:
     changed)."""
     user = signed_in_agent(request)
     return render(request, "chat/_conversation_rows.html", {"rows": _conversations(user)})
+
+
+@agent_required
+@require_POST
+def ticket_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """The agent has the chat's ticket page open and visible: the visitor's messages up to
+    now count as read (the widget shows it)."""
+    user = signed_in_agent(request)
+    ticket = get_ticket_for(user, pk)
+    actions.agent_read(ticket, by=user)
+    return HttpResponse(status=204)
 
 
 @agent_required

@@ -207,6 +207,9 @@ class Delivery(models.Model):
         max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # the text, then each attachment: how many the API took already (a retry goes on from
+    # there, so nothing reaches the customer twice)
+    parts_sent = models.PositiveSmallIntegerField(default=0, db_default=0)
     error = models.CharField(max_length=500, blank=True)
     external_id = models.CharField(max_length=128, blank=True, db_index=True)
     template = models.CharField(max_length=200, blank=True)

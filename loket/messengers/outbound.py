@@ -11,10 +11,10 @@ from contextlib import contextmanager
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loket.messengers import telegram, whatsapp
+from loket.messengers import multipart, telegram, whatsapp
 from loket.messengers.errors import ApiError
 from loket.messengers.models import Conversation, Delivery, DeliveryState, Kind
-from loket.tickets.models import Message, Ticket
+from loket.tickets.models import Attachment, Message, Ticket
 
 MAX_ATTEMPTS = 6
 _template: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
@@ -86,18 +86,47 @@ def queue_reply(message: Message) -> None:
 
 def _text(message: Message) -> str:
     author = message.author.name if message.author else ""
-    body = message.body
-    names = [a.filename for a in message.attachments.all()]
-    if names:
-        body += "\n\n" + _("(Attachments are not sent by messenger: %(names)s)") % {
-            "names": ", ".join(names)
-        }
-    return f"{author}:\n{body}" if author else body
+    return f"{author}:\n{message.body}" if author else message.body
+
+
+def _file(attachment: Attachment) -> multipart.FilePart:
+    with attachment.file.open("rb") as handle:
+        data = handle.read()
+    return multipart.FilePart(attachment.filename, attachment.content_type, data)
+
+
+def _send_part(delivery: Delivery, index: int, attachments: list[Attachment]) -> str:
+    """Part ``index`` of the reply: 0 the text (or the template), then each attachment."""
+    conversation = delivery.conversation
+    if conversation.kind == Kind.TELEGRAM:
+        assert conversation.bot is not None
+        token = conversation.bot.token
+        if index == 0:
+            return telegram.send_message(token, conversation.chat_id, _text(delivery.message))
+        return telegram.send_file(token, conversation.chat_id, _file(attachments[index - 1]))
+    number = conversation.number
+    assert number is not None
+    if index == 0 and delivery.template:
+        return whatsapp.send_template(
+            number.phone_number_id, number.access_token, conversation.chat_id,
+            delivery.template, delivery.template_language,
+        )  # fmt: skip
+    if index == 0:
+        return whatsapp.send_text(
+            number.phone_number_id, number.access_token, conversation.chat_id,
+            _text(delivery.message),
+        )  # fmt: skip
+    return whatsapp.send_file(
+        number.phone_number_id, number.access_token, conversation.chat_id,
+        _file(attachments[index - 1]),
+    )  # fmt: skip
 
 
 def send(message_id: int) -> str:
-    """One attempt to send a reply; its new state. A failure that a later attempt may fix
-    raises (the task retries; a 429 waits as long as the API asked)."""
+    """One attempt to send a reply (its text, then each attachment as a photo or document);
+    its new state. Each part the API took is noted at once, so a retry sends only the rest.
+    A failure that a later attempt may fix raises (the task retries; a 429 waits as long as
+    the API asked)."""
     delivery = (
         Delivery.objects.select_related(
             "conversation__bot", "conversation__number", "message__author"
@@ -110,31 +139,19 @@ def send(message_id: int) -> str:
     if delivery.state not in (DeliveryState.PENDING, DeliveryState.RETRYING):
         return str(delivery.state)  # sent already (or given up): never twice
     delivery.attempts += 1
-    conversation = delivery.conversation
+    # a template (outside WhatsApp's window) is all that may go: no files with it
+    attachments = [] if delivery.template else list(delivery.message.attachments.order_by("pk"))
     try:
-        if conversation.kind == Kind.TELEGRAM:
-            assert conversation.bot is not None
-            sent = telegram.send_message(
-                conversation.bot.token, conversation.chat_id, _text(delivery.message)
+        for index in range(delivery.parts_sent, 1 + len(attachments)):
+            sent = _send_part(delivery, index, attachments)
+            delivery.parts_sent = index + 1
+            fields = ["parts_sent"]
+            if index == 0:
+                delivery.external_id = sent
+                fields.append("external_id")
+            Delivery.objects.filter(pk=delivery.pk).update(
+                **{f: getattr(delivery, f) for f in fields}
             )
-        else:
-            number = conversation.number
-            assert number is not None
-            if delivery.template:
-                sent = whatsapp.send_template(
-                    number.phone_number_id,
-                    number.access_token,
-                    conversation.chat_id,
-                    delivery.template,
-                    delivery.template_language,
-                )
-            else:
-                sent = whatsapp.send_text(
-                    number.phone_number_id,
-                    number.access_token,
-                    conversation.chat_id,
-                    _text(delivery.message),
-                )
     except ApiError as exc:
         delivery.error = str(exc)[:500]
         final = exc.permanent or delivery.attempts >= MAX_ATTEMPTS
@@ -145,10 +162,9 @@ def send(message_id: int) -> str:
             return str(delivery.state)
         raise
     delivery.state = DeliveryState.SENT
-    delivery.external_id = sent
     delivery.error = ""
     delivery.updated_at = timezone.now()
-    delivery.save(update_fields=["attempts", "error", "state", "external_id", "updated_at"])
+    delivery.save(update_fields=["attempts", "error", "state", "updated_at"])
     return str(delivery.state)
 
 

@@ -15,9 +15,14 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from loket.lib import http
+from loket.messengers import multipart
 from loket.messengers.errors import ApiError, RateLimited, permanent_status
 
 TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+PHOTO_MAX = 10 * 1024 * 1024  # sendPhoto: "The photo must be at most 10 MB in size"
+UPLOAD_MAX = 50 * 1024 * 1024  # "other files ... up to 50 MB"
 
 
 def _base() -> str:
@@ -32,16 +37,29 @@ def _timeout() -> float:
     return float(settings.MESSENGER_TIMEOUT_SECONDS)
 
 
-def call(token: str, method: str, params: dict[str, Any], *, timeout: float | None = None) -> Any:
+def call(
+    token: str,
+    method: str,
+    params: dict[str, Any],
+    *,
+    timeout: float | None = None,
+    upload: tuple[str, multipart.FilePart] | None = None,
+) -> Any:
     """One Bot API method; its ``result``, or ``ApiError``/``RateLimited``. The token is part
-    of the URL, so it never appears in an error message."""
+    of the URL, so it never appears in an error message. ``upload`` (field name, file) sends
+    the call as ``multipart/form-data`` with that file."""
     url = f"{_base()}/bot{token}/{method}"
+    if upload is None:
+        content, content_type = json.dumps(params).encode(), "application/json"
+    else:
+        fields = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+        content, content_type = multipart.encode(fields, {upload[0]: upload[1]})
     try:
         response = http.fetch_sync(
             url,
             method="POST",
-            headers={"Content-Type": "application/json"},
-            content=json.dumps(params).encode(),
+            headers={"Content-Type": content_type},
+            content=content,
             timeout=timeout if timeout is not None else _timeout(),
             max_bytes=4 * 1024 * 1024,
             follow_redirects=False,
@@ -94,6 +112,21 @@ def send_message(token: str, chat_id: str, text: str) -> str:
         if isinstance(result, dict):
             sent = str(result.get("message_id", ""))
     return sent
+
+
+def send_file(token: str, chat_id: str, part: multipart.FilePart, caption: str = "") -> str:
+    """Uploads a file to the chat: ``sendPhoto`` for a JPEG, PNG or WebP image within the
+    photo limit (shown inline), else ``sendDocument`` (kept as a file, with its name). The
+    id of the message sent."""
+    if len(part.data) > UPLOAD_MAX:
+        raise ApiError(_("The file is larger than Telegram accepts from a bot."), permanent=True)
+    photo = part.content_type.lower() in PHOTO_TYPES and len(part.data) <= PHOTO_MAX
+    method, field_name = ("sendPhoto", "photo") if photo else ("sendDocument", "document")
+    params: dict[str, Any] = {"chat_id": chat_id}
+    if caption:
+        params["caption"] = caption[:CAPTION_LIMIT]
+    result = call(token, method, params, upload=(field_name, part), timeout=4 * _timeout())
+    return str(result.get("message_id", "")) if isinstance(result, dict) else ""
 
 
 def download(token: str, file_id: str) -> bytes:

@@ -38,7 +38,7 @@ def host_site(desk: str, lang: str = "en") -> Iterator[tuple[str, dict[str, str]
         def do_GET(self) -> None:
             if self.path == "/hostile.css":
                 body, kind = HOSTILE_CSS, "text/css"
-            elif self.path.split("?")[0] == "/":
+            elif self.path.split("?")[0] in ("/", "/pricing"):
                 body, kind = page(desk, config["key"], lang), "text/html; charset=utf-8"
             else:
                 self.send_error(404)

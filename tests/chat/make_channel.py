@@ -1,5 +1,6 @@
 """Makes a chat channel in the desk a test serves (run as ``python -m tests.chat.make_channel
-ORIGIN`` with the site's environment); prints its key."""
+ORIGIN [SECONDS PAGES TEXT]`` with the site's environment: the optional proactive greeting
+rule); prints its key."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ def main() -> None:
         name="Webshop", allowed_origins=sys.argv[1], team=team,
         greeting_en="Hi! How can we help?", greeting_nl="Hoi! Waarmee kunnen we helpen?",
     )  # fmt: skip
+    if len(sys.argv) > 4:
+        channel.proactive_after = int(sys.argv[2])
+        channel.proactive_pages = sys.argv[3]
+        channel.proactive_en = sys.argv[4]
+        channel.save()
     print(channel.key)
 
 

@@ -23,9 +23,9 @@ BUDGET_MS = int(os.environ.get("LOKET_TEST_LIVE_BUDGET_MS", "1000"))
 WIDGET = "loket-chat"
 
 
-def make_channel(site: Site, origin: str) -> str:
+def make_channel(site: Site, origin: str, *proactive: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "tests.chat.make_channel", origin],
+        [sys.executable, "-m", "tests.chat.make_channel", origin, *proactive],
         env=site.env(), cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
     )  # fmt: skip
     return done.stdout.strip().splitlines()[-1]

@@ -14,6 +14,8 @@ not with Loket's code.
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import hashlib
 import hmac
 import itertools
@@ -63,6 +65,16 @@ class _State:
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)  # sendMessage / messages bodies
+    uploads: list[Upload] = field(default_factory=list)  # files sent with multipart/form-data
+    media_uploaded: dict[str, Upload] = field(default_factory=dict)  # WhatsApp media id -> file
+
+
+@dataclass(frozen=True)
+class Upload:
+    field: str
+    filename: str
+    content_type: str
+    data: bytes
 
 
 class _Server(ThreadingHTTPServer):
@@ -105,11 +117,34 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> dict[str, Any]:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+            return self._form(raw)
         try:
             data = json.loads(raw) if raw else {}
         except ValueError:
             data = {}
         return data if isinstance(data, dict) else {}
+
+    def _form(self, raw: bytes) -> dict[str, Any]:
+        """A ``multipart/form-data`` body, read with the standard library's MIME parser:
+        plain fields as strings, files as ``Upload`` (both APIs take uploads this way)."""
+        head = f"Content-Type: {self.headers['Content-Type']}\r\nMIME-Version: 1.0\r\n\r\n"
+        message = email.message_from_bytes(head.encode() + raw, policy=email.policy.HTTP)
+        data: dict[str, Any] = {}
+        if not message.is_multipart():
+            return data
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if not isinstance(name, str):
+                continue
+            payload = part.get_payload(decode=True)
+            content = payload if isinstance(payload, bytes) else b""
+            filename = part.get_filename()
+            if filename is None:
+                data[name] = content.decode()
+            else:
+                data[name] = Upload(name, filename, part.get_content_type(), content)
+        return data
 
     def _record(self, api: str, method: str, body: dict[str, Any]) -> None:
         with self.server.lock:
@@ -141,6 +176,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._telegram(m.group(1), m.group(2), body)
         elif m := re.fullmatch(r"/file/bot([^/]+)/(.+)", path):
             self._telegram_file(m.group(1), m.group(2))
+        elif m := re.fullmatch(rf"/{GRAPH_VERSION}/(\d+)/media", path):
+            self._wa_upload(m.group(1), body)
         elif m := re.fullmatch(rf"/{GRAPH_VERSION}/(\d+)/messages", path):
             self._wa_send(m.group(1), body)
         elif m := re.fullmatch(rf"/{GRAPH_VERSION}/([\w.-]+)", path):
@@ -225,6 +262,37 @@ class _Handler(BaseHTTPRequestHandler):
             "text": body["text"],
         }
 
+    def _tg_send_file(self, token: str, body: dict[str, Any], kind: str) -> Any:
+        upload = body.get(kind)
+        if not body.get("chat_id"):
+            return (400, "Bad Request: chat_id is empty")
+        if not isinstance(upload, Upload) or not upload.data:
+            return (400, f"Bad Request: there is no {kind} in the request")
+        if kind == "photo" and upload.content_type not in ("image/jpeg", "image/png", "image/webp"):
+            return (400, "Bad Request: IMAGE_PROCESS_FAILED")
+        with self.server.lock:
+            self.server.state.uploads.append(upload)
+            self.server.state.sent.append(
+                {"api": "telegram", "token": token, "method": f"send{kind.title()}",
+                 "chat_id": body["chat_id"], "caption": body.get("caption", ""),
+                 kind: upload.filename}
+            )  # fmt: skip
+            message_id = next(self.server.ids)
+        info: dict[str, Any] = {"file_id": f"F{message_id}", "file_size": len(upload.data)}
+        content: Any = [info] if kind == "photo" else {**info, "file_name": upload.filename}
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": int(body["chat_id"]), "type": "private"},
+            kind: content,
+        }
+
+    def _tg_sendPhoto(self, token: str, body: dict[str, Any]) -> Any:
+        return self._tg_send_file(token, body, "photo")
+
+    def _tg_sendDocument(self, token: str, body: dict[str, Any]) -> Any:
+        return self._tg_send_file(token, body, "document")
+
     def _tg_getFile(self, token: str, body: dict[str, Any]) -> Any:
         found = self.server.state.files.get(str(body.get("file_id")))
         if found is None:
@@ -287,6 +355,20 @@ class _Handler(BaseHTTPRequestHandler):
                 "messages": [{"id": wamid}],
             },
         )
+
+    def _wa_upload(self, phone_number_id: str, body: dict[str, Any]) -> None:
+        self._record("whatsapp", "upload", {k: v for k, v in body.items() if k != "file"})
+        if not self._wa_authorised() or self._scripted("upload", telegram=False):
+            return None
+        upload = body.get("file")
+        if body.get("messaging_product") != "whatsapp" or not isinstance(upload, Upload):
+            error = {"message": "(#100) The parameter file is required.", "type": "OAuthException"}
+            return self._json(400, {"error": {**error, "code": 100}})
+        with self.server.lock:
+            media_id = str(next(self.server.ids) * 7919)
+            self.server.state.uploads.append(upload)
+            self.server.state.media_uploaded[media_id] = upload
+        return self._json(200, {"id": media_id})
 
     def _wa_media(self, media_id: str) -> None:
         self._record("whatsapp", "media", {})
@@ -353,7 +435,7 @@ class MessengerApi:
 
     def fail(self, key: str, failure: Failure) -> None:
         """The next call(s) of ``key`` (a Bot API method, "file", "messages", "media",
-        "download") get ``failure``."""
+        "upload", "download") get ``failure``."""
         with self._server.lock:
             self.state.failures.setdefault(key, []).append(failure)
 
@@ -361,6 +443,11 @@ class MessengerApi:
     def sent(self) -> list[dict[str, Any]]:
         with self._server.lock:
             return list(self.state.sent)
+
+    @property
+    def uploads(self) -> list[Upload]:
+        with self._server.lock:
+            return list(self.state.uploads)
 
     def calls(self, method: str) -> list[Call]:
         with self._server.lock:

@@ -1,7 +1,9 @@
 // The desk's chat view: when the live stream (live.js) says a chat ticket changed, fetch the
 // list's rows again; a "chat" event marks the visitor as typing for a few seconds, in the list
-// and on the chat's ticket page (#chat-visitor-typing). Loaded once however often htmx swaps
-// a page that includes it in.
+// and on the chat's ticket page (#chat-visitor-typing). On that page it also says when the
+// agent has seen the visitor's messages (the page open and visible: POST data-read-url), and
+// shows "Read by the visitor" on the replies the widget showed (a "read" event). Loaded once
+// however often htmx swaps a page that includes it in.
 (function () {
   "use strict";
   if (window.loketChatDesk) return;
@@ -34,8 +36,45 @@
     if (line && line.getAttribute("data-ticket") === id) line.hidden = !typing[id];
   }
 
+  function csrf() {
+    var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  function chatPage() {
+    var line = document.getElementById("chat-visitor-typing");
+    return line && line.getAttribute("data-read-url") ? line : null;
+  }
+
+  function markSeen() {
+    var line = chatPage();
+    if (!line || document.hidden) return;
+    fetch(line.getAttribute("data-read-url"), {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() }
+    }).catch(function () { /* the next message or visit tries again */ });
+  }
+
+  function showRead(upto) {
+    document.querySelectorAll("[data-chat-read]").forEach(function (mark) {
+      if (Number(mark.getAttribute("data-chat-read")) <= upto) mark.hidden = false;
+    });
+  }
+
+  document.addEventListener("visibilitychange", markSeen);
+  document.addEventListener("htmx:afterSettle", markSeen);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", markSeen);
+  else markSeen();
+
   document.addEventListener("loket:live", function (ev) {
     var m = ev.detail || {};
+    var page = chatPage();
+    if (m.type === "read" && m.data && page && page.getAttribute("data-ticket") === String(m.data.ticket)) {
+      showRead(Number(m.data.visitor) || 0);
+    }
+    if (m.type === "ticket" && m.data && m.data.message === "customer" && page &&
+        page.getAttribute("data-ticket") === String(m.data.ticket)) {
+      markSeen(); // the page is open and shows it (the timeline follows live)
+    }
     if (m.type === "ticket" && m.data && m.data.message === "customer" && typing[String(m.data.ticket)]) {
       var sent = String(m.data.ticket); // the message the visitor was typing arrived
       clearTimeout(typing[sent]);

@@ -4,7 +4,9 @@
  * by a constructed stylesheet (no inline style or script: works under a strict CSP that allows
  * this desk in script-src and connect-src). Texts come translated from the desk (nl/ru/en, from
  * data-lang, the page's lang or the browser). The session (id + token) is kept in
- * localStorage, so a reload or a later visit continues the conversation. */
+ * localStorage, so a reload or a later visit continues the conversation. Files go up and
+ * down with the token (fetch, never a token in a URL); read state goes both ways; a
+ * channel may greet a visitor proactively on matching pages. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -45,6 +47,17 @@
     "textarea{resize:none;min-height:44px}",
     ".row{display:flex;gap:6px;align-items:flex-end}",
     ".send,.start{background:var(--lk-accent,#1f5fbf);color:var(--lk-on,#fff);border:0;border-radius:6px;padding:9px 14px;cursor:pointer;font-weight:600}",
+    ".files{list-style:none;padding:4px 0 0;display:flex;flex-direction:column;gap:2px}",
+    ".files button{background:transparent;color:inherit;border:0;padding:0;text-decoration:underline;cursor:pointer;text-align:left}",
+    ".read{display:block;font-size:11px;opacity:.85;text-align:right}",
+    ".attach{background:#eef0f3;color:#1b1b1b;border:1px solid #9aa0a6;border-radius:6px;padding:8px 10px;cursor:pointer}",
+    ".agent{display:flex;align-items:center;gap:8px}",
+    ".agent img{width:32px;height:32px;border-radius:50%;object-fit:cover}",
+    ".tools{display:flex;justify-content:flex-end;padding:0 12px 4px}",
+    ".link{background:transparent;border:0;color:#1f4fa0;text-decoration:underline;cursor:pointer;font-size:13px;padding:2px}",
+    ".nudge{display:flex;gap:6px;align-items:flex-start;max-width:280px;margin-bottom:8px;background:#fff;border-radius:10px;padding:10px 12px;box-shadow:0 2px 10px rgba(0,0,0,.25)}",
+    ".nudge p{flex:1}",
+    ".nudge .x{color:#444;font-size:18px}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     "@media (max-width:480px){:host(.open){inset:0!important;bottom:0!important;right:0!important;left:0!important;top:0!important}.open .panel{width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}"
   ].join("\n");
@@ -57,6 +70,9 @@
   var typingTimer = null;
   var typedAt = 0;
   var el = {};
+  var readSent = 0;
+  var agentRead = 0;
+  var newestAgent = 0;
 
   function load() {
     try { return JSON.parse(localStorage.getItem(storeKey) || "null"); } catch (e) { return null; }
@@ -79,12 +95,14 @@
   }
   function fmt(text, name) { return (text || "").replace("%(name)s", name); }
 
+  function auth() { return state && state.token ? { Authorization: "Bearer " + state.token } : {}; }
+
   function call(method, path, body) {
-    var headers = {};
-    if (body) headers["Content-Type"] = "application/json";
-    if (state && state.token) headers.Authorization = "Bearer " + state.token;
+    var headers = auth();
+    var form = body instanceof FormData;
+    if (body && !form) headers["Content-Type"] = "application/json";
     return fetch(api + path, {
-      method: method, headers: headers, body: body ? JSON.stringify(body) : undefined,
+      method: method, headers: headers, body: body ? (form ? body : JSON.stringify(body)) : undefined,
       credentials: "omit", mode: "cors"
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
@@ -121,13 +139,20 @@
       h("button", { type: "submit", "class": "start", text: T.start })
     ]);
     el.input = h("textarea", { name: "body", rows: "2", maxlength: "5000", "aria-label": T.message });
+    el.file = h("input", { type: "file", name: "file", "class": "sr", tabindex: "-1", "aria-hidden": "true" });
+    el.attach = h("button", { type: "button", "class": "attach", "aria-label": T.attach, title: T.attach, text: "\ud83d\udcce" });
     el.compose = h("form", { "class": "compose", hidden: true }, [
-      h("div", { "class": "row" }, [el.input, h("button", { type: "submit", "class": "send", text: T.send })])
+      h("div", { "class": "row" }, [el.input, el.attach, el.file, h("button", { type: "submit", "class": "send", text: T.send })])
     ]);
+    el.transcript = h("button", { type: "button", "class": "link transcript", text: T.transcript });
+    el.tools = h("div", { "class": "tools", hidden: true }, [el.transcript]);
     el.panel = h("section", { id: "lk-panel", "class": "panel", role: "dialog", "aria-label": T.title, hidden: true }, [
-      h("header", {}, [h("h2", { text: T.title }), el.close]), el.status, el.log, el.typing, el.error, el.prechat, el.compose
+      h("header", {}, [h("h2", { text: T.title }), el.close]), el.status, el.log, el.typing, el.error, el.tools, el.prechat, el.compose
     ]);
-    var wrap = h("div", { "class": "wrap" }, [el.launcher, el.panel]);
+    el.nudgeText = h("p", {});
+    el.nudgeClose = h("button", { type: "button", "class": "x", "aria-label": T.dismiss, text: "\u00d7" });
+    el.nudge = h("div", { "class": "nudge", role: "status", hidden: true }, [el.nudgeText, el.nudgeClose]);
+    var wrap = h("div", { "class": "wrap" }, [el.nudge, el.launcher, el.panel]);
     wrap.style.setProperty("--lk-accent", cfg.accent);
     wrap.style.setProperty("--lk-on", cfg.text_on_accent);
     root.appendChild(wrap);
@@ -143,11 +168,43 @@
       if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); send(); }
     });
     el.input.addEventListener("input", typingNow);
+    el.attach.addEventListener("click", function () { el.file.click(); });
+    el.file.addEventListener("change", upload);
+    el.transcript.addEventListener("click", mailTranscript);
+    el.nudgeClose.addEventListener("click", function () { dismissNudge(); el.launcher.focus(); });
+    el.nudgeText.addEventListener("click", function () { toggle(true); });
+    document.addEventListener("visibilitychange", markRead);
     status(cfg.online);
     if (cfg.greeting) addLine({ id: "greeting", kind: "agent", author: "", body: cfg.greeting });
+    if (cfg.proactive) proactive(cfg.proactive);
+  }
+
+  function matches(pattern, path) {
+    var re = "^" + pattern.split("*").map(function (part) {
+      return part.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+    }).join(".*") + "$";
+    return new RegExp(re).test(path);
+  }
+
+  function proactive(rule) {
+    var seenKey = storeKey + ":greeted";
+    try { if (sessionStorage.getItem(seenKey)) return; } catch (e) { /* no storage: greet */ }
+    if (state || !rule.pages.some(function (p) { return matches(p, location.pathname); })) return;
+    el.nudgeTimer = setTimeout(function () {
+      if (state || !el.panel.hidden) return;
+      el.nudgeText.textContent = rule.text;
+      el.nudge.hidden = false;
+      try { sessionStorage.setItem(seenKey, "1"); } catch (e) { /* greets again next page */ }
+    }, rule.after_seconds * 1000);
+  }
+
+  function dismissNudge() {
+    clearTimeout(el.nudgeTimer);
+    el.nudge.hidden = true;
   }
 
   function toggle(open) {
+    dismissNudge();
     el.panel.hidden = !open;
     el.launcher.hidden = open;
     el.launcher.setAttribute("aria-expanded", open ? "true" : "false");
@@ -155,22 +212,95 @@
     el.wrap.classList.toggle("open", open);
     if (open) (state ? el.input : el.name.value ? el.first : el.name).focus();
     else el.launcher.focus();
+    markRead();
   }
 
-  function status(online, agent) {
-    el.status.textContent = agent ? fmt(T.answering, agent) : online ? T.online : T.offline;
+  function status(online, agent, photo) {
+    var text = agent ? fmt(T.answering, agent) : online ? T.online : T.offline;
+    if (el.status.getAttribute("data-text") === text + (photo || "")) return;
+    el.status.setAttribute("data-text", text + (photo || ""));
+    el.status.textContent = "";
+    var img = photo ? h("img", { src: photo, alt: "", width: "32", height: "32" }) : null;
+    if (img) img.addEventListener("error", function () { img.remove(); }); // a host CSP without img-src
+    el.status.appendChild(h("span", { "class": "agent" }, img ? [img, h("span", { text: text })] : [h("span", { text: text })]));
+  }
+
+  function markRead() {
+    if (!state || el.panel.hidden || document.hidden || newestAgent <= readSent) return;
+    readSent = newestAgent;
+    call("POST", "/sessions/" + state.id + "/read", { upto: newestAgent }).catch(function () { readSent = 0; });
+  }
+
+  function showRead(upto) {
+    agentRead = Math.max(agentRead, upto || 0);
+    el.log.querySelectorAll("li.visitor").forEach(function (li) {
+      var mark = li.querySelector(".read");
+      if (!mark && Number(li.getAttribute("data-id")) <= agentRead) {
+        li.appendChild(h("span", { "class": "read", text: T.read }));
+      }
+    });
+  }
+
+  function download(a) {
+    fetch(api + "/sessions/" + state.id + "/attachments/" + a.id, { headers: auth(), credentials: "omit", mode: "cors" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.blob(); })
+      .then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        var link = h("a", { href: url, download: a.filename });
+        el.wrap.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+      }).catch(function () { showError(T.failed); });
+  }
+
+  function upload() {
+    var file = el.file.files && el.file.files[0];
+    if (!file || !state) return;
+    showError("");
+    var form = new FormData();
+    form.append("file", file, file.name);
+    if (el.input.value.trim()) form.append("body", el.input.value);
+    el.attach.disabled = true;
+    call("POST", "/sessions/" + state.id + "/attachments", form).then(function (r) {
+      if (r.status === 401) { forget(); return failed(r); }
+      if (!r.ok) return failed(r);
+      el.input.value = "";
+      addLine(r.data);
+    }).catch(function () { showError(T.failed); }).then(function () {
+      el.attach.disabled = false;
+      el.file.value = "";
+      el.attach.focus();
+    });
+  }
+
+  function mailTranscript() {
+    if (!state) return;
+    call("POST", "/sessions/" + state.id + "/transcript").then(function (r) {
+      if (!r.ok) return failed(r);
+      el.typing.textContent = T.transcript_sent;
+    }).catch(function () { showError(T.failed); });
   }
 
   function addLine(m) {
     if (seen[m.id]) return;
     seen[m.id] = true;
     if (typeof m.id === "number" && m.id > lastId) lastId = m.id;
+    if (m.kind === "agent" && typeof m.id === "number" && m.id > newestAgent) newestAgent = m.id;
     var who = m.kind === "visitor" ? T.you : m.author;
-    var li = h("li", { "class": "msg " + m.kind, "data-kind": m.kind }, [
+    var li = h("li", { "class": "msg " + m.kind, "data-kind": m.kind, "data-id": String(m.id) }, [
       h("span", { "class": "who", text: who || T.title }), h("span", { "class": "body", text: m.body })
     ]);
+    if (m.attachments && m.attachments.length) {
+      li.appendChild(h("ul", { "class": "files" }, m.attachments.map(function (a) {
+        var b = h("button", { type: "button", text: a.filename, "aria-label": fmt(T.download, a.filename) });
+        b.addEventListener("click", function () { download(a); });
+        return h("li", {}, [b]);
+      })));
+    }
     el.log.appendChild(li);
     el.log.scrollTop = el.log.scrollHeight;
+    if (m.kind === "visitor") showRead(0);
   }
 
   function showError(text) { el.error.textContent = text || ""; }
@@ -180,8 +310,10 @@
   }
 
   function chatting() {
+    dismissNudge();
     el.prechat.hidden = true;
     el.compose.hidden = false;
+    el.tools.hidden = false;
   }
 
   function forget() {
@@ -190,6 +322,7 @@
     if (source) source.close();
     source = null;
     el.compose.hidden = true;
+    el.tools.hidden = true;
     el.prechat.hidden = false;
   }
 
@@ -239,7 +372,9 @@
       if (r.status === 401) return forget();
       if (!r.ok) return;
       r.data.messages.forEach(addLine);
-      status(r.data.online, r.data.agent);
+      status(r.data.online, r.data.agent, r.data.agent_photo);
+      showRead(r.data.agent_read_upto);
+      markRead();
       clearTimeout(typingTimer);
       el.typing.textContent = r.data.agent_typing ? (r.data.typist ? fmt(T.typing, r.data.typist) : T.someone_typing) : "";
       if (r.data.agent_typing) typingTimer = setTimeout(function () { el.typing.textContent = ""; }, 8000);
@@ -253,6 +388,9 @@
     source = new EventSource(api + "/sessions/" + state.id + "/events?token=" + encodeURIComponent(state.token));
     ["ticket", "presence", "reset"].forEach(function (type) { source.addEventListener(type, refresh); });
     source.addEventListener("ready", refresh);
+    source.addEventListener("read", function (ev) {
+      try { showRead(JSON.parse(ev.data).agent); } catch (e) { /* not for us */ }
+    });
     source.addEventListener("denied", forget);
   }
 

@@ -12,7 +12,7 @@
 (function () {
   "use strict";
   var NAME = "loket-live";
-  var TYPES = ["ready", "ticket", "presence", "notification", "reset", "denied", "chat"];
+  var TYPES = ["ready", "ticket", "presence", "notification", "reset", "denied", "chat", "read"];
   var started = false;
   var source = null;
   var channel = null;
