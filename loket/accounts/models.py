@@ -371,3 +371,6 @@ class Invitation(models.Model):
             and self.revoked_at is None
             and self.expires_at > timezone.now()
         )
+
+
+from loket.accounts.models_desk import DeskSettings as DeskSettings  # noqa: E402 - registers it
