@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from loket.mail.admin import MailboxForm as AdminMailboxForm
@@ -18,6 +19,17 @@ class MailboxForm(AdminMailboxForm):
             "name", "address", "enabled", "host", "port", "security", "username", "password",
             "oauth2_token", "folder", "after_store", "move_to",
         )  # fmt: skip
+
+    field_order = (
+        "name", "address", "enabled", "host", "port", "security", "username", "password",
+        "clear_password", "oauth2_token", "clear_oauth2_token", "folder", "after_store",
+        "move_to",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.label = capfirst(field.label)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
