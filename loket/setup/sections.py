@@ -93,4 +93,18 @@ AUDIT = Section(
     order=95,
 )
 
-ALL = (MAILBOXES, TEAMS, AGENTS, SLA, CALENDARS, BRANDING, SECURITY_POLICY, RETENTION, AUDIT)
+
+CANNED = Section(
+    "canned_replies",
+    _("Canned replies"),
+    _("Texts per language and form of address, with variables, and what they change."),
+    "setup:macros",
+    audience="manager",
+    group=DESK,
+    order=57,
+)
+
+ALL = (
+    MAILBOXES, TEAMS, AGENTS, SLA, CALENDARS, CANNED, BRANDING, SECURITY_POLICY, RETENTION,
+    AUDIT,
+)  # fmt: skip

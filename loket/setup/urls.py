@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loket.setup import views, views_desk, views_mail, views_people, views_sla
+from loket.setup import views, views_desk, views_macros, views_mail, views_people, views_sla
 
 app_name = "setup"
 
@@ -36,4 +36,8 @@ urlpatterns = [
     path("security/", views_desk.security, name="security"),
     path("retention/", views_desk.retention, name="retention"),
     path("audit/", views_desk.audit_log, name="audit"),
+    path("canned-replies/", views_macros.macros, name="macros"),
+    path("canned-replies/new/", views_macros.macro_edit, name="macro_new"),
+    path("canned-replies/<int:pk>/", views_macros.macro_edit, name="macro"),
+    path("canned-replies/<int:pk>/delete/", views_macros.macro_delete, name="macro_delete"),
 ]

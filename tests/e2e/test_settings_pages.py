@@ -53,7 +53,8 @@ def test_settings_pages_fit_the_screen(
         "/desk/settings/agents/invite/", "/desk/settings/sla/", f"/desk/settings/sla/{policy.pk}/",
         "/desk/settings/calendars/", f"/desk/settings/calendars/{calendar.pk}/",
         "/desk/settings/branding/", "/desk/settings/security/", "/desk/settings/retention/",
-        "/desk/settings/audit/",
+        "/desk/settings/audit/", "/desk/settings/canned-replies/",
+        "/desk/settings/canned-replies/new/",
     ]  # fmt: skip
     for path in paths:
         page.goto(live_server.url + path)
