@@ -139,3 +139,11 @@ def test_cutoff_counts_calendar_months() -> None:
     now = datetime(2026, 3, 31, 12, tzinfo=UTC)
     assert cutoff_for(1, now).date().isoformat() == "2026-02-28"
     assert cutoff_for(15, now).date().isoformat() == "2024-12-31"
+
+
+def test_django_admin_is_for_admins_only(desk: Desk) -> None:
+    for person in (desk.agent, desk.manager):
+        response = _as(person).get("/admin/")
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    assert _as(desk.admin).get("/admin/").status_code == 200
+    assert "Django admin" not in _as(desk.manager).get("/desk/settings/").content.decode()
