@@ -33,7 +33,14 @@ def required_for(user: Any) -> bool:
     """Whether this person's role must sign in with a second factor."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
-    return str(getattr(user, "role", "")) in settings.MFA_REQUIRED_ROLES
+    role = str(getattr(user, "role", ""))
+    if role in settings.MFA_REQUIRED_ROLES:
+        return True
+    # The desk's security policy may ask it of every staff member (never less than the
+    # server's LOKET_MFA_REQUIRED_ROLES).
+    from loket.accounts.models import STAFF_ROLES, DeskSettings
+
+    return role in STAFF_ROLES and DeskSettings.current().staff_two_factor
 
 
 def has_second_factor(user: Any) -> bool:

@@ -170,8 +170,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_staff(self) -> bool:
-        """Django admin is for managers and admins only."""
-        return self.role in (Role.MANAGER, Role.ADMIN) and self.is_active
+        """Django admin (the technical back office) is for admins only: managers configure
+        the desk in its own settings area (``/desk/settings/``)."""
+        return self.role == Role.ADMIN and self.is_active
 
     @property
     def is_agent(self) -> bool:
@@ -371,3 +372,6 @@ class Invitation(models.Model):
             and self.revoked_at is None
             and self.expires_at > timezone.now()
         )
+
+
+from loket.accounts.models_desk import DeskSettings as DeskSettings  # noqa: E402 - registers it

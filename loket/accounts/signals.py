@@ -26,3 +26,14 @@ def join_on_login(sender: Any, user: Any, **kwargs: Any) -> None:
     domain on."""
     if isinstance(user, User) and user.organisation_id is None and not user.is_agent:
         join_by_domain(user)
+
+
+@receiver(user_logged_in, dispatch_uid="loket.accounts.session_length")
+def staff_session_length(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """The desk's security policy: a staff member's sign-in lasts this many hours."""
+    from loket.accounts.models import DeskSettings
+
+    hours = DeskSettings.current().session_hours
+    session = getattr(request, "session", None)
+    if hours and session is not None and isinstance(user, User) and user.is_agent:
+        session.set_expiry(hours * 3600)

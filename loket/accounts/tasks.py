@@ -20,3 +20,14 @@ def send_invitation(invitation_id: int) -> bool:
         .first()
     )
     return invitation is not None and send(invitation)
+
+
+@task(queue_name="mail")
+@retrying(attempts=6)
+def send_staff_invitation(user_id: int) -> bool:
+    """The mail with the link where an invited staff member chooses their password."""
+    from loket.accounts.models import User
+    from loket.accounts.staff import send_invitation
+
+    user = User.objects.filter(pk=user_id).first()
+    return user is not None and send_invitation(user)

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
-from loket.accounts.models import User
+from loket.accounts.models import DeskSettings, User
 from loket.mail import conf
 from loket.mail.models import BouncedAddress, Delivery, Direction, MailRecord, Outcome
 from loket.mail.templates_text import render
@@ -267,16 +267,26 @@ def send_reply(message_pk: int) -> MailRecord | None:
         return record
     cc = [a for a in record.recipients[1:] if isinstance(a, str)]  # as first decided
     with translation.override(customer.language or ticket.language or settings.LANGUAGE_CODE):
-        author = message.author.name if message.author else settings.SITE_NAME
+        brand = DeskSettings.current()
+        author = message.author.name if message.author else brand.desk_name
         signature = message.author.signature if message.author else ""
         portal = render("reply_footer", ticket, customer)
-        text = message.body + (f"\n\n-- \n{signature}" if signature else "") + f"\n\n{portal}"
+        footer = brand.mail_footer.strip()
+        text = (
+            message.body
+            + (f"\n\n-- \n{signature}" if signature else "")
+            + f"\n\n{portal}"
+            + (f"\n\n{footer}" if footer else "")
+        )
         html = (
             _html(message.body, message.body_html)
             + (linebreaks(escape(f"-- \n{signature}")) if signature else "")
             + linebreaks(escape(portal))
+            + (linebreaks(escape(footer)) if footer else "")
         )
-        sender = _("%(author)s via %(site)s") % {"author": author, "site": settings.SITE_NAME}
+        sender = brand.sender_name or _("%(author)s via %(site)s") % {
+            "author": author, "site": brand.desk_name
+        }  # fmt: skip
         files = [(a.filename, a.file.read(), a.content_type) for a in message.attachments.all()]
         try:
             mail = build(

@@ -10,6 +10,11 @@ class SetupConfig(AppConfig):
     verbose_name = _("Settings")
 
     def ready(self) -> None:
+        from loket.jobs.scheduler import PERIODIC, Periodic
         from loket.setup import builtin
 
         builtin.register_sections()
+        if not any(job.name == "data-retention" for job in PERIODIC):
+            PERIODIC.append(
+                Periodic("data-retention", "loket.setup.tasks.purge_closed_tickets", 3600)
+            )

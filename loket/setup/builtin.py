@@ -5,11 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from loket.lib.settings_menu import Section, register
-
-PEOPLE = _("People and customers")
-CHANNELS = _("Channels")
-DESK = _("Desk")
-SYSTEM = _("System")
+from loket.setup.sections import ALL, CHANNELS, DESK, PEOPLE, SYSTEM
 
 
 def register_sections() -> None:
@@ -77,5 +73,6 @@ def register_sections() -> None:
             group=SYSTEM,
             order=90,
         ),
+        *ALL,
     ):
         register(section)

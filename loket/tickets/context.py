@@ -35,7 +35,15 @@ def unanswered_summary(user: Any) -> dict[str, Any]:
 
 def desk(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    context: dict[str, Any] = {"site_name": settings.SITE_NAME}
+    from loket.accounts.models import DeskSettings
+
+    brand = DeskSettings.current()
+    context: dict[str, Any] = {
+        "site_name": brand.desk_name,
+        "brand_logo": bool(brand.logo),
+        "brand_colours": bool(brand.primary_colour or brand.header_colour),
+        "brand_version": int(brand.updated_at.timestamp()),
+    }
     if user is not None and user.is_authenticated and getattr(user, "is_agent", False):
         context["unanswered"] = unanswered_summary(user)
     return context

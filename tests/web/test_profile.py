@@ -77,8 +77,9 @@ def test_only_admins_change_roles_and_it_is_audited(desk: Desk) -> None:
         "formality": "",
         "is_active": "on",
     }
-    # the manager may use the admin but the role field is read-only for them
+    # the manager does not get into the admin at all (the settings area is theirs)
     manager = client_for(desk.manager)
+    assert manager.get("/admin/").status_code == 302
     manager.post(url, form)
     desk.agent.refresh_from_db()
     assert desk.agent.role == Role.AGENT

@@ -37,6 +37,7 @@ from loket.tickets.actions.messages import (
     reply,
     system_reply,
 )
+from loket.tickets.actions.retention import closed_before, purge_closed
 
 __all__ = [
     "ActionError",
@@ -47,6 +48,7 @@ __all__ = [
     "add_system_note",
     "assign",
     "change_state",
+    "closed_before",
     "confirm_sender",
     "create_ticket",
     "create_ticket_with_message",
@@ -60,6 +62,7 @@ __all__ = [
     "move_to_team",
     "prepare",
     "prepare_body",
+    "purge_closed",
     "reply",
     "set_customer",
     "set_priority",
