@@ -148,9 +148,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "teams": Team.objects.all(),
             "states": State.choices,
             "priorities": Priority.choices,
-            "agents": User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by(
-                "display_name", "pk"
-            ),
+            "agents": User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+            .only("pk", "display_name", "email")
+            .order_by("display_name", "pk"),
             "bulk_operations": OPERATIONS,
             "save_form": SavedFilterForm(),
             # New tickets go on top only where the newest are shown: page one of a view.
