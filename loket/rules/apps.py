@@ -16,6 +16,10 @@ class RulesConfig(AppConfig):
         from loket.rules.automation import setup as automation_setup
 
         hooks_types.connect()
+        from loket.rules.templatetags.approvals import pending_marks
+        from loket.tickets.inbox_rows import add_marks
+
+        add_marks(pending_marks)
         automation_setup.ready()
         approvals_ready()
         register(

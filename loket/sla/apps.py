@@ -11,9 +11,12 @@ class SlaConfig(AppConfig):
         from loket.jobs import scheduler
         from loket.sla import tracking  # noqa: F401  (connects the ticket-event receiver)
         from loket.sla.display import describe_event
+        from loket.sla.inbox_marks import clock_marks
+        from loket.tickets.inbox_rows import add_marks
         from loket.tickets.models import EventKind
         from loket.tickets.timeline import register_describer
 
+        add_marks(clock_marks)
         for kind in (
             EventKind.SLA_WARNING,
             EventKind.SLA_BREACH,

@@ -6,6 +6,7 @@ simply not found (404), so ids leak nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
@@ -44,14 +45,18 @@ def agent_team_ids(user: User) -> list[int]:
     return sorted(set(members.union(user.managed_teams.order_by().values_list("pk", flat=True))))
 
 
-def tickets_visible_to(user: User | AnonymousUser) -> QuerySet[Ticket]:
+def tickets_visible_to(
+    user: User | AnonymousUser, *, team_ids: Sequence[int] | None = None
+) -> QuerySet[Ticket]:
+    """``team_ids``: ``agent_team_ids(user)`` when the caller read them already this request."""
     qs = Ticket.objects.all()
     if not _signed_in(user):
         return qs.none()
     if user.is_admin:
         return qs
     if user.is_agent:
-        return qs.filter(_as_one_condition(Q(team_id__in=agent_team_ids(user)) | Q(assignee=user)))
+        teams = list(team_ids) if team_ids is not None else agent_team_ids(user)
+        return qs.filter(_as_one_condition(Q(team_id__in=teams) | Q(assignee=user)))
     # Customers never see a ticket whose sender has not confirmed the address (a contact
     # form filled in with someone's address): not even the person whose address it is.
     qs = qs.filter(sender_unconfirmed=False)

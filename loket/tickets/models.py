@@ -350,3 +350,30 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class QueueCount(models.Model):
+    """Insert-only delta rows of the inbox's badge counts, per queue, team and assignee.
+
+    Written by database triggers on tickets and messages (``loket.tickets.queue_counts``,
+    migration 0021), so every write path (actions, mail import, merge, bulk loads) keeps
+    them in the same statement as the change; a writer only inserts, so concurrent writers
+    never wait for each other's rows. Readers sum; ``queue_counts.fold`` (a periodic job)
+    leaves one row per queue, team and assignee again. No foreign keys: a team or agent
+    removed later leaves rows that nobody's filter asks for.
+    """
+
+    queue = models.CharField(max_length=12)  # "open", "unanswered", "waiting" (messages)
+    team_id = models.IntegerField(null=True)
+    assignee_id = models.IntegerField(null=True)
+    n = models.IntegerField()
+
+    class Meta:
+        db_table = "tickets_ticketqueuecount"  # flushed after the tickets (tests/flush)
+        indexes = [
+            models.Index(fields=["team_id", "assignee_id", "queue", "n"], name="queuecount_team"),
+            models.Index(fields=["assignee_id", "queue", "n"], name="queuecount_assignee"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue} team {self.team_id} assignee {self.assignee_id}: {self.n:+d}"

@@ -20,3 +20,11 @@ def notify_customer_of_reply(message_id: int) -> None:
     if message is not None and seen_live(message):
         return  # read on the chat while the visitor was there
     send_reply(message_id)
+
+
+@task()
+def fold_queue_counts() -> int:
+    """Sums the inbox badge counters' delta rows into one row per queue, team and assignee."""
+    from loket.tickets.queue_counts import fold
+
+    return fold()

@@ -23,8 +23,9 @@ from loket.accounts.models import STAFF_ROLES, Team, Tier, User
 from loket.lib.files import AttachmentRejected
 from loket.mail.addresses import InvalidCc
 from loket.mail.send import cc_for
-from loket.tickets import actions, collisions, inbox_filters, reply_checks, timeline
+from loket.tickets import actions, collisions, inbox_filters, inbox_rows, reply_checks, timeline
 from loket.tickets.access import get_ticket_for, tickets_visible_to
+from loket.tickets.context import badges_for, team_ids_for
 from loket.tickets.forms import (
     CallForm,
     EscalateForm,
@@ -98,30 +99,18 @@ def inbox_query(user: User, params: dict[str, str]) -> InboxQuery:
     return InboxQuery(view, _filters_from(params), query, saved, params)
 
 
-def label_rows(tickets: Iterable[Ticket]) -> None:
-    """Labels looked up once per page, not once per row (the inbox is the most-seen page)."""
-    state_labels = {value: str(label) for value, label in State.choices}
-    priority_labels = {value: str(label) for value, label in Priority.choices}
-    # One URL reversed per page; each row's link is it with the row's number in.
-    sentinel = 987654321
-    href = reverse("desk:ticket", args=[sentinel]).split(str(sentinel))
-    for ticket in tickets:
-        ticket.href = f"{href[0]}{ticket.pk}{href[1]}"  # type: ignore[attr-defined]
-        ticket.state_label = state_labels.get(ticket.state, ticket.state)  # type: ignore[attr-defined]
-        ticket.priority_label = priority_labels.get(ticket.priority, "")  # type: ignore[attr-defined]
-
-
 def view_counts(
-    user: User, visible: QuerySet[Ticket] | None = None
+    user: User, request: HttpRequest | None = None
 ) -> list[tuple[InboxView, Any, int | None]]:
-    """The badge counts, each answered from its own partial index (tickets migration 0003).
-    ``visible``: ``tickets_visible_to(user)`` when the caller has it already."""
-    visible = visible if visible is not None else tickets_visible_to(user)
-    counts = {
-        v: view_queryset(user, v, visible).count()
-        for v in (InboxView.UNASSIGNED, InboxView.MINE, InboxView.UNANSWERED)
+    """The badge counts, summed from the counters the database keeps
+    (``loket.tickets.queue_counts``): a few rows, whatever the size of the desk."""
+    counts = badges_for(user, request)
+    shown = {
+        InboxView.UNASSIGNED: counts.unassigned,
+        InboxView.MINE: counts.mine,
+        InboxView.UNANSWERED: counts.unanswered,
     }
-    return [(v, VIEW_LABELS[v], counts.get(v)) for v in InboxView]
+    return [(v, VIEW_LABELS[v], shown.get(v)) for v in InboxView]
 
 
 @agent_required
@@ -130,7 +119,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     asked = inbox_query(user, request.GET.dict())
     view, filters, query = asked.view, asked.filters, asked.query
     next_cursor = None
-    visible = tickets_visible_to(user)  # the agent's teams read once for the page and badges
+    # The agent's teams read once for the page, the badges and the header's count.
+    visible = tickets_visible_to(user, team_ids=team_ids_for(user, request))
     if query:
         tickets = search_tickets(user, query)
     else:
@@ -139,16 +129,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
             cursor = Cursor.decode(params["after"]) if params.get("after") else None
         except BadCursor:
             return HttpResponseBadRequest(_("This page link is no longer valid."))
-        tickets, next_cursor = page(asked.queryset(user, visible), cursor)
-    label_rows(tickets)
+        tickets, next_cursor = page(asked.queryset(user, visible), cursor, only_row=True)
     base = {"view": view.value, **filters}
     return render(
         request,
         "desk/inbox.html",
         {
             "tickets": tickets,
+            "rows": inbox_rows.render(tickets),
             "view": view,
-            "views": view_counts(user, visible),
+            "views": view_counts(user, request),
             "query": query,
             "filters": filters,
             "base_query": base,
@@ -158,9 +148,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "teams": Team.objects.all(),
             "states": State.choices,
             "priorities": Priority.choices,
-            "agents": User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by(
-                "display_name", "pk"
-            ),
+            "agents": User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+            .only("pk", "display_name", "email")
+            .order_by("display_name", "pk"),
             "bulk_operations": OPERATIONS,
             "save_form": SavedFilterForm(),
             # New tickets go on top only where the newest are shown: page one of a view.

@@ -27,7 +27,7 @@ from loket.tickets.access import get_ticket_for
 from loket.tickets.models import Priority, State, Ticket
 from loket.tickets.states import TransitionError
 
-MAX_TICKETS = 100
+MAX_TICKETS = 500
 OPERATIONS = [
     ("assign_me", gettext_lazy("Assign to me")),
     ("assign", gettext_lazy("Assign to…")),

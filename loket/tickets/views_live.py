@@ -11,13 +11,9 @@ from django.views.decorators.http import require_GET
 
 from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.tickets import collisions
+from loket.tickets import inbox_rows as row_html
 from loket.tickets.access import get_ticket_for, tickets_visible_to
-from loket.tickets.views import (
-    inbox_query,
-    label_rows,
-    ticket_timeline,
-    view_counts,
-)
+from loket.tickets.views import inbox_query, ticket_timeline, view_counts
 
 MAX_ROWS = 50
 
@@ -45,13 +41,12 @@ def inbox_rows(request: HttpRequest) -> HttpResponse:
     tickets = list(
         qs.filter(pk__in=ids).select_related("customer", "assignee", "team", "organisation")
     )
-    label_rows(tickets)
     return render(
         request,
         "desk/_inbox_rows.html",
         {
-            "tickets": tickets,
-            "views": view_counts(user),
+            "rows": row_html.render(tickets),
+            "views": view_counts(user, request),
             "view": asked.view,
             "query": asked.query,
             "current_saved": asked.saved,

@@ -98,8 +98,8 @@ def test_bad_bulk_requests_are_explained(client: Client, desk: Desk) -> None:
     chosen = tickets(desk, 1)
     missing = client.post("/desk/tickets/bulk/", {"ids": [chosen[0].pk], "operation": "state"})
     assert "Choose what to set." in said(missing)
-    many = client.post("/desk/tickets/bulk/", {"ids": list(range(1, 130)), "operation": "unassign"})
-    assert "Change at most 100 tickets at once." in said(many)
+    many = client.post("/desk/tickets/bulk/", {"ids": list(range(1, 530)), "operation": "unassign"})
+    assert "Change at most 500 tickets at once." in said(many)
     evil = client.post(
         "/desk/tickets/bulk/",
         {"ids": [chosen[0].pk], "operation": "unassign", "next": "https://evil.example/"},
