@@ -104,6 +104,9 @@ SECRET_KEY = _secret_key()
 SECRET_KEY_FALLBACKS = [k.strip() for k in env("SECRET_KEY_FALLBACKS").split(",") if k.strip()]
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o]
+# An agent keeps reading the tickets they worked on after these left their team (e.g. they
+# escalated it): read-only, through the one access check (loket/tickets/access.py).
+AGENT_HISTORY_ACCESS = env_bool("AGENT_HISTORY_ACCESS", True)
 SITE_NAME = env("SITE_NAME", "Loket")
 BASE_URL = env("BASE_URL", "http://127.0.0.1:8000")
 

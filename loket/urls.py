@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from loket import views
+from loket import views, webapp
 from loket.accounts import views as account_views
 from loket.accounts import views_invitations
 from loket.chat import views as chat_views
@@ -17,6 +17,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("manifest.webmanifest", webapp.manifest, name="manifest"),
+    path("sw.js", webapp.service_worker, name="service_worker"),
     path("admin/", admin.site.urls),
     path("accounts/locked/", account_views.locked_out, name="locked_out"),
     path("accounts/", include("allauth.urls")),

@@ -28,7 +28,7 @@ from loket.accounts.models import DeskSettings, User
 from loket.mail import conf
 from loket.mail.models import BouncedAddress, Delivery, Direction, MailRecord, Outcome
 from loket.mail.templates_text import render
-from loket.tickets.models import Message, MessageKind, State, Ticket
+from loket.tickets.models import Channel, Message, MessageKind, State, Ticket
 
 MAX_ATTEMPTS = 6
 MAX_REFERENCES = 20
@@ -339,30 +339,57 @@ def _send_automatic(
 
 
 def send_acknowledgement(ticket_pk: int) -> MailRecord | None:
-    """Tells a customer who wrote in that their mail arrived, once per ticket.
+    """Tells a customer their new ticket arrived, with its number, once per ticket.
 
-    Only for tickets opened by a person's own mail (never in answer to automatic mail, never
-    to an address that did not write in or bounced), and at most a few an hour to one address.
+    By mail: only for tickets opened by a person's own mail (never in answer to automatic
+    mail, never to an address that did not write in). From the portal, the API or the chat:
+    only to the customer's own proven address (``_acknowledged_by_mail``). Never to an address
+    that bounced, and at most a few an hour to one address.
     """
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_pk).first()
     if ticket is None or ticket.customer is None:
         return None
-    opener = (
-        MailRecord.objects.filter(
-            direction=Direction.IN, opened_ticket=True, ticket_message__ticket=ticket
-        )
-        .order_by("id")
-        .first()
-    )
     customer = ticket.customer
-    if opener is None or opener.automatic or opener.from_address != customer.email.lower():
-        return None
+    if ticket.channel != Channel.EMAIL:
+        if not _acknowledged_by_mail(ticket, customer):
+            return None
+    else:
+        opener = (
+            MailRecord.objects.filter(
+                direction=Direction.IN, opened_ticket=True, ticket_message__ticket=ticket
+            )
+            .order_by("id")
+            .first()
+        )
+        if opener is None or opener.automatic or opener.from_address != customer.email.lower():
+            return None
     if (
         _automatic_record(ticket, "ack") is None
         and _acks_recently(customer.email) >= conf.acks_per_hour()
     ):
         return None
     return _send_automatic(ticket, customer, "ack", "acknowledgement", "auto-replied")
+
+
+# Tickets from these channels are acknowledged by mail, to the customer's own address; the
+# contact form's confirmation mail carries the number (``loket.portal.confirmation``), and the
+# messengers answer in their own chat (``loket.messengers.acks``).
+MAIL_ACK_CHANNELS = frozenset({Channel.WEB, Channel.API, Channel.CHAT})
+NO_MAIL_DOMAINS = (".invalid",)  # messenger contacts nobody linked to an address yet
+
+
+def _acknowledged_by_mail(ticket: Ticket, customer: User) -> bool:
+    """The loop rules for tickets that did not come by mail: a customer (not staff) with a
+    real, proven address (never the contact form's or chat's typed-in one before it was
+    confirmed)."""
+    return (
+        ticket.channel in MAIL_ACK_CHANNELS
+        and not ticket.sender_unconfirmed
+        and not customer.is_agent
+        and customer.is_active
+        and bool(customer.email)
+        and not customer.email.lower().endswith(NO_MAIL_DOMAINS)
+    )
 
 
 def send_closing_notice(ticket_pk: int, event_pk: int) -> MailRecord | None:

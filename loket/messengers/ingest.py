@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from loket.messengers import acks
 from loket.messengers.contacts import contact_for
 from loket.messengers.models import (
     Contact,
@@ -114,13 +115,15 @@ def receive(
                 attachments=attachments,
                 language=person.language if person.language in ("en", "nl", "ru") else "",
             )
-            Conversation.objects.create(
-                kind=kind,
-                chat_id=chat_id,
-                contact=contact,
-                ticket=ticket,
-                last_inbound_at=now,
-                **where,
+            acks.queue(
+                Conversation.objects.create(
+                    kind=kind,
+                    chat_id=chat_id,
+                    contact=contact,
+                    ticket=ticket,
+                    last_inbound_at=now,
+                    **where,
+                )
             )
         else:
             message = ticket_actions.add_customer_message(
@@ -131,9 +134,16 @@ def receive(
                 by=None,
                 attachments=attachments,
             )
+            follow_up = message.ticket_id != conversation.ticket_id  # the old one was closed
             Conversation.objects.filter(pk=conversation.pk).update(
-                ticket=message.ticket, last_inbound_at=now, contact=contact
+                ticket=message.ticket,
+                last_inbound_at=now,
+                contact=contact,
+                **({"acknowledged_at": None} if follow_up else {}),
             )
+            if follow_up:
+                conversation.ticket_id = message.ticket_id
+                acks.queue(conversation)
         inbound.message = message
         inbound.save(update_fields=["message"])
     return message

@@ -156,6 +156,8 @@ class Conversation(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
     last_inbound_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the current ticket's acknowledgement went out (``loket.messengers.acks``).
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -15,3 +15,12 @@ def deliver(message_id: int) -> str:
     from loket.messengers.outbound import send
 
     return send(message_id)
+
+
+@task(queue_name="default")  # beside the agents' replies, not in their queue
+@retrying(attempts=MAX_ATTEMPTS, base=15)
+def acknowledge(conversation_id: int, ticket_id: int) -> bool:
+    """A new messenger ticket's number, sent back in its chat (``loket.messengers.acks``)."""
+    from loket.messengers.acks import send
+
+    return send(conversation_id, ticket_id)

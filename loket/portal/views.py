@@ -187,7 +187,9 @@ def contact(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             deflection.record_sent(request.POST.get("kb_deflection"), ticket)
-            return render(request, "portal/contact_done.html")
+            # The number is acknowledged on the page, to whoever filled in the form: a mail
+            # would go to an address nobody has proven (the confirmation mail carries it).
+            return render(request, "portal/contact_done.html", {"ticket_number": ticket.pk})
     return render(request, "portal/contact.html", {"form": form, "offer": offer})
 
 

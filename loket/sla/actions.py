@@ -8,11 +8,19 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loket.accounts.models import User
+from loket.lib import http
 from loket.sla import calendars
-from loket.sla.models import BusinessCalendar, NotificationKind, NotifyChannel, NotifySettings
+from loket.sla.models import (
+    BusinessCalendar,
+    NotificationKind,
+    NotifyChannel,
+    NotifySettings,
+    PushSubscription,
+)
 
 
 @transaction.atomic
@@ -67,3 +75,44 @@ def save_notify_settings(
     prefs.tz = tz
     prefs.save()
     return prefs
+
+
+def _key(value: object, length: int) -> str:
+    text = str(value or "")
+    if not text or len(text) > length or not all(c.isalnum() or c in "-_=" for c in text):
+        raise ValidationError(_("This browser sent an unusable push subscription."))
+    return text
+
+
+@transaction.atomic
+def subscribe_push(
+    agent: User, *, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
+) -> PushSubscription:
+    """Stores one of the agent's browsers for Web Push (an endpoint seen before moves to this
+    agent: the browser is now theirs)."""
+    if not agent.is_active or not agent.is_agent:
+        raise PermissionDenied(_("Only agents receive push notifications."))
+    if not endpoint or len(endpoint) > 2000:
+        raise ValidationError(_("This browser sent an unusable push subscription."))
+    try:
+        http.check_url(endpoint)
+    except http.Blocked:
+        raise ValidationError(_("This browser sent an unusable push subscription.")) from None
+    found, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={
+            "agent": agent,
+            "p256dh": _key(p256dh, 200),
+            "auth": _key(auth, 100),
+            "user_agent": user_agent[:300],
+            "created_at": timezone.now(),
+        },
+    )
+    return found
+
+
+@transaction.atomic
+def unsubscribe_push(agent: User, *, endpoint: str) -> int:
+    """Forgets one of the agent's own browsers (another agent's stays)."""
+    deleted, _per_model = PushSubscription.objects.filter(agent=agent, endpoint=endpoint).delete()
+    return deleted

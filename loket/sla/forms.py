@@ -37,6 +37,7 @@ class NotifySettingsForm(forms.Form):
     browser = _kinds_field(NotifyChannel.BROWSER.label)
     email = _kinds_field(NotifyChannel.EMAIL.label)
     telegram = _kinds_field(NotifyChannel.TELEGRAM.label)
+    push = _kinds_field(NotifyChannel.PUSH.label)
     telegram_chat_id = forms.CharField(
         label=_("Telegram chat id"),
         max_length=32,

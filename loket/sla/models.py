@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import Organisation, OrganisationTier
+from loket.lib.sealed import SealedTextField
 from loket.sla import calendars
 from loket.tickets.models import Priority, Ticket
 
@@ -283,6 +284,8 @@ class NotificationKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breaches")
     ALARM = "alarm", _("Unanswered-message alarms")
     URGENT = "urgent", _("Urgent tickets outside opening hours")
+    NEW_URGENT = "new_urgent", _("New urgent tickets in opening hours")
+    MONITOR = "monitor", _("Monitor alarms: a watched service is down")
     STILL_WORKING = "still_working", _("Tickets without a public update for a long time")
     SHIFT_SWAP = "shift_swap", _("Shift swaps")
     BAD_RATING = "bad_rating", _("Bad satisfaction ratings")
@@ -307,6 +310,24 @@ class NotifyChannel(models.TextChoices):
     BROWSER = "browser", _("In the browser")
     EMAIL = "email", _("By e-mail")
     TELEGRAM = "telegram", _("By Telegram")
+    PUSH = "push", _("Push to phone or computer")
+
+
+# Without a choice of their own, push brings what must not wait, and e-mail and Telegram leave
+# out the urgent tickets that arrive while the desk is open (the desk and push show those).
+PUSH_DEFAULT_KINDS = frozenset(
+    {
+        NotificationKind.URGENT,
+        NotificationKind.NEW_URGENT,
+        NotificationKind.SLA_BREACH,
+        NotificationKind.ALARM,
+        NotificationKind.MONITOR,
+    }
+)
+OPT_IN_KINDS = {
+    NotifyChannel.EMAIL: frozenset({NotificationKind.NEW_URGENT}),
+    NotifyChannel.TELEGRAM: frozenset({NotificationKind.NEW_URGENT}),
+}
 
 
 class Notification(models.Model):
@@ -360,8 +381,8 @@ class Notification(models.Model):
 
 
 class NotifySettings(models.Model):
-    """What reaches an agent, by which way, and when. Quiet hours hold back e-mail and
-    Telegram (the desk still shows everything), except while the agent is on call.
+    """What reaches an agent, by which way, and when. Quiet hours hold back e-mail,
+    Telegram and push (the desk still shows everything), except while the agent is on call.
 
     ``channel_kinds`` maps a channel (``NotifyChannel``: the browser's pop-up and sound,
     e-mail, Telegram) to the kinds sent that way; a channel missing from it gets ``kinds``
@@ -397,6 +418,10 @@ class NotifySettings(models.Model):
         chosen = self.channel_kinds.get(channel) if isinstance(self.channel_kinds, dict) else None
         if isinstance(chosen, list):
             return kind in chosen
+        if channel == NotifyChannel.PUSH:
+            return kind in PUSH_DEFAULT_KINDS
+        if any(kind in kinds for name, kinds in OPT_IN_KINDS.items() if name == channel):
+            return False
         return not self.kinds or kind in self.kinds
 
 
@@ -417,3 +442,42 @@ class MailPacer(models.Model):
 
     def __str__(self) -> str:
         return str(self.agent_id)
+
+
+class PushSubscription(models.Model):
+    """One browser (phone or computer) an agent allowed to receive Web Push: the push
+    service's endpoint and the browser's keys for the payload encryption (RFC 8291)."""
+
+    agent = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=2000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.agent_id}: {self.endpoint[:60]}"
+
+
+class PushKeys(models.Model):
+    """The desk's VAPID key pair (RFC 8292), made once when no ``VAPID_PRIVATE_KEY`` setting
+    gives one; the private key is sealed (``loket.lib.sealed``)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    private_key = SealedTextField()
+    public_key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("push keys")
+        verbose_name_plural = _("push keys")
+
+    def __str__(self) -> str:
+        return self.public_key

@@ -8,15 +8,17 @@
 * "Still working on it" (``loket.sla.still_working``): the assignee (nobody assigned: the
   team's manager).
 * A customer message on an urgent ticket (or a ticket made urgent) outside opening hours:
-  the on-call agent.
+  the on-call agent. A new urgent ticket while the team is open: the team (``NEW_URGENT``).
+* A monitor that went down (its incident ticket): whoever is on call, else the team.
 * Shift swaps (``loket.rota.actions``): the people involved, through :func:`notice`.
 * A customer message on an assigned ticket: the assignee.
 * A ticket assigned to someone by somebody else (or by routing): the new assignee.
 * An ``@name`` in an internal note (``loket.sla.mentions``): the agents named, not the author.
 
-Every notification is stored and shown in the desk. The browser's pop-up, e-mail and Telegram
-follow each agent's ``NotifySettings`` (what by which way, and quiet hours, which hold back
-e-mail and Telegram but do not apply while they are on call).
+Every notification is stored and shown in the desk. The browser's pop-up, e-mail, Telegram and
+Web Push (``loket.sla.push``) follow each agent's ``NotifySettings`` (what by which way, and
+quiet hours, which hold back e-mail, Telegram and push but do not apply while they are on
+call).
 Delivery runs as a task on the ``notify`` queue; the sweep enqueues it in its own
 transaction, so a warning is never written without its notification being queued, and the
 ticket-event receiver at the end of this module in the transaction of the ticket change.
@@ -45,7 +47,15 @@ from loket.accounts.models import Role, Team, Tier, User
 from loket.sla import display, mailing, mentions
 from loket.sla.models import Notification, NotificationKind, NotifyChannel, NotifySettings
 from loket.sla.transports import Transport, TransportError, transports
-from loket.tickets.models import Event, EventKind, Message, MessageKind, Priority, Ticket
+from loket.tickets.models import (
+    Channel,
+    Event,
+    EventKind,
+    Message,
+    MessageKind,
+    Priority,
+    Ticket,
+)
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +124,23 @@ def audience(
         chosen = [assignee] if assignee is not None else list(managers(team))
         return NotificationKind.STILL_WORKING, Audience(_agents(chosen), on_call_ids)
     if event.kind in (EventKind.MESSAGE, EventKind.PRIORITY):
-        if ticket.priority != Priority.URGENT or duty.is_open(team, now):
+        is_open = duty.is_open(team, now)
+        if _opens_ticket(event):
+            if ticket.channel == Channel.MONITOR:
+                return NotificationKind.MONITOR, Audience(_agents(on_call or members), on_call_ids)
+            if ticket.priority == Priority.URGENT and is_open:
+                return NotificationKind.NEW_URGENT, Audience(_agents(first), on_call_ids)
+        if ticket.priority != Priority.URGENT or is_open:
             return None
         return NotificationKind.URGENT, Audience(_agents(on_call or members), on_call_ids)
     return None
+
+
+def _opens_ticket(event: Event) -> bool:
+    """Whether ``event`` is the customer message a ticket was opened with."""
+    if _message_kind(event) != MessageKind.CUSTOMER or event.message_id is None:
+        return False
+    return not Message.objects.filter(ticket_id=event.ticket_id, pk__lt=event.message_id).exists()
 
 
 def _message_kind(event: Event) -> str:
@@ -182,6 +205,10 @@ def _text(kind: NotificationKind, event: Event, ticket: Ticket) -> str:
     actor = event.actor.name if event.actor is not None else ""
     if kind == NotificationKind.URGENT:
         return _("%(ticket)s: urgent, outside opening hours") % {"ticket": head}
+    if kind == NotificationKind.NEW_URGENT:
+        return _("%(ticket)s: new urgent ticket") % {"ticket": head}
+    if kind == NotificationKind.MONITOR:
+        return _("%(ticket)s: a monitor raised the alarm") % {"ticket": head}
     if kind == NotificationKind.CUSTOMER_REPLY:
         return _("%(ticket)s: the customer answered") % {"ticket": head}
     if kind == NotificationKind.ASSIGNED:
@@ -340,7 +367,11 @@ def _concerns_agents(event: Event) -> bool:
     kind = _message_kind(event)
     ticket = event.ticket
     if kind == MessageKind.CUSTOMER:
-        return ticket.priority == Priority.URGENT or ticket.assignee_id is not None
+        return (
+            ticket.priority == Priority.URGENT
+            or ticket.assignee_id is not None
+            or ticket.channel == Channel.MONITOR
+        )
     if event.kind == EventKind.PRIORITY:
         return bool(event.after == Priority.URGENT)
     if event.kind == EventKind.ASSIGNEE:

@@ -1,4 +1,5 @@
-"""Ways a notification leaves the desk: e-mail and Telegram (pluggable: one class each).
+"""Ways a notification leaves the desk: e-mail, Telegram and Web Push (``loket.sla.push``);
+pluggable: one class each.
 
 A transport gets a person, a short text and a link, and either delivers or raises
 ``TransportError``; it decides itself whether it can reach that person (``reaches``).
@@ -106,4 +107,6 @@ class TelegramTransport:
 
 
 def transports() -> list[Transport]:
-    return [EmailTransport(), TelegramTransport()]
+    from loket.sla.push import PushTransport
+
+    return [EmailTransport(), TelegramTransport(), PushTransport()]

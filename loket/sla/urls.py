@@ -10,4 +10,6 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.mark_read, name="mark_read"),
     path("notifications/settings/", views.notify_settings, name="settings"),
+    path("notifications/push/subscribe/", views.push_subscribe, name="push_subscribe"),
+    path("notifications/push/unsubscribe/", views.push_unsubscribe, name="push_unsubscribe"),
 ]

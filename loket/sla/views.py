@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from loket.accounts.models import User
-from loket.sla import actions, digest, notify
+from loket.sla import actions, digest, notify, push
 from loket.sla.forms import NotifySettingsForm
-from loket.sla.models import Notification, NotificationKind, NotifyChannel
+from loket.sla.models import Notification, NotificationKind, NotifyChannel, PushSubscription
 
 
 def _agent(request: HttpRequest) -> User:
@@ -113,5 +117,56 @@ def notify_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sla/settings.html",
-        {"form": form, "rows": rows, "channels": NotifyChannel.choices},
+        {
+            "form": form,
+            "rows": rows,
+            "channels": NotifyChannel.choices,
+            "push_key": push.keys().public_key,
+            "push_count": PushSubscription.objects.filter(agent=user).count(),
+        },
     )
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise ValidationError(_("This browser sent an unusable push subscription."))
+    return data
+
+
+@login_required
+@require_POST
+def push_subscribe(request: HttpRequest) -> JsonResponse:
+    """Stores the browser's push subscription (the JSON of ``PushSubscription.toJSON()``)."""
+    user = _agent(request)
+    try:
+        data = _json_body(request)
+        found = data.get("keys")
+        keys: dict[str, Any] = found if isinstance(found, dict) else {}
+        actions.subscribe_push(
+            user,
+            endpoint=str(data.get("endpoint") or ""),
+            p256dh=str(keys.get("p256dh") or ""),
+            auth=str(keys.get("auth") or ""),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    count = PushSubscription.objects.filter(agent=user).count()
+    return JsonResponse({"subscribed": True, "devices": count})
+
+
+@login_required
+@require_POST
+def push_unsubscribe(request: HttpRequest) -> JsonResponse:
+    user = _agent(request)
+    try:
+        data = _json_body(request)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    removed = actions.unsubscribe_push(user, endpoint=str(data.get("endpoint") or ""))
+    count = PushSubscription.objects.filter(agent=user).count()
+    return JsonResponse({"removed": removed, "devices": count})

@@ -2,6 +2,12 @@
 
 Every view and API route fetches through these functions. Anything a person may not see is
 simply not found (404), so ids leak nothing.
+
+An agent's own history: a ticket they worked on (changed, or wrote on) stays readable to them
+after it left their team, e.g. when they escalated it (``AGENT_HISTORY_ACCESS``, on by
+default). Only reading: the ticket page through ``get_ticket_for_reading``, its messages and
+attachments; it is not in their inbox, and every change (``write=True``) still needs the
+ticket to be theirs to see.
 """
 
 from __future__ import annotations
@@ -10,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404
 
 from loket.accounts.access import shared_organisation_id
 from loket.accounts.models import User
-from loket.tickets.models import Attachment, Message, MessageKind, Ticket
+from loket.tickets.models import Attachment, Event, Message, MessageKind, Ticket
 
 
 def _signed_in(user: User | AnonymousUser) -> TypeGuard[User]:
@@ -137,12 +144,40 @@ def get_ticket_for(user: User | AnonymousUser, pk: int | str, *, write: bool = F
     return ticket
 
 
+def worked_on(user: User | AnonymousUser, ticket_id: int) -> bool:
+    """Whether ``ticket_id`` is in the agent's own history (they changed it or wrote on it),
+    and the desk lets agents keep reading those (``AGENT_HISTORY_ACCESS``)."""
+    if not _is_agent(user) or not getattr(settings, "AGENT_HISTORY_ACCESS", True):
+        return False
+    if Event.objects.filter(ticket_id=ticket_id, actor_id=user.pk).exists():
+        return True
+    return Message.objects.filter(ticket_id=ticket_id, author_id=user.pk).exists()
+
+
+def get_ticket_for_reading(user: User | AnonymousUser, pk: int | str) -> tuple[Ticket, bool]:
+    """The ticket if ``user`` may read it, and whether only as their own history (read-only:
+    the ticket is no longer theirs to see or change); otherwise 404."""
+    key = _key(pk)
+    ticket = tickets_visible_to(user).filter(pk=key).first()
+    if ticket is not None:
+        return ticket, False
+    if worked_on(user, key):
+        found = Ticket.objects.filter(pk=key).first()
+        if found is not None:
+            return found, True
+    raise Http404
+
+
+def _readable(user: User | AnonymousUser, ticket_id: int) -> bool:
+    return tickets_visible_to(user).filter(pk=ticket_id).exists() or worked_on(user, ticket_id)
+
+
 def messages_visible_to(user: User | AnonymousUser, ticket: Ticket) -> QuerySet[Message]:
     """The messages of ``ticket`` that ``user`` may read: none if the ticket is not theirs to
-    see (a second check, should a caller have fetched the ticket some other way), and never
-    internal notes for customers."""
+    see or in their own history (a second check, should a caller have fetched the ticket some
+    other way), and never internal notes for customers."""
     qs = ticket.messages.all()
-    if not tickets_visible_to(user).filter(pk=ticket.pk).exists():
+    if not _readable(user, ticket.pk):
         return qs.none()
     if not _is_agent(user):
         qs = qs.exclude(kind=MessageKind.NOTE)
@@ -156,6 +191,8 @@ def get_message_for(user: User | AnonymousUser, pk: int | str, *, write: bool = 
     message = Message.objects.select_related("ticket").filter(pk=key).first()
     if message is None or (write and not _is_agent(user)):
         raise Http404
+    if write and not tickets_visible_to(user).filter(pk=message.ticket_id).exists():
+        raise Http404  # the agent's own history is for reading only
     if not messages_visible_to(user, message.ticket).filter(pk=message.pk).exists():
         raise Http404
     return message
@@ -179,8 +216,9 @@ def get_attachment_for(
     if attachment is None:
         raise Http404
     ticket = attachment.message.ticket
-    if not tickets_visible_to(user).filter(pk=ticket.pk).exists():
-        raise Http404
+    visible = tickets_visible_to(user).filter(pk=ticket.pk).exists()
+    if not visible and (write or not worked_on(user, ticket.pk)):
+        raise Http404  # the agent's own history is for reading only
     if attachment.message.kind == MessageKind.NOTE and not _is_agent(user):
         raise Http404
     return attachment

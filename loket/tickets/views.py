@@ -24,7 +24,7 @@ from loket.lib.files import AttachmentRejected
 from loket.mail.addresses import InvalidCc
 from loket.mail.send import cc_for
 from loket.tickets import actions, collisions, inbox_filters, inbox_rows, reply_checks, timeline
-from loket.tickets.access import get_ticket_for, tickets_visible_to
+from loket.tickets.access import get_ticket_for, get_ticket_for_reading, tickets_visible_to
 from loket.tickets.context import badges_for, team_ids_for
 from loket.tickets.forms import (
     CallForm,
@@ -213,7 +213,14 @@ def _new_reply_form(ticket: Ticket) -> ReplyForm:
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_agent(request)
-    return _ticket_page(request, user, get_ticket_for(user, pk))
+    ticket, history_only = get_ticket_for_reading(user, pk)
+    if history_only:
+        return render(
+            request,
+            "desk/ticket_history.html",
+            {"ticket": ticket, "timeline": ticket_timeline(ticket), "read_only": True},
+        )
+    return _ticket_page(request, user, ticket)
 
 
 def ticket_timeline(ticket: Ticket) -> list[timeline.Entry]:

@@ -208,13 +208,16 @@ def test_urgent_ticket_outside_hours_pages_on_call(desk: Desk, sla: Sla, clock: 
         channel=Channel.EMAIL, by=None, priority=Priority.URGENT,
     )  # fmt: skip
     event = Event.objects.get(ticket=ticket, kind=EventKind.MESSAGE)
-    # then Sanne (on call) is paged; on Tuesday morning nobody would be (Monday 6 April is
-    # Easter Monday, a Dutch holiday: closed).
+    # then Sanne (on call) is paged; on Tuesday morning nobody would be paged (Monday 6 April
+    # is Easter Monday, a Dutch holiday: closed), the first line hears of a new urgent ticket.
     assert notify.deliver(event) == 1
     assert _who(NotificationKind.URGENT) == {"Sanne Jansen"}
     clock.to(ams(2026, 4, 7, 10, 0))
     Notification.objects.all().delete()
-    assert notify.deliver(event) == 0
+    notify.deliver(event)
+    assert _who(NotificationKind.URGENT) == set()
+    first_line = {u.name for u in desk.first_line.members.filter(is_active=True)}
+    assert first_line and _who(NotificationKind.NEW_URGENT) == first_line
 
 
 def test_making_a_ticket_urgent_at_night_queues_a_page(desk: Desk, sla: Sla, clock: Clock) -> None:

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from loket.sla import actions, notify
-from loket.sla.models import Notification, NotificationKind, NotifySettings
+from loket.sla.models import PUSH_DEFAULT_KINDS, Notification, NotificationKind, NotifySettings
 from loket.sla.sweep import sweep
 from loket.tickets import actions as ticket_actions
 from loket.tickets.models import Channel, Event, EventKind
@@ -32,8 +32,10 @@ def test_agent_saves_their_own_settings(desk: Desk) -> None:
     client = _client(desk.agent)
     page = client.get(URL).content.decode()
     assert "Shift swaps" in page and "Telegram chat id" in page
-    # Defaults: everything, every way
-    assert page.count("checked") == len(NotificationKind.values) * 3
+    # Defaults: everything in the browser; by e-mail and Telegram all but the new urgent
+    # tickets of opening hours; by push what must not wait.
+    everything = len(NotificationKind.values)
+    assert page.count("checked") == everything + 2 * (everything - 1) + len(PUSH_DEFAULT_KINDS)
     response = client.post(
         URL,
         {
@@ -53,6 +55,7 @@ def test_agent_saves_their_own_settings(desk: Desk) -> None:
         "browser": ["sla_breach", "alarm", "shift_swap"],
         "email": ["sla_breach"],
         "telegram": ["alarm"],
+        "push": [],
     }
     assert (prefs.telegram_chat_id, prefs.quiet_from, prefs.quiet_until, prefs.email) == (
         "4242",
