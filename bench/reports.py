@@ -125,13 +125,14 @@ def rollup_lag_ms(n: int) -> float:
     from django.utils import timezone
 
     from loket.accounts.models import User
-    from loket.reports.models import DailyVolume
+    from loket.reports.facts import M
+    from loket.reports.models import Tally
     from loket.tickets import actions
     from loket.tickets.models import Channel
 
     def created_on(day: Any) -> int:
         # the roll-up is insert-only delta rows: the day's figure is their sum
-        rows = DailyVolume.objects.filter(day=day, channel="web")
+        rows = Tally.objects.filter(metric=M.CREATED, day=day, channel="web")
         return int(rows.aggregate(n=Sum("created"))["n"] or 0)
 
     customer = User.objects.filter(role="customer").first()
