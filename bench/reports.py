@@ -133,7 +133,7 @@ def rollup_lag_ms(n: int) -> float:
     def created_on(day: Any) -> int:
         # the roll-up is insert-only delta rows: the day's figure is their sum
         rows = Tally.objects.filter(metric=M.CREATED, day=day, channel="web")
-        return int(rows.aggregate(n=Sum("created"))["n"] or 0)
+        return int(rows.aggregate(total=Sum("n"))["total"] or 0)
 
     customer = User.objects.filter(role="customer").first()
     samples = []

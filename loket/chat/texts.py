@@ -29,4 +29,10 @@ def widget_texts() -> dict[str, str]:
         "busy": _("Too many messages in a short time. Wait a minute and try again."),
         "log": _("Conversation"),
         "new": _("New conversation"),
+        "end": _("End the chat"),
+        "rate": _("How well were you helped?"),
+        "thanks": _("Thank you for your rating."),
+        "comment": _("Anything you want to tell us? (optional)"),
+        "send_comment": _("Send comment"),
+        "comment_thanks": _("Thank you: we read every comment."),
     }

@@ -112,6 +112,8 @@ def apply(
     actor_id: int | None = None,
 ) -> bool:
     """Applies one event; says whether anything changed."""
+    if facts.counts is None:
+        facts.counts = {}
     counts: dict[str, dict[str, int]] = facts.counts
     if kind == EventKind.ESCALATED:
         data = after if isinstance(after, dict) else {}
@@ -162,6 +164,8 @@ def set_sla(facts: TicketFacts, sla: Any) -> bool:
             codes.append(3)
         else:
             codes.append(0)
+    if facts.counts is None:
+        facts.counts = {}
     if facts.counts.get("sla") == codes:
         return False
     facts.counts["sla"] = codes
@@ -192,7 +196,7 @@ def cells(facts: TicketFacts, t: TicketDims) -> Cells:
         add(day, M.FIRST_LINE, n=int(facts.first_line))
         add(day, M.FIRST_CONTACT, n=int(facts.first_contact))
         add(day, M.REPLIES, n=facts.replies)
-    counts: dict[str, Any] = facts.counts
+    counts: dict[str, Any] = facts.counts or {}
     for day, n in counts.get("s", {}).items():
         add(day, M.SOLVED, n=n)
     for metric, name in ((M.ESCALATION, "e"), (M.ESCALATED_BY, "x"), (M.REPLY_BY, "r")):

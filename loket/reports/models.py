@@ -56,8 +56,8 @@ class TicketFacts(models.Model):
     first_contact = models.BooleanField(default=False)
     # Event-level counts of this ticket (resolutions per day, escalations, replies per author
     # and day) and the roll-up cells it counts in now: see ``loket.reports.tally``.
-    counts = models.JSONField(default=dict)
-    cells = models.JSONField(default=list)
+    counts = models.JSONField(default=dict, null=True)
+    cells = models.JSONField(default=list, null=True)
 
     class Meta:
         verbose_name = _("ticket report facts")
