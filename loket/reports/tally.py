@@ -35,15 +35,21 @@ def _row(key: F.Key, n: int) -> Tally:
     )  # fmt: skip
 
 
-def _facts_of(ticket_id: int) -> TicketFacts:
-    found = TicketFacts.objects.filter(ticket_id=ticket_id).first()
-    return found if found is not None else TicketFacts(ticket_id=ticket_id, counts={}, cells=[])
+def _facts_of(ticket_id: int) -> tuple[TicketFacts, F.TicketDims]:
+    """The ticket's facts and its team, agent, tier... as committed with them: one statement
+    (one snapshot), never the caller's copy of the ticket, which may be older than the facts
+    another transaction just wrote."""
+    found = TicketFacts.objects.select_related("ticket").filter(ticket_id=ticket_id).first()
+    if found is not None:
+        return found, F.TicketDims.of(found.ticket)
+    ticket = Ticket.objects.get(pk=ticket_id)
+    return TicketFacts(ticket_id=ticket_id, counts={}, cells=[]), F.TicketDims.of(ticket)
 
 
-def _settle(facts: TicketFacts, ticket: Ticket, changed: bool) -> None:
+def _settle(facts: TicketFacts, dims: F.TicketDims, changed: bool) -> None:
     """Writes the ticket's change of cells, and its facts if anything changed."""
     before = F.stored_cells(facts)
-    after = F.cells(facts, F.TicketDims.of(ticket))
+    after = F.cells(facts, dims)
     delta = F.difference(before, after)
     if delta:
         write(delta)
@@ -53,7 +59,7 @@ def _settle(facts: TicketFacts, ticket: Ticket, changed: bool) -> None:
 
 
 def on_event(event: Event) -> None:
-    facts = _facts_of(event.ticket_id)
+    facts, dims = _facts_of(event.ticket_id)
     changed = False
     if event.kind in F.KINDS:
         message = event.message if event.message_id else None
@@ -63,13 +69,13 @@ def on_event(event: Event) -> None:
             author_id=message.author_id if message is not None else None,
             actor_id=event.actor_id,
         )  # fmt: skip
-    _settle(facts, event.ticket, changed)
+    _settle(facts, dims, changed)
 
 
 def on_sla(sla: Any) -> None:
-    facts = _facts_of(sla.ticket_id)
+    facts, dims = _facts_of(sla.ticket_id)
     if F.set_sla(facts, sla) or facts._state.adding:
-        _settle(facts, Ticket.objects.get(pk=sla.ticket_id), True)
+        _settle(facts, dims, True)
 
 
 def on_ticket_deleted(ticket_id: int) -> None:
