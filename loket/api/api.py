@@ -9,7 +9,9 @@ from loket.api.auth import SessionAuth, TokenAuth
 from loket.assist import api as assist_api
 from loket.assist import api_secrets
 from loket.chat import api as chat_api
+from loket.chat import api_survey as chat_survey_api
 from loket.chat import api_visitor as chat_api_visitor
+from loket.csat import api as csat_api
 from loket.kb import api as kb_api
 from loket.monitor import api as monitor_api
 from loket.reports import api as reports_api
@@ -47,7 +49,9 @@ api.add_router("", kb_api.router)  # knowledge base (owned by loket/kb)
 api.add_router("", monitor_api.router)  # monitors (owned by loket/monitor)
 api.add_router("", chat_api.router)  # the chat widget's visitor API (owned by loket/chat)
 api.add_router("", chat_api_visitor.router)  # (its files, read state, transcripts, photos)
+api.add_router("", chat_survey_api.router)  # its survey at the end of a chat (loket/chat)
 api.add_router("", reports_api.router)  # reports (owned by loket/reports)
+api.add_router("", csat_api.router)  # satisfaction ratings (owned by loket/csat)
 api.add_router("", rules_types_api.router)  # request types (owned by loket/rules)
 api.add_router("", rules_approvals_api.router)  # approvals (owned by loket/rules)
 api.add_router("", api_secrets.router)  # masked secrets (owned by loket/assist)

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -247,3 +248,15 @@ def agent_read(ticket: Ticket, *, by: User) -> bool:
 
 def is_closed(session: ChatSession) -> bool:
     return session.ticket.state in (State.RESOLVED, State.CLOSED)
+
+
+def end_by_visitor(session: ChatSession) -> bool:
+    """The visitor ended the conversation: its ticket is solved (by Loket, with the reason),
+    as when an agent solves it; writing again opens it anew. ``False`` if it had ended."""
+    if is_closed(session):
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("The visitor ended the chat.")
+    ticket_actions.change_state(session.ticket, State.RESOLVED, by=None, reason=reason, system=True)
+    session.ticket.refresh_from_db()
+    return True

@@ -35,4 +35,10 @@ def widget_texts() -> dict[str, str]:
         "transcript": _("E-mail me this conversation"),
         "transcript_sent": _("The conversation is on its way to your e-mail address."),
         "dismiss": _("Hide this greeting"),
+        "end": _("End the chat"),
+        "rate": _("How well were you helped?"),
+        "thanks": _("Thank you for your rating."),
+        "comment": _("Anything you want to tell us? (optional)"),
+        "send_comment": _("Send comment"),
+        "comment_thanks": _("Thank you: we read every comment."),
     }

@@ -46,16 +46,19 @@ def _event(ticket: Ticket, by: User | None, kind: EventKind, **fields: Any) -> E
     return eventlog.record(Event(ticket=ticket, actor=by, kind=kind, **fields))
 
 
-def skip_reason(ticket: Ticket, now: Any = None) -> SkipReason | None:
-    """Why this solved ticket gets no survey, or ``None`` when it gets one."""
+def skip_reason(ticket: Ticket, now: Any = None, *, in_chat: bool = False) -> SkipReason | None:
+    """Why this solved ticket gets no survey, or ``None`` when it gets one. ``in_chat``: offered
+    in the chat widget to the visitor who holds the conversation, so nothing is mailed and the
+    address need not be proven or deliverable; every other rule (the throttle too) holds."""
     customer = ticket.customer
-    if customer is None or customer.is_agent or not customer.is_active or not customer.email:
+    if customer is None or customer.is_agent or not customer.is_active:
         return SkipReason.NO_CUSTOMER
-    if customer.email.lower().endswith(".invalid"):  # RFC 2606: no mail reaches it (a
-        return SkipReason.NO_CUSTOMER  # messenger contact nobody has linked to a customer yet)
+    if not in_chat and (not customer.email or customer.email.lower().endswith(".invalid")):
+        # RFC 2606: no mail reaches it (a messenger contact nobody has linked to a customer)
+        return SkipReason.NO_CUSTOMER
     if ticket.merged_into_id is not None:
         return SkipReason.MERGED
-    if ticket.sender_unconfirmed:
+    if ticket.sender_unconfirmed and not in_chat:
         return SkipReason.UNCONFIRMED
     if ticket.tags.filter(name__in=conf.skip_tags()).exists():
         return SkipReason.SPAM
@@ -65,7 +68,7 @@ def skip_reason(ticket: Ticket, now: Any = None) -> SkipReason | None:
         return SkipReason.NO_REPLY
     from loket.mail.send import permanently_bounced
 
-    if permanently_bounced(customer.email):
+    if not in_chat and permanently_bounced(customer.email):
         return SkipReason.BOUNCED
     since = (now or timezone.now()) - conf.throttle()
     if Survey.objects.filter(
@@ -82,7 +85,7 @@ def _solver(ticket: Ticket, event: Event | None) -> User | None:
     return ticket.assignee
 
 
-def prepare(ticket_id: int, event_id: int) -> Survey | None:
+def prepare(ticket_id: int, event_id: int, *, in_chat: bool = False) -> Survey | None:
     """Makes the ticket's survey row when the task that follows a solve runs: ``SENT`` (the
     mail is to go out) or ``SKIPPED`` with the reason. ``None`` when the ticket is no longer
     solved, was solved again since (that solve's own task decides), or has its survey
@@ -111,7 +114,7 @@ def prepare(ticket_id: int, event_id: int) -> Survey | None:
         if customer is not None:
             User.objects.select_for_update().filter(pk=customer.pk).first()
         now = timezone.now()
-        reason = skip_reason(ticket, now)
+        reason = skip_reason(ticket, now, in_chat=in_chat)
         survey = Survey.objects.create(
             ticket=ticket,
             customer=customer,
@@ -127,10 +130,38 @@ def prepare(ticket_id: int, event_id: int) -> Survey | None:
             tier=ticket.tier,
             solved_at=latest_solve.created_at,
             sent_at=None if reason else now,
+            in_chat=in_chat,
         )
         if reason is None:
-            _event(ticket, None, EventKind.SURVEY_SENT, after={"scale": survey.scale})
+            after = {"scale": survey.scale, "via": "chat" if in_chat else "mail"}
+            _event(ticket, None, EventKind.SURVEY_SENT, after=after)
         return survey
+
+
+def offer_in_chat(ticket: Ticket) -> Survey | None:
+    """The survey the chat widget offers once the conversation has ended (solved by an agent
+        or ended by the visitor): made now, by the same rules as the mailed one (``prepare``);
+        the delayed mail task then finds it and mails nothing (one mailed already is offered as
+    well: the same survey). ``None`` when there is none to
+        offer (skipped, or the ticket is open again)."""
+    if ticket.state not in (State.RESOLVED, State.CLOSED) or not conf.enabled():
+        return None
+    found = Survey.objects.filter(ticket=ticket).first()
+    if found is None:
+        latest = (
+            ticket.events.filter(kind=EventKind.STATE, after=State.RESOLVED)
+            .order_by("-id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if latest is None:
+            return None
+        found = prepare(ticket.pk, latest, in_chat=True)
+        if found is None:  # made meanwhile by another request or the mail task
+            found = Survey.objects.filter(ticket=ticket).first()
+    if found is None or found.status != SurveyStatus.SENT:
+        return None
+    return found
 
 
 def can_change(survey: Survey, now: Any = None) -> bool:

@@ -92,6 +92,9 @@ class Survey(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     commented_at = models.DateTimeField(null=True, blank=True)
     # Bad rating or negative comment: listed for follow-up until someone marks it handled.
+    # Offered in the chat widget when the conversation ended (not mailed: the widget is where
+    # the customer answers; see ``actions.offer_in_chat``).
+    in_chat = models.BooleanField(default=False, db_default=False)
     needs_follow_up = models.BooleanField(default=False)
     follow_up_since = models.DateTimeField(null=True, blank=True)
     handled_by = models.ForeignKey(

@@ -23,6 +23,8 @@ def send_survey(ticket_id: int, event_id: int) -> str:
             return "none"
     if survey.status != SurveyStatus.SENT:
         return f"skipped:{survey.skip_reason}"
+    if survey.in_chat:
+        return "offered in the chat"
     record = mailing.send(survey)
     return record.delivery_status if record is not None else "not sent"
 

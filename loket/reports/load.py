@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loket.accounts.models import Team
+from loket.reports import read
+from loket.reports.facts import M
 from loket.reports.registry import Cell, Context, Result, register
 from loket.rota import duty
 from loket.rota.models import Shift
@@ -30,15 +30,8 @@ Slot = tuple[int, int]  # ISO weekday 1..7, hour 0..23
 
 
 def load_per_slot(ctx: Context) -> dict[Slot, int]:
-    f = ctx.filters
-    rows = (
-        ctx.tickets.filter(created_at__gte=f.since, created_at__lt=f.until)
-        .annotate(wd=ExtractIsoWeekDay("created_at"), hr=ExtractHour("created_at"))
-        .values("wd", "hr")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {(int(r["wd"]), int(r["hr"])): int(r["n"]) for r in rows}
+    found = read.sums(ctx, M.CREATED, ["bucket"])
+    return {divmod(bucket, 24): n for (bucket,), n in found.items()}
 
 
 def coverage_window(ctx: Context) -> tuple[datetime, datetime]:

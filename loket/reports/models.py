@@ -19,6 +19,8 @@ from loket.tickets.models import Channel
 
 
 class DailyVolume(models.Model):
+    """No longer written or read (``Tally`` replaced it); kept until the contract step."""
+
     day = models.DateField()  # in the desk's time zone (settings.TIME_ZONE)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     created = models.PositiveIntegerField(default=0)
@@ -52,6 +54,10 @@ class TicketFacts(models.Model):
     resolved = models.BooleanField(default=False)
     first_line = models.BooleanField(default=False)
     first_contact = models.BooleanField(default=False)
+    # Event-level counts of this ticket (resolutions per day, escalations, replies per author
+    # and day) and the roll-up cells it counts in now: see ``loket.reports.tally``.
+    counts = models.JSONField(default=dict, null=True)
+    cells = models.JSONField(default=list, null=True)
 
     class Meta:
         verbose_name = _("ticket report facts")
@@ -59,6 +65,44 @@ class TicketFacts(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id}"
+
+
+class Tally(models.Model):
+    """The reports' roll-up: per local day (desk time zone), figure ``metric`` and ``bucket``
+    (a duration's log bucket, a weekday-hour, a tier and reason, an author), and the ticket's
+    team, channel, organisation, tier and agent (assignee): how many.
+
+    Insert-only deltas: a change writes rows of +n and -n (a ticket that moves to another team
+    takes its counts from the old key to the new one), never updates a shared counter row, so
+    concurrent writes of different tickets never wait for each other. Readers sum; ``loket
+    reports rebuild`` leaves one row per key. Ids are plain integers, not foreign keys: a
+    deleted agent or team keeps its figures (shown as "—").
+    """
+
+    day = models.DateField()
+    metric = models.PositiveSmallIntegerField()
+    bucket = models.IntegerField(default=0)
+    channel = models.CharField(max_length=10, blank=True)
+    team_id = models.IntegerField(null=True)
+    organisation_id = models.IntegerField(null=True)
+    tier = models.PositiveSmallIntegerField(default=1)
+    agent_id = models.IntegerField(null=True)
+    n = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("report tally")
+        verbose_name_plural = _("report tallies")
+        indexes = [
+            # Covering: a report reads a metric over a range of days from the index alone.
+            models.Index(
+                fields=["metric", "day", "channel", "team_id", "organisation_id", "tier",
+                        "agent_id", "bucket", "n"],
+                name="reports_tally_read",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.metric}/{self.bucket}: {self.n}"
 
 
 class WeeklyMailSent(models.Model):

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loket.accounts.models import Role, Team, User
 from loket.csat.models import Survey, SurveyStatus
+from loket.reports import read
+from loket.reports.facts import M
 from loket.reports.registry import Cell, Context, Result, register
 from loket.reports.speed import first_response_by_assignee
-from loket.reports.stats import median, percent, rounded
-from loket.tickets.models import Channel, Event, EventKind, Message, MessageKind
+from loket.reports.stats import percent, rounded
+from loket.tickets.models import Channel
 
 CSAT_DEFINITION = gettext_lazy(
-    "Surveys sent in the period on the tickets in scope. Score: satisfied ratings (good, or 4 "
-    "and 5 of 5) divided by all ratings. Response rate: rated surveys divided by surveys sent. "
-    "A rating belongs to the agent who solved the ticket and its team and channel then."
+    "Surveys sent in the period. Score: satisfied ratings (good, or 4 and 5 of 5) divided by "
+    "all ratings. Response rate: rated surveys divided by surveys sent. A rating belongs to "
+    "the agent who solved the ticket and its team, channel, organisation and tier then: the "
+    "filters and your scope apply to those."
 )
 
 
@@ -33,24 +36,23 @@ def surveys(ctx: Context) -> QuerySet[Survey]:
     )
 
 
+COLUMN = {"team": "team_id", "agent": "agent_id", "channel": "channel"}
+
+
+def csat_counts(ctx: Context, group: str) -> dict[Any, tuple[int, int, int]]:
+    """Per value of ``group``: surveys sent, rated, satisfied."""
+    out: dict[Any, list[int]] = {}
+    for i, metric in enumerate((M.CSAT_SENT, M.CSAT_RATED, M.CSAT_SATISFIED)):
+        for (value,), n in read.sums(ctx, metric, [COLUMN[group]]).items():
+            out.setdefault(value, [0, 0, 0])[i] += n
+    return {k: (v[0], v[1], v[2]) for k, v in out.items()}
+
+
 def _csat(ctx: Context, group: str, names: dict[Any, str], label: str) -> Result:
-    rows_qs = (
-        surveys(ctx)
-        .values(group)
-        .annotate(
-            sent=Count("pk"),
-            rated=Count("pk", filter=Q(score__isnull=False)),
-            satisfied=Count("pk", filter=Q(satisfied=True)),
-        )
-        .order_by()
-    )
     rows: list[list[Cell]] = []
-    for r in rows_qs:
-        name = names.get(r[group], "—") if r[group] is not None else "—"
-        rows.append(
-            [name, r["sent"], r["rated"], r["satisfied"],
-             percent(r["satisfied"], r["rated"]), percent(r["rated"], r["sent"])]
-        )  # fmt: skip
+    for value, (sent, rated, satisfied) in csat_counts(ctx, group).items():
+        name = names.get(value, "—") if value is not None else "—"
+        rows.append([name, sent, rated, satisfied, percent(satisfied, rated), percent(rated, sent)])
     rows.sort(key=lambda row: str(row[0]).lower())
     sent = sum(int(r[1] or 0) for r in rows)
     rated = sum(int(r[2] or 0) for r in rows)
@@ -134,46 +136,18 @@ def comments(ctx: Context) -> Result:
     gettext_lazy(
         "Per agent, on the tickets in scope: tickets solved (latest resolution in the period, "
         "assigned to them), public replies written in the period, median first response time "
-        "(calendar hours) of tickets created in the period and assigned to them, CSAT score of "
-        "the surveys sent in the period on tickets they solved, and escalations they wrote. "
+        "(calendar hours, within 0.5%) of tickets created in the period and assigned to them, "
+        "CSAT score of the surveys sent in the period on tickets they solved, and escalations "
+        "they wrote. "
         "For coaching: sorted by name, not ranked."
     ),
     gettext_lazy("Agents"),
 )
 def agents(ctx: Context) -> Result:
-    f = ctx.filters
-    in_period = {"created_at__gte": f.since, "created_at__lt": f.until}
-    solved = dict(
-        ctx.tickets.filter(resolved_at__gte=f.since, resolved_at__lt=f.until)
-        .values("assignee_id")
-        .annotate(n=Count("pk"))
-        .values_list("assignee_id", "n")
-        .order_by()
-    )
-    replies = dict(
-        Message.objects.filter(kind=MessageKind.REPLY, ticket_id__in=ctx.tickets, **in_period)
-        .values("author_id")
-        .annotate(n=Count("pk"))
-        .values_list("author_id", "n")
-        .order_by()
-    )
-    escalations = dict(
-        Event.objects.filter(kind=EventKind.ESCALATED, ticket_id__in=ctx.tickets, **in_period)
-        .values("actor_id")
-        .annotate(n=Count("pk"))
-        .values_list("actor_id", "n")
-        .order_by()
-    )
-    csat = {
-        r["agent"]: (r["satisfied"], r["rated"])
-        for r in surveys(ctx)
-        .values("agent")
-        .annotate(
-            rated=Count("pk", filter=Q(score__isnull=False)),
-            satisfied=Count("pk", filter=Q(satisfied=True)),
-        )
-        .order_by()
-    }
+    solved = {agent: n for (agent,), n in read.sums(ctx, M.RESOLVED, ["agent_id"]).items()}
+    replies = {author: n for (author,), n in read.sums(ctx, M.REPLY_BY, ["bucket"]).items()}
+    escalations = {actor: n for (actor,), n in read.sums(ctx, M.ESCALATED_BY, ["bucket"]).items()}
+    csat = {agent: (c[2], c[1]) for agent, c in csat_counts(ctx, "agent").items()}
     first = first_response_by_assignee(ctx)
     ids = {i for i in [*solved, *replies, *escalations, *csat, *first] if i is not None}
     people = User.objects.filter(pk__in=ids).exclude(role=Role.CUSTOMER)
@@ -184,7 +158,7 @@ def agents(ctx: Context) -> Result:
         sat, rated = csat.get(person.pk, (0, 0))
         rows.append(
             [person.name, solved.get(person.pk, 0), replies.get(person.pk, 0),
-             rounded(median(first.get(person.pk, []))), percent(sat, rated),
+             rounded(first.get(person.pk)), percent(sat, rated),
              escalations.get(person.pk, 0)]
         )  # fmt: skip
     return Result(

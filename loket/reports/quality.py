@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loket.accounts.models import Tier
-from loket.reports.models import TicketFacts
+from loket.reports import read
+from loket.reports.facts import REASONS, M
 from loket.reports.registry import Cell, Context, Result, register
 from loket.reports.stats import percent
-from loket.reports.volume import local_date
-from loket.sla.models import ClockKind, ClockStatus, TicketSla
-from loket.tickets.models import EscalationReason, Event, EventKind
+from loket.reports.volume import bucket_of
+from loket.sla.models import ClockKind
+from loket.tickets.models import EscalationReason
 
 GOAL = 90.0  # % of problems solved by the first line (PRODUCT.md)
 
@@ -31,20 +30,11 @@ GOAL = 90.0  # % of problems solved by the first line (PRODUCT.md)
     gettext_lazy("Speed"),
 )
 def sla(ctx: Context) -> Result:
-    f = ctx.filters
-    clocks = TicketSla.objects.filter(
-        ticket__in=ctx.tickets.filter(created_at__gte=f.since, created_at__lt=f.until)
-    )
-    agg: dict[str, Count] = {}
-    for kind in ClockKind:
-        k = kind.value
-        breached = Q(**{f"{k}_breached_at__isnull": False})
-        agg[f"{k}_met"] = Count("pk", filter=Q(**{f"{k}_status": ClockStatus.MET}) & ~breached)
-        agg[f"{k}_breached"] = Count("pk", filter=breached)
-        agg[f"{k}_running"] = Count(
-            "pk", filter=Q(**{f"{k}_status": ClockStatus.RUNNING}) & ~breached
-        )
-    found = clocks.aggregate(**agg)
+    verdicts = read.sums(ctx, M.SLA, ["bucket"])
+    found: dict[str, int] = {}
+    for index, kind in enumerate(ClockKind):
+        for code, name in ((1, "met"), (2, "breached"), (3, "running")):
+            found[f"{kind.value}_{name}"] = verdicts.get((index * 10 + code,), 0)
     rows: list[list[Cell]] = []
     for kind in ClockKind:
         met, breached, running = (
@@ -73,27 +63,11 @@ def sla(ctx: Context) -> Result:
 )
 def resolution_rates(ctx: Context) -> Result:
     f = ctx.filters
-    trunc = TruncWeek if f.days <= 731 else TruncMonth
-    found = (
-        TicketFacts.objects.filter(
-            resolved=True,
-            ticket__in=ctx.tickets.filter(resolved_at__gte=f.since, resolved_at__lt=f.until),
-        )
-        .annotate(bucket=trunc("ticket__resolved_at"))
-        .values("bucket")
-        .annotate(
-            n=Count("pk"),
-            fl=Count("pk", filter=Q(first_line=True)),
-            fc=Count("pk", filter=Q(first_contact=True)),
-        )
-        .order_by()
-    )
+    granularity = "week" if f.days <= 731 else "month"
     counts: dict[date, list[int]] = {}
-    for row in found:
-        c = counts.setdefault(local_date(row["bucket"]), [0, 0, 0])
-        c[0] += row["n"]
-        c[1] += row["fl"]
-        c[2] += row["fc"]
+    for i, metric in enumerate((M.RESOLVED, M.FIRST_LINE, M.FIRST_CONTACT)):
+        for (day,), n in read.sums(ctx, metric, ["day"]).items():
+            counts.setdefault(bucket_of(day, granularity), [0, 0, 0])[i] += n
     rows: list[list[Cell]] = []
     for bucket in sorted(counts):
         n, fl, fc = counts[bucket]
@@ -130,18 +104,9 @@ def resolution_rates(ctx: Context) -> Result:
     gettext_lazy("Resolution"),
 )
 def escalations(ctx: Context) -> Result:
-    f = ctx.filters
-    afters = Event.objects.filter(
-        kind=EventKind.ESCALATED,
-        created_at__gte=f.since,
-        created_at__lt=f.until,
-        ticket_id__in=ctx.tickets,
-    ).values_list("after", flat=True)
     by_tier: dict[int, int] = {}
-    for after in afters.iterator(chunk_size=2000):
-        tier = after.get("tier") if isinstance(after, dict) else None
-        if isinstance(tier, int):
-            by_tier[tier] = by_tier.get(tier, 0) + 1
+    for (bucket,), n in read.sums(ctx, M.ESCALATION, ["bucket"]).items():
+        by_tier[bucket // 100] = by_tier.get(bucket // 100, 0) + n
     rows: list[list[Cell]] = [
         [str(label), by_tier.get(value, 0)] for value, label in Tier.choices if value > 1
     ]
@@ -166,24 +131,12 @@ def escalations(ctx: Context) -> Result:
     gettext_lazy("Resolution"),
 )
 def escalations_by_reason(ctx: Context) -> Result:
-    f = ctx.filters
-    afters = Event.objects.filter(
-        kind=EventKind.ESCALATED,
-        created_at__gte=f.since,
-        created_at__lt=f.until,
-        ticket_id__in=ctx.tickets,
-    ).values_list("after", flat=True)
     tiers = [value for value, _label in Tier.choices if value > 1]
     counts: dict[str, dict[int, int]] = {}
-    for after in afters.iterator(chunk_size=2000):
-        data = after if isinstance(after, dict) else {}
-        kind = data.get("reason_kind")
-        if kind not in EscalationReason.values:
-            kind = EscalationReason.OTHER.value
-        tier = data.get("tier")
-        per_tier = counts.setdefault(str(kind), {})
-        if isinstance(tier, int):
-            per_tier[tier] = per_tier.get(tier, 0) + 1
+    for (bucket,), n in read.sums(ctx, M.ESCALATION, ["bucket"]).items():
+        tier, index = divmod(bucket, 100)
+        per_tier = counts.setdefault(REASONS[index] if index < len(REASONS) else "other", {})
+        per_tier[tier] = per_tier.get(tier, 0) + n
     rows: list[list[Cell]] = []
     for value, label in EscalationReason.choices:
         per_tier = counts.get(value, {})

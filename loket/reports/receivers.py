@@ -1,18 +1,48 @@
-"""Keeps the daily roll-up current: runs inside the transaction that writes the event."""
+"""Keeps the roll-up current: runs inside the transaction that writes the event, the SLA
+clocks or the survey (``loket.reports.tally``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from loket.reports import facts, rollup
-from loket.tickets.models import Event
+from loket.csat.models import Survey
+from loket.reports import tally
+from loket.sla.models import TicketSla
+from loket.tickets.models import Event, Ticket
 
 
 @receiver(post_save, sender=Event, dispatch_uid="loket.reports.roll_up")
 def _on_event(sender: type[Event], instance: Event, created: bool, raw: bool, **_: Any) -> None:
     if created and not raw:
-        rollup.on_event(instance)
-        facts.on_event(instance)
+        tally.on_event(instance)
+
+
+@receiver(post_save, sender=TicketSla, dispatch_uid="loket.reports.sla")
+def _on_sla(sender: type[TicketSla], instance: TicketSla, raw: bool, **_: Any) -> None:
+    if not raw:
+        tally.on_sla(instance)
+
+
+@receiver(pre_delete, sender=Ticket, dispatch_uid="loket.reports.ticket_deleted")
+def _on_ticket_deleted(sender: type[Ticket], instance: Ticket, **_: Any) -> None:
+    tally.on_ticket_deleted(instance.pk)
+
+
+@receiver(pre_save, sender=Survey, dispatch_uid="loket.reports.survey_before")
+def _survey_before(sender: type[Survey], instance: Survey, raw: bool, **_: Any) -> None:
+    if not raw and instance.pk is not None:
+        instance._report_before = Survey.objects.filter(pk=instance.pk).first()  # type: ignore[attr-defined]
+
+
+@receiver(post_save, sender=Survey, dispatch_uid="loket.reports.survey_after")
+def _survey_after(sender: type[Survey], instance: Survey, raw: bool, **_: Any) -> None:
+    if not raw:
+        tally.on_survey(getattr(instance, "_report_before", None), instance)
+
+
+@receiver(post_delete, sender=Survey, dispatch_uid="loket.reports.survey_deleted")
+def _survey_deleted(sender: type[Survey], instance: Survey, **_: Any) -> None:
+    tally.on_survey(instance, None)

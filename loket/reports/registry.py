@@ -40,6 +40,8 @@ class Context:
     user: User
     filters: Filters
     tickets: QuerySet[Ticket]
+    # Roll-up sums already read for this page (``loket.reports.read.sums``).
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

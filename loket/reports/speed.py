@@ -6,32 +6,31 @@ measured in each policy's business hours (from the SLA clocks).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from loket.reports import read
+from loket.reports.facts import M
 from loket.reports.registry import Cell, Context, Result, register
-from loket.reports.stats import hours, median, percentile, rounded
-from loket.tickets.models import Channel, Ticket
+from loket.reports.stats import rounded
+from loket.tickets.models import Channel
 
 ALL = "all"
 
 
-def _by_channel(pairs: Iterable[tuple[str, float]]) -> Result:
-    groups: dict[str, list[float]] = {}
-    for channel, value in pairs:
-        groups.setdefault(channel, []).append(value)
-        groups.setdefault(ALL, []).append(value)
+def _by_channel(hist: dict[str, dict[int, int]]) -> Result:
+    merged: dict[int, int] = {}
+    for per_channel in hist.values():
+        for bucket, n in per_channel.items():
+            merged[bucket] = merged.get(bucket, 0) + n
     rows: list[list[Cell]] = []
-    for key, label in [(ALL, _("All channels")), *((c.value, str(c.label)) for c in Channel)]:
-        values = groups.get(key, [])
-        if key != ALL and not values:
-            continue
-        rows.append([label, len(values), rounded(median(values)), rounded(percentile(values, 90))])
+    groups = [(ALL, _("All channels"), merged)]
+    groups += [(c.value, str(c.label), hist[c.value]) for c in Channel if hist.get(c.value)]
+    for _key, label, values in groups:
+        rows.append(
+            [label, sum(values.values()), rounded(read.median(values)),
+             rounded(read.percentile(values, 90))]
+        )  # fmt: skip
     return Result(
         ["channel", "tickets", "median_hours", "p90_hours"],
         [_("Channel"), _("Tickets"), _("Median (hours)"), _("90th percentile (hours)")],
@@ -42,30 +41,10 @@ def _by_channel(pairs: Iterable[tuple[str, float]]) -> Result:
     )
 
 
-def _first_replies(ctx: Context) -> QuerySet[Ticket]:
-    f = ctx.filters
-    return ctx.tickets.filter(
-        created_at__gte=f.since,
-        created_at__lt=f.until,
-        report_facts__first_reply_at__isnull=False,
-    ).order_by()
-
-
-def first_response_pairs(ctx: Context) -> list[tuple[str, float]]:
-    rows = _first_replies(ctx).values_list("channel", "created_at", "report_facts__first_reply_at")
-    return [(ch, hours(first - created)) for ch, created, first in rows if first is not None]
-
-
-def first_response_by_assignee(ctx: Context) -> dict[int | None, list[float]]:
-    rows = _first_replies(ctx).values_list(
-        "assignee_id", "created_at", "report_facts__first_reply_at"
-    )
-    out: dict[int | None, list[float]] = {}
-    for assignee, created, first in rows:
-        if first is None:
-            continue
-        out.setdefault(assignee, []).append(hours(first - created))
-    return out
+def first_response_by_assignee(ctx: Context) -> dict[int | None, float | None]:
+    """The median first response (hours) per assignee."""
+    found = read.histogram(ctx, M.FIRST_RESPONSE, "agent_id")
+    return {agent: read.median(hist) for agent, hist in found.items()}
 
 
 @register(
@@ -74,12 +53,14 @@ def first_response_by_assignee(ctx: Context) -> dict[int | None, list[float]]:
     gettext_lazy(
         "For tickets created in the period that have a public reply: the calendar time from "
         "creation to the first public reply, in hours; median and 90th percentile (nearest "
-        "rank). Calendar time, not business hours: see SLA attainment for business hours."
+        "rank). Calendar time, not business hours: see SLA attainment for business hours. "
+        "Medians and percentiles are read from per-day histograms of the durations in buckets "
+        "1% wide: each is within 0.5% of the exact figure (or under a second)."
     ),
     gettext_lazy("Speed"),
 )
 def first_response(ctx: Context) -> Result:
-    return _by_channel(first_response_pairs(ctx))
+    return _by_channel(read.histogram(ctx, M.FIRST_RESPONSE, "channel"))
 
 
 @register(
@@ -87,22 +68,14 @@ def first_response(ctx: Context) -> Result:
     gettext_lazy("Resolution time"),
     gettext_lazy(
         "For tickets whose latest resolution falls in the period: the calendar time from "
-        "creation to that resolution, in hours; median and 90th percentile (nearest rank)."
+        "creation to that resolution, in hours; median and 90th percentile (nearest rank). "
+        "Medians and percentiles are read from per-day histograms of the durations in buckets "
+        "1% wide: each is within 0.5% of the exact figure (or under a second)."
     ),
     gettext_lazy("Speed"),
 )
 def resolution_time(ctx: Context) -> Result:
-    f = ctx.filters
-    rows = (
-        ctx.tickets.filter(resolved_at__gte=f.since, resolved_at__lt=f.until)
-        .values_list("channel", "created_at", "resolved_at")
-        .order_by()
-    )
-    pairs: list[tuple[str, float]] = []
-    for ch, created, resolved in rows:
-        assert isinstance(resolved, datetime)
-        pairs.append((ch, hours(resolved - created)))
-    return _by_channel(pairs)
+    return _by_channel(read.histogram(ctx, M.RESOLVED, "channel"))
 
 
 @register(
@@ -115,14 +88,9 @@ def resolution_time(ctx: Context) -> Result:
     gettext_lazy("Speed"),
 )
 def replies_per_ticket(ctx: Context) -> Result:
-    f = ctx.filters
-    rows = (
-        ctx.tickets.filter(resolved_at__gte=f.since, resolved_at__lt=f.until)
-        .values("channel")
-        .annotate(tickets=Count("pk"), replies=Coalesce(Sum("report_facts__replies"), 0))
-        .order_by()
-    )
-    found = {r["channel"]: (r["tickets"], r["replies"]) for r in rows}
+    tickets = read.histogram(ctx, M.RESOLVED, "channel")  # the same read as resolution time
+    replies = read.sums(ctx, M.REPLIES, ["channel"])
+    found = {ch: (sum(h.values()), replies.get((ch,), 0)) for ch, h in tickets.items()}
     total_t = sum(t for t, _r in found.values())
     total_r = sum(r for _t, r in found.values())
     out: list[list[Cell]] = [

@@ -58,6 +58,11 @@
     ".nudge{display:flex;gap:6px;align-items:flex-start;max-width:280px;margin-bottom:8px;background:#fff;border-radius:10px;padding:10px 12px;box-shadow:0 2px 10px rgba(0,0,0,.25)}",
     ".nudge p{flex:1}",
     ".nudge .x{color:#444;font-size:18px}",
+    ".rating{padding:10px 12px;border-top:1px solid #e3e5e8;display:flex;flex-direction:column;gap:6px}",
+    ".choices{display:flex;flex-wrap:wrap;gap:6px}",
+    ".choice,.end{background:#fff;color:#1b1b1b;border:1px solid #9aa0a6;border-radius:6px;padding:7px 12px;cursor:pointer}",
+    ".choice[aria-pressed=true]{background:var(--lk-accent,#1f5fbf);color:var(--lk-on,#fff);border-color:transparent}",
+    ".end{align-self:flex-start;font-size:13px;padding:4px 10px}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     "@media (max-width:480px){:host(.open){inset:0!important;bottom:0!important;right:0!important;left:0!important;top:0!important}.open .panel{width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}"
   ].join("\n");
@@ -141,13 +146,16 @@
     el.input = h("textarea", { name: "body", rows: "2", maxlength: "5000", "aria-label": T.message });
     el.file = h("input", { type: "file", name: "file", "class": "sr", tabindex: "-1", "aria-hidden": "true" });
     el.attach = h("button", { type: "button", "class": "attach", "aria-label": T.attach, title: T.attach, text: "\ud83d\udcce" });
+    el.end = h("button", { type: "button", "class": "end", text: T.end });
     el.compose = h("form", { "class": "compose", hidden: true }, [
-      h("div", { "class": "row" }, [el.input, el.attach, el.file, h("button", { type: "submit", "class": "send", text: T.send })])
+      h("div", { "class": "row" }, [el.input, el.attach, el.file, h("button", { type: "submit", "class": "send", text: T.send })]),
+      el.end
     ]);
     el.transcript = h("button", { type: "button", "class": "link transcript", text: T.transcript });
     el.tools = h("div", { "class": "tools", hidden: true }, [el.transcript]);
+    el.rating = h("section", { "class": "rating", "aria-label": T.rate, hidden: true });
     el.panel = h("section", { id: "lk-panel", "class": "panel", role: "dialog", "aria-label": T.title, hidden: true }, [
-      h("header", {}, [h("h2", { text: T.title }), el.close]), el.status, el.log, el.typing, el.error, el.tools, el.prechat, el.compose
+      h("header", {}, [h("h2", { text: T.title }), el.close]), el.status, el.log, el.typing, el.error, el.tools, el.rating, el.prechat, el.compose
     ]);
     el.nudgeText = h("p", {});
     el.nudgeClose = h("button", { type: "button", "class": "x", "aria-label": T.dismiss, text: "\u00d7" });
@@ -174,6 +182,7 @@
     el.nudgeClose.addEventListener("click", function () { dismissNudge(); el.launcher.focus(); });
     el.nudgeText.addEventListener("click", function () { toggle(true); });
     document.addEventListener("visibilitychange", markRead);
+    el.end.addEventListener("click", endChat);
     status(cfg.online);
     if (cfg.greeting) addLine({ id: "greeting", kind: "agent", author: "", body: cfg.greeting });
     if (cfg.proactive) proactive(cfg.proactive);
@@ -378,9 +387,67 @@
       clearTimeout(typingTimer);
       el.typing.textContent = r.data.agent_typing ? (r.data.typist ? fmt(T.typing, r.data.typist) : T.someone_typing) : "";
       if (r.data.agent_typing) typingTimer = setTimeout(function () { el.typing.textContent = ""; }, 8000);
-      state.closed = r.data.state === "closed";
+      var ended = r.data.state === "closed";
+      if (ended && !state.closed) askSurvey();
+      if (!ended) el.rating.hidden = true;
+      state.closed = ended;
+      el.end.hidden = ended;
       if (state.closed) el.typing.textContent = T.closed;
     }).catch(function () {});
+  }
+
+  /* The survey at the end of a conversation: offered once it has ended (by an agent or
+   * with "End the chat"); the rating is sent with the survey's signed token. */
+  function endChat() {
+    if (!state) return;
+    showError("");
+    call("POST", "/sessions/" + state.id + "/end").then(function (r) {
+      if (r.status === 401) return forget();
+      if (!r.ok) return failed(r);
+      state.closed = true;
+      el.typing.textContent = T.closed;
+      el.end.hidden = true;
+      offer(r.data.survey);
+    }).catch(function () { showError(T.failed); });
+  }
+
+  function askSurvey() {
+    call("GET", "/sessions/" + state.id + "/survey").then(function (r) {
+      if (r.ok) offer(r.data.survey);
+    }).catch(function () {});
+  }
+
+  function offer(survey) {
+    if (!survey || !survey.open) { el.rating.hidden = true; return; }
+    state.survey = survey.token;
+    var buttons = survey.choices.map(function (c) {
+      var b = h("button", { type: "button", "class": "choice", "data-score": String(c.score), "aria-pressed": String(survey.score === c.score), text: c.label });
+      b.addEventListener("click", function () { rate({ score: c.score }); });
+      return b;
+    });
+    var kids = [h("p", { "class": "ask", text: T.rate }), h("div", { "class": "choices" }, buttons)];
+    if (survey.score !== null) {
+      var note = h("textarea", { name: "comment", rows: "2", maxlength: "2000", "aria-label": T.comment });
+      note.value = survey.comment || "";
+      var send = h("button", { type: "button", "class": "send", text: T.send_comment });
+      send.addEventListener("click", function () { rate({ comment: note.value }); });
+      kids.push(h("p", { "class": "thanks", role: "status", text: T.thanks }), field(T.comment, note), send);
+    }
+    el.rating.textContent = "";
+    kids.forEach(function (k) { el.rating.appendChild(k); });
+    el.rating.hidden = false;
+  }
+
+  function rate(body) {
+    body.token = state.survey;
+    call("POST", "/sessions/" + state.id + "/rating", body).then(function (r) {
+      if (!r.ok) return failed(r);
+      offer(r.data);
+      if (body.comment !== undefined) {
+        var done = el.rating.querySelector(".thanks");
+        if (done) done.textContent = T.comment_thanks;
+      }
+    }).catch(function () { showError(T.failed); });
   }
 
   function listen() {

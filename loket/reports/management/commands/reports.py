@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from loket.reports import facts, rollup
+from loket.reports import tally
 
 
 class Command(BaseCommand):
@@ -20,13 +20,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         if options["action"] == "rebuild":
-            n = rollup.rebuild()
-            m = facts.rebuild()
+            tickets, rows = tally.rebuild()
             took = time.monotonic() - started
             if options["verbosity"]:
-                self.stdout.write(f"rebuilt {n} daily rows and {m} ticket rows in {took:.1f} s")
+                self.stdout.write(f"rebuilt {tickets} tickets' facts, {rows} roll-up rows in "
+                                  f"{took:.1f} s")  # fmt: skip
             return
-        diffs = rollup.differences() + facts.differences()
+        diffs = tally.differences()
         for line in diffs[:50]:
             self.stderr.write(line)
         if diffs:
