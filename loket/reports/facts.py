@@ -64,6 +64,26 @@ def on_event(event: Event) -> None:
         facts.save()
 
 
+def on_events(events: list[Event]) -> None:
+    """``on_event`` for a batch of events (in order): the tickets' rows read in one query."""
+    wanted = [event for event in events if event.kind in KINDS]
+    if not wanted:
+        return
+    rows = {
+        row.ticket_id: row
+        for row in TicketFacts.objects.filter(ticket_id__in={e.ticket_id for e in wanted})
+    }
+    changed: dict[int, TicketFacts] = {}
+    for event in wanted:
+        row = rows.get(event.ticket_id)
+        if row is None:
+            row = rows[event.ticket_id] = TicketFacts(ticket_id=event.ticket_id)
+        if apply(row, event):
+            changed[event.ticket_id] = row
+    for row in changed.values():
+        row.save()
+
+
 def _events() -> Iterable[Event]:
     return (
         Event.objects.filter(kind__in=KINDS)

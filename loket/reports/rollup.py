@@ -38,6 +38,23 @@ def on_event(event: Event) -> None:
         bump(_local(event.created_at), event.ticket.channel, solved=1)
 
 
+def on_events(events: list[Event]) -> None:
+    """``on_event`` for a batch of events (in order): one delta row per day and channel."""
+    deltas: dict[tuple[date, str], list[int]] = {}
+    for event in events:
+        if event.kind == EventKind.CREATED:
+            key = (_local(event.ticket.created_at), event.ticket.channel)
+            deltas.setdefault(key, [0, 0])[0] += 1
+        elif event.kind == EventKind.STATE and event.after == State.RESOLVED:
+            key = (_local(event.created_at), event.ticket.channel)
+            deltas.setdefault(key, [0, 0])[1] += 1
+    if deltas:
+        DailyVolume.objects.bulk_create(
+            DailyVolume(day=day, channel=channel, created=created, solved=solved)
+            for (day, channel), (created, solved) in deltas.items()
+        )
+
+
 def resolutions() -> QuerySet[Event]:
     return Event.objects.filter(kind=EventKind.STATE, after=State.RESOLVED)
 
