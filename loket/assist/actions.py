@@ -16,6 +16,7 @@ from loket.accounts.models import Team, User
 from loket.assist import formality
 from loket.assist.analyze import Analysis, analyze
 from loket.assist.models import AssistSettings, CustomerProfile, MessageReading, Register
+from loket.lib import bulk
 from loket.tickets import actions as ticket_actions
 from loket.tickets import eventlog
 from loket.tickets.models import Event, Message, MessageKind, Priority, Ticket
@@ -45,34 +46,96 @@ def read_message(message: Message, *, learn_after_commit: bool = False) -> Messa
     ticket = message.ticket
     customer = message.author or ticket.customer
     known_language = _known_language(customer)
-    try:
-        result = analyze(message.body or "", language=known_language)
-    except Exception:  # never lose a message to the assistant
-        log.exception("assist: could not analyse message %s", message.pk)
+    result = _analyze(message, known_language)
+    if result is None:
         return None
-    reading = MessageReading.objects.create(
-        message=message,
-        language=result.language,
-        register=result.register.value,
-        register_confidence=result.register.confidence,
-        mood=result.mood.value,
-        urgency=result.urgency.value,
-        data=result.as_dict(),
-    )
+    reading = MessageReading.objects.create(**_reading_fields(message, result))
     if customer is not None and not customer.is_agent:
         if learn_after_commit:
-            transaction.on_commit(partial(_learn_later, customer.pk, result))
+            transaction.on_commit(partial(_learn_later, [(customer.pk, result)]))
         else:
             _learn(customer, result)
-    _apply_rules(ticket, result)
+    _apply_rules(ticket, result, AssistSettings.current())
     return reading
 
 
-def _learn_later(customer_id: int, result: Analysis) -> None:
+def read_messages(messages: list[Message]) -> list[MessageReading]:
+    """``read_message`` for the customer messages of a bulk import's batch, inside its
+    transaction: asking the database what it needs about all of them at once (the readings
+    that exist, the writers' known languages, the admin's rules) and writing the readings in
+    one INSERT; what the messages teach about their writers is learnt after the batch commits,
+    in one transaction (see ``read_message``)."""
+    messages = [m for m in messages if m.kind == MessageKind.CUSTOMER and m.pk is not None]
+    if not messages:
+        return []
+    done = set(
+        MessageReading.objects.filter(message_id__in=[m.pk for m in messages]).values_list(
+            "message_id", flat=True
+        )
+    )
+    messages = [m for m in messages if m.pk not in done]
+    writers = {m.pk: m.author or m.ticket.customer for m in messages}
+    known = _known_languages([w for w in writers.values() if w is not None])
+    rules = AssistSettings.current()
+    read: list[tuple[Message, Analysis]] = []
+    learnt: list[tuple[int, Analysis]] = []
+    for message in messages:
+        customer = writers[message.pk]
+        result = _analyze(message, known.get(customer.pk, "") if customer is not None else "")
+        if result is None:
+            continue
+        read.append((message, result))
+        if customer is not None and not customer.is_agent:
+            learnt.append((customer.pk, result))
+    readings = [MessageReading(**_reading_fields(message, result)) for message, result in read]
+    bulk.insert(readings)
+    if learnt:
+        transaction.on_commit(partial(_learn_later, learnt))
+    for message, result in read:
+        _apply_rules(message.ticket, result, rules)
+    return readings
+
+
+def _analyze(message: Message, known_language: str) -> Analysis | None:
+    try:
+        return analyze(message.body or "", language=known_language)
+    except Exception:  # never lose a message to the assistant
+        log.exception("assist: could not analyse message %s", message.pk)
+        return None
+
+
+def _reading_fields(message: Message, result: Analysis) -> dict[str, Any]:
+    return {
+        "message": message,
+        "language": result.language,
+        "register": result.register.value,
+        "register_confidence": result.register.confidence,
+        "mood": result.mood.value,
+        "urgency": result.urgency.value,
+        "data": result.as_dict(),
+    }
+
+
+def _learn_later(learnt: list[tuple[int, Analysis]]) -> None:
+    """What messages taught about their writers, in order, in one transaction."""
     with transaction.atomic():
-        customer = User.objects.filter(pk=customer_id).first()
-        if customer is not None:
-            _learn(customer, result)
+        customers = User.objects.in_bulk({pk for pk, _result in learnt})
+        profiles = {
+            p.customer_id: p
+            for p in CustomerProfile.objects.select_for_update().filter(customer_id__in=customers)
+        }
+        changed: set[int] = set()
+        for pk, result in learnt:
+            customer = customers.get(pk)
+            if customer is None:
+                continue
+            profile = profiles.get(pk)
+            if profile is None:
+                profile = profiles[pk] = CustomerProfile.objects.get_or_create(customer=customer)[0]
+            _learn(customer, result, profile=profile, save=False)
+            changed.add(pk)
+        for pk in changed:
+            profiles[pk].save()
 
 
 def _known_language(customer: User | None) -> str:
@@ -82,8 +145,25 @@ def _known_language(customer: User | None) -> str:
     return (profile.language if profile else "") or customer.language
 
 
-def _learn(customer: User, result: Analysis) -> None:
-    profile, _created = CustomerProfile.objects.get_or_create(customer=customer)
+def _known_languages(customers: list[User]) -> dict[int, str]:
+    """``_known_language`` of each customer, in one query."""
+    learnt = dict(
+        CustomerProfile.objects.filter(customer_id__in={c.pk for c in customers})
+        .exclude(language="")
+        .values_list("customer_id", "language")
+    )
+    return {c.pk: learnt.get(c.pk) or c.language for c in customers}
+
+
+def _learn(
+    customer: User,
+    result: Analysis,
+    *,
+    profile: CustomerProfile | None = None,
+    save: bool = True,
+) -> None:
+    if profile is None:
+        profile, _created = CustomerProfile.objects.get_or_create(customer=customer)
     register = result.register
     if register.value in (formality.FORMAL, formality.INFORMAL):
         formal = sum(c.weight for c in register.cues if c.register == formality.FORMAL)
@@ -112,7 +192,8 @@ def _learn(customer: User, result: Analysis) -> None:
         elif result.language == profile.language:
             profile.suggested_language = ""
     profile.updated_at = timezone.now()
-    profile.save()
+    if save:
+        profile.save()
 
 
 def _set_customer_language(customer: User, language: str) -> None:
@@ -152,8 +233,7 @@ def customer_register(customer: User | None) -> tuple[str, str]:
     return formality.UNKNOWN, ""
 
 
-def _apply_rules(ticket: Ticket, result: Analysis) -> None:
-    rules = AssistSettings.current()
+def _apply_rules(ticket: Ticket, result: Analysis, rules: AssistSettings) -> None:
     urgent = result.urgency.value == "high"
     if rules.urgency_raises_priority and urgent and ticket.priority < Priority.HIGH:
         ticket_actions.set_priority(ticket, Priority.HIGH, by=None, system=True)

@@ -9,18 +9,22 @@ from typing import Any
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from loket.assist.actions import read_message
+from loket.assist.actions import read_message, read_messages
 from loket.tickets import eventlog
 from loket.tickets.models import Event, EventKind, Message, MessageKind
+
+
+def _carries_customer_message(event: Event) -> bool:
+    if event.kind != EventKind.MESSAGE or event.message_id is None:
+        return False
+    after = event.after if isinstance(event.after, dict) else {}
+    return after.get("kind") in (None, MessageKind.CUSTOMER)
 
 
 def _customer_message(event: Event) -> Message | None:
     """The new customer message an event carries (every channel writes one ``message``
     event for it, the ticket's first message included)."""
-    if event.kind != EventKind.MESSAGE or event.message_id is None:
-        return None
-    after = event.after if isinstance(event.after, dict) else {}
-    if after.get("kind") not in (None, MessageKind.CUSTOMER):
+    if not _carries_customer_message(event) or event.message_id is None:
         return None
     message = Message.objects.select_related("ticket", "author").filter(pk=event.message_id).first()
     if message is None or message.kind != MessageKind.CUSTOMER:
@@ -35,8 +39,17 @@ def handle(event: Event, *, in_batch: bool = False) -> None:
 
 
 def handle_batch(events: list[Event]) -> None:
+    """A bulk import's events: their customer messages read together (``read_messages``).
+    Each event carries the message it was recorded with, so none is read back."""
+    messages: list[Message] = []
     for event in events:
-        handle(event, in_batch=True)
+        if not _carries_customer_message(event):
+            continue
+        cached = Event.message.is_cached(event)
+        message = event.message if cached else _customer_message(event)
+        if message is not None and message.kind == MessageKind.CUSTOMER:
+            messages.append(message)
+    read_messages(messages)
 
 
 @receiver(post_save, sender=Event, dispatch_uid="assist_read_message")

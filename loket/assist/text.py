@@ -13,6 +13,9 @@ MAX_CHARS = 20_000
 #: Quote and signature stripping looks at no more than this many characters.
 MAX_SPLIT_CHARS = 100_000
 
+# Everything outside Latin (up to U+024F) and Cyrillic (U+0400-U+052F).
+_OTHER_SCRIPTS = re.compile("[^\u0000-\u024f\u0400-\u052f]+")
+_WHITESPACE = re.compile(r"[\n\r\t ]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -36,10 +39,11 @@ def visible(text: str) -> str:
 def letters_share(text: str) -> float:
     """The share of letters among the characters that are not spaces (0 for none)."""
     sample = text[:4000]
-    shown = [c for c in sample if not c.isspace()]
+    shown = len(sample) - sum(map(str.isspace, sample))
     if not shown:
         return 0.0
-    return sum(1 for c in shown if unicodedata.category(c).startswith("L")) / len(shown)
+    # ``str.isalpha`` is true exactly for the letter categories (Lu, Ll, Lt, Lm, Lo).
+    return sum(map(str.isalpha, sample)) / shown
 
 
 def looks_binary(text: str) -> bool:
@@ -48,6 +52,10 @@ def looks_binary(text: str) -> bool:
     sample = text[:4000]
     if not sample:
         return False
+    if _WHITESPACE.sub("", sample).isprintable():
+        # No character of a "C" category (nor a line or paragraph separator) is printable:
+        # only the replacement character can count.
+        return sample.count("\ufffd") / len(sample) > 0.05
     odd = sum(
         1
         for c in sample
@@ -58,8 +66,10 @@ def looks_binary(text: str) -> bool:
 
 def desk_script_share(text: str) -> float:
     """The share of letters in the Latin or Cyrillic script (the desk's languages' scripts)."""
-    letters = [c for c in text[:4000] if c.isalpha()]
+    sample = text[:4000]
+    letters = sum(map(str.isalpha, sample))
     if not letters:
         return 0.0
-    ours = sum(1 for c in letters if ord(c) < 0x250 or 0x400 <= ord(c) < 0x530)
-    return ours / len(letters)
+    if sample.isascii():
+        return 1.0
+    return sum(map(str.isalpha, _OTHER_SCRIPTS.sub("", sample))) / letters
