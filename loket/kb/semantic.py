@@ -13,8 +13,9 @@ How the work is spread:
   float32; the earlier versions' rows go). An unchanged passage (an edit further down the
   text, a status change) reuses the previous vector instead of embedding again.
 * **Each process** keeps one float32 matrix per language (``_matrix``), refreshed when the
-  vectors change: one aggregate (count, highest id, sum of ids) per search tells; new rows
-  are appended, anything else (a deleted article) reloads the language.
+  vectors change: one aggregate (count, highest id, sum of ids), read at most once per
+  ``KB_SEMANTIC_REFRESH_SECONDS`` (1 s), tells; new rows are appended, anything else (a
+  deleted article) reloads the language.
 * **A question** is embedded by the process's one model (loaded once, used under a lock: the
   C engine is not thread-safe, and it runs on ``KB_SEMANTIC_THREADS`` threads, 1 by default:
   OpenMP threads that wait by spinning make a query take seconds on a busy machine), then one
@@ -31,6 +32,7 @@ import glob
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -135,6 +137,7 @@ class _Matrix:
 
 
 _cache: dict[str, _Matrix] = {}
+_checked: dict[str, float] = {}  # when each language's stamp was last read (monotonic)
 _cache_lock = threading.Lock()
 
 
@@ -176,8 +179,12 @@ def _matrix(language: str) -> _Matrix:
     language is read again in full."""
     import numpy as np
 
-    stamp = _stamp(language)
     cached = _cache.get(language)
+    now = time.monotonic()
+    if cached is not None and now - _checked.get(language, 0.0) < _refresh_seconds():
+        return cached
+    stamp = _stamp(language)
+    _checked[language] = now
     if cached is not None and cached.stamp == stamp:
         return cached
     with _cache_lock:
@@ -214,9 +221,14 @@ def _matrix(language: str) -> _Matrix:
         return matrix
 
 
+def _refresh_seconds() -> float:
+    return float(getattr(settings, "KB_SEMANTIC_REFRESH_SECONDS", 1.0))
+
+
 def forget() -> None:
     """Drops the process's matrices (the next search reads them again)."""
     _cache.clear()
+    _checked.clear()
 
 
 def ranked_ids(
@@ -230,7 +242,8 @@ def ranked_ids(
     m = _matrix(language)
     if not m.size:
         return []
-    scores = m.vectors @ embed_query(text)
+    # einsum, not ``@``: BLAS would split this small product over threads that spin
+    scores = np.einsum("ij,j->i", m.vectors, embed_query(text))
     k = min(m.size, limit * 4 + 20)
     top = np.argpartition(-scores, k - 1)[:k] if k < m.size else np.arange(m.size)
     top = top[np.argsort(-scores[top], kind="stable")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -26,8 +27,10 @@ MONEY = "when does the money arrive on my bank account"  # no word of the payout
 
 
 @pytest.fixture(autouse=True)
-def fresh_matrices() -> Iterator[None]:
-    """Each test's rows are rolled back, so ids come again: no matrix outlives its test."""
+def fresh_matrices(settings: Any) -> Iterator[None]:
+    """Each test's rows are rolled back, so ids come again: no matrix outlives its test; and
+    each search checks whether the vectors changed."""
+    settings.KB_SEMANTIC_REFRESH_SECONDS = 0
     semantic.forget()
     yield
     semantic.forget()
