@@ -522,6 +522,10 @@ CHAT_TRANSCRIPT_RATE = env("CHAT_TRANSCRIPT_RATE", "3/h")  # transcripts mailed 
 CHAT_REPLY_MAIL_DELAY_SECONDS = env_int("CHAT_REPLY_MAIL_DELAY_SECONDS", 180)
 
 KB_SEMANTIC = env_bool("KB_SEMANTIC", False)  # meaning-based search (pip install loket[semantic])
+# Threads of the embedding engine per process: 1 keeps a question fast on a busy machine (its
+# OpenMP threads wait by spinning); more speed up embedding on an otherwise idle one.
+KB_SEMANTIC_THREADS = env_int("KB_SEMANTIC_THREADS", 1)
+KB_SEMANTIC_REFRESH_SECONDS = 1.0  # how stale a process's article vectors may be
 
 # The cache holds rate limits and sign-in throttling: it must be shared by every web process.
 # The database's (default) is; LOKET_REDIS_URL moves it (and a copy of the sessions) to Redis.

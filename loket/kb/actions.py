@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from loket.accounts.models import User
-from loket.kb import collection, semantic
+from loket.kb import collection, semantic, vectors
 from loket.kb.languages import LANGUAGE_CODES, index_text, normalise_language
 from loket.kb.markup import render
 from loket.kb.models import (
@@ -95,7 +95,7 @@ def _revise(t: Translation, by: User | None, note: str) -> None:
     t.save()
     _vocabulary_changed()
     if semantic.enabled():
-        semantic.refresh(t)  # same transaction: the vector changes with the text or not at all
+        vectors.schedule(t.pk)  # same transaction: the task exists if the version does
     Revision.objects.create(
         translation=t,
         number=t.version,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
 
-from loket.kb import collection, semantic
+from loket.kb import collection, semantic, vectors
 from loket.kb.languages import index_text
 from loket.kb.models import Translation
 
@@ -27,7 +27,7 @@ class IndexReport:
     checked: int = 0
     stale: list[int] = field(default_factory=list)  # rows whose analysed columns are outdated
     index_ok: bool = True  # the database's own index agrees with the rows
-    without_vector: int = 0  # with the semantic extra on: rows not embedded yet
+    without_vector: int = 0  # with the semantic extra on: current versions not embedded yet
 
 
 def _expected(t: Translation) -> tuple[str, str]:
@@ -71,7 +71,7 @@ def check() -> IndexReport:
         last = rows[-1].pk
     report.index_ok = _database_index_ok()
     if semantic.enabled():
-        report.without_vector = Translation.objects.filter(embedding__isnull=True).count()
+        report.without_vector = vectors.missing()
     return report
 
 
@@ -90,13 +90,13 @@ def rebuild(start_after: int = 0, progress: Callable[[int], None] | None = None)
                 if (title, body) != (t.search_title, t.search_body):
                     Translation.objects.filter(pk=t.pk).update(search_title=title, search_body=body)
                     changed += 1
-                if semantic.enabled():
-                    semantic.refresh(t)  # embeds only rows whose text changed
         if not rows:
             break
         last = rows[-1].pk
         if progress is not None:
             progress(last)
+    if semantic.enabled():
+        vectors.schedule_missing(start_after)  # the worker embeds them
     if connection.vendor == "sqlite":
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("INSERT INTO kb_translation_fts(kb_translation_fts) VALUES ('rebuild')")

@@ -192,7 +192,8 @@ class Translation(models.Model):
 
 
 class Embedding(models.Model):
-    """A translation's meaning as a vector (the optional semantic extra, ``kb.semantic``)."""
+    """Unused since ``ArticleVector`` (one vector per version, written by a task); kept until
+    every node runs the release that stopped writing it, then dropped (expand/contract)."""
 
     translation = models.OneToOneField(
         Translation, on_delete=models.CASCADE, primary_key=True, related_name="embedding"
@@ -208,6 +209,37 @@ class Embedding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.translation_id} ({self.model})"
+
+
+class ArticleVector(models.Model):
+    """The meaning of one version of a translation (the optional semantic extra,
+    ``kb.semantic``): 384 little-endian float32 values, unit length, 1,536 bytes.
+
+    Written by the ``kb.tasks.embed_articles`` task that saving the version enqueues; when a
+    version's vector is stored, the vectors of its earlier versions are deleted. ``language``
+    is the translation's (it never changes), so a process loads a language's vectors without
+    a join; search uses a vector only while its version is the translation's current one."""
+
+    translation = models.ForeignKey(Translation, on_delete=models.CASCADE, related_name="vectors")
+    version = models.PositiveIntegerField()
+    language = models.CharField(max_length=5)
+    model = models.CharField(max_length=60)
+    text_hash = models.CharField(max_length=64)
+    vector = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("article vector")
+        verbose_name_plural = _("article vectors")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["translation", "version", "model"], name="kb_vector_per_version"
+            )
+        ]
+        indexes = [models.Index(fields=["language", "model", "id"], name="kb_vector_lang_model")]
+
+    def __str__(self) -> str:
+        return f"{self.translation_id} v{self.version} ({self.model})"
 
 
 class Revision(models.Model):

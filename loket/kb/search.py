@@ -331,6 +331,7 @@ def search(
     query = analyse(text, language, prefix=prefix)
     agent = is_agent(user)
     meaning = semantic_search.enabled() if semantic is None else semantic
+    meaning = meaning and semantic_search.installed()  # without the extra: full text alone
     wanted = max(limit, SEMANTIC_CANDIDATES) if meaning else limit
     access = {"public_only": not agent, "drafts": drafts and agent}
     found, complete = _full_text(
@@ -357,9 +358,10 @@ def search(
             drafts=drafts and agent,
         )
         skip = set(exclude)
-        found = semantic_search.fuse(
-            [pk for pk, _score in found], [pk for pk in close if pk not in skip], limit=limit
-        )
+        close = [pk for pk in close if pk not in skip]
+        if close:  # none while no article of the language is embedded yet
+            found = semantic_search.fuse([pk for pk, _score in found], close, limit=limit)
+    found = found[:limit]
     if not found:
         if source is not None and text.strip():
             record_failed_search(text, language, source)

@@ -69,3 +69,12 @@ def remind_reviews() -> int:
                 )
         sent += 1
     return sent
+
+
+@task()
+def embed_articles(translation_ids: list[int]) -> int:
+    """The semantic extra's vectors for these translations' current versions (enqueued by
+    saving a version, ``kb.vectors.schedule``). Returns the number stored."""
+    from loket.kb import vectors
+
+    return vectors.embed(translation_ids)

@@ -25,7 +25,7 @@ class Command(BaseCommand):
             if report.without_vector:
                 self.stdout.write(
                     f"{report.without_vector} translations have no meaning vector yet; "
-                    "`kb_index rebuild` embeds them"
+                    "the worker embeds them (`kb_index rebuild` queues any that were missed)"
                 )
             if report.stale or not report.index_ok:
                 raise CommandError(
