@@ -166,6 +166,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "axes.middleware.AxesMiddleware",
     "loket.accounts.middleware.MfaEnrolmentMiddleware",
+    "loket.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "loket.urls"

@@ -57,7 +57,7 @@ def send(conversation_id: int, ticket_id: int) -> bool:
     """Sends the acknowledgement once; ``False`` when it is not (or no longer) due."""
     with transaction.atomic():
         conversation = (
-            Conversation.objects.select_for_update()
+            Conversation.objects.select_for_update(of=("self",))
             .select_related("bot", "number", "ticket__customer")
             .filter(pk=conversation_id, ticket_id=ticket_id, acknowledged_at__isnull=True)
             .first()
