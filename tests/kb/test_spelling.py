@@ -160,8 +160,10 @@ def test_correction_is_fast_on_a_large_vocabulary() -> None:
     words = {"".join(rng.choice(letters) for _ in range(rng.randint(4, 12))) for _ in range(30000)}
     vocabulary = spelling.Vocabulary(__import__("collections").Counter(words))
     vocabulary.closest("warmup")
-    start = time.perf_counter()
+    # CPU time, not wall time: a busy machine must not fail it. A scan of the whole vocabulary
+    # costs well over 100 ms a word; the index answers in a few.
+    start = time.process_time()
     for word in list(words)[:50]:
         vocabulary.closest(word[:-1] + ("a" if word[-1] != "a" else "b"))
-    per_word_ms = (time.perf_counter() - start) * 1000 / 50
+    per_word_ms = (time.process_time() - start) * 1000 / 50
     assert per_word_ms < 20
