@@ -102,6 +102,17 @@ def option_label(field: CustomField, value: str, language: str | None = None) ->
     return value
 
 
+def _languages(field: CustomField, value: str) -> tuple[str, ...]:
+    """English and Dutch always; Russian when the option has a Russian label of its own (its
+    fallback would only repeat the English one in the search text)."""
+    for option in field.options:
+        if isinstance(option, dict) and option.get("value") == value:
+            labels = option.get("labels")
+            if isinstance(labels, dict) and labels.get("ru"):
+                return ("en", "nl", "ru")
+    return ("en", "nl")
+
+
 def _clean(field: CustomField, value: Any, language: str | None) -> Clean:
     kind = field.field_type
     if kind in (FieldType.TEXT, FieldType.LONG_TEXT):
@@ -133,7 +144,7 @@ def _clean(field: CustomField, value: Any, language: str | None) -> Clean:
     if kind in (FieldType.SELECT, FieldType.MULTI_SELECT):
         chosen = _options(field, value, language)
         labels = " ".join(
-            f"{v} {option_label(field, v, lang)}" for v in chosen for lang in ("en", "nl", "ru")
+            f"{v} {option_label(field, v, lang)}" for v in chosen for lang in _languages(field, v)
         )
         stored: Any = chosen[0] if kind == FieldType.SELECT else chosen
         return Clean(stored, labels)

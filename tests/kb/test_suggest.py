@@ -119,6 +119,7 @@ def test_forged_or_missing_keys_record_nothing(
     deflection.record_sent("forged", None)  # type: ignore[arg-type]
 
 
+@pytest.mark.django_db  # the page context reads the desk's branding
 def test_deflection_include_carries_a_signed_key_and_reads_the_form(rf: RequestFactory) -> None:
     request = rf.get("/portal/new/")
     html = render_to_string("kb/deflection.html", {"LANGUAGE_CODE": "nl"}, request=request)
