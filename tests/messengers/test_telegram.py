@@ -194,7 +194,7 @@ def test_a_timeout_is_retried_and_shown_meanwhile(
 ) -> None:
     ticket = _ticket_from_telegram(bot)
     reply = actions.reply(ticket, body="Hallo", by=desk.agent)
-    api.fail("sendMessage", Failure(status=200, delay=3))  # longer than the 2 s deadline
+    api.fail("sendMessage", Failure(status=200, delay=7))  # longer than the 5 s deadline
     assert run_queued("notify") == [None]
     delivery = Delivery.objects.get(message=reply)
     assert delivery.state == DeliveryState.RETRYING and "timeout" in delivery.error
