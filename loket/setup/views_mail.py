@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from loket.accounts.decorators import signed_in_agent
 from loket.mail.imap import MailboxError, check_connection, health
 from loket.mail.models import Mailbox
 from loket.setup import actions
+from loket.setup.deleting import delete_or_explain
 from loket.setup.forms_mail import SECRETS, MailboxForm, secret_states
 from loket.setup.guard import section_required
 from loket.setup.sections import MAILBOXES
@@ -72,13 +72,12 @@ def mailbox_test(request: HttpRequest, pk: int) -> HttpResponse:
 @section_required(MAILBOXES)
 @require_POST
 def mailbox_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    mailbox = get_object_or_404(Mailbox, pk=pk)
-    try:
-        actions.delete(mailbox, by=signed_in_agent(request), section=MAILBOXES)
-    except ProtectedError:
-        messages.error(
-            request, _("Mail came through this mailbox, so it stays; switch it off instead.")
-        )
-        return redirect("setup:mailbox", pk=pk)
-    messages.success(request, _("Mailbox deleted."))
-    return redirect("setup:mailboxes")
+    return delete_or_explain(
+        request,
+        get_object_or_404(Mailbox, pk=pk),
+        section=MAILBOXES,
+        in_use=_("Mail came through this mailbox, so it stays; switch it off instead."),
+        done=_("Mailbox deleted."),
+        edit_url="setup:mailbox",
+        list_url="setup:mailboxes",
+    )

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, ProtectedError
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from loket.accounts import staff as staff_actions
 from loket.accounts.decorators import signed_in_agent
 from loket.accounts.models import STAFF_ROLES, Team, User
 from loket.setup import actions
+from loket.setup.deleting import delete_or_explain
 from loket.setup.forms_people import InviteStaffForm, JoinForm, RoleForm, TeamForm, TeamsForm
 from loket.setup.guard import section_required
 from loket.setup.sections import AGENTS, TEAMS
@@ -53,13 +54,15 @@ def team_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if team.is_default_for_tier:
         messages.error(request, _("A tier's default team stays: make another team the default."))
         return redirect("setup:team", pk=pk)
-    try:
-        actions.delete(team, by=signed_in_agent(request), section=TEAMS)
-    except ProtectedError:
-        messages.error(request, _("Tickets are still in this team; move them first."))
-        return redirect("setup:team", pk=pk)
-    messages.success(request, _("Team deleted."))
-    return redirect("setup:teams")
+    return delete_or_explain(
+        request,
+        team,
+        section=TEAMS,
+        in_use=_("Tickets are still in this team; move them first."),
+        done=_("Team deleted."),
+        edit_url="setup:team",
+        list_url="setup:teams",
+    )
 
 
 @section_required(AGENTS)

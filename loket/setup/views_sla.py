@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from loket.accounts.decorators import signed_in_agent
-from loket.setup import actions, actions_sla, calendar_grid
+from loket.setup import actions_sla, calendar_grid
+from loket.setup.deleting import delete_or_explain
 from loket.setup.forms_sla import TARGET_KINDS, CalendarForm, PolicyForm, TargetsForm
 from loket.setup.guard import section_required
 from loket.setup.sections import CALENDARS, SLA
@@ -53,14 +53,15 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @section_required(SLA)
 @require_POST
 def policy_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    policy = get_object_or_404(Policy, pk=pk)
-    try:
-        actions.delete(policy, by=signed_in_agent(request), section=SLA)
-    except ProtectedError:
-        messages.error(request, _("Tickets still use this policy; switch it off instead."))
-        return redirect("setup:policy", pk=pk)
-    messages.success(request, _("SLA policy deleted."))
-    return redirect("setup:policies")
+    return delete_or_explain(
+        request,
+        get_object_or_404(Policy, pk=pk),
+        section=SLA,
+        in_use=_("Tickets still use this policy; switch it off instead."),
+        done=_("SLA policy deleted."),
+        edit_url="setup:policy",
+        list_url="setup:policies",
+    )
 
 
 @section_required(CALENDARS)
@@ -125,11 +126,12 @@ def calendar_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @section_required(CALENDARS)
 @require_POST
 def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    calendar = get_object_or_404(BusinessCalendar, pk=pk)
-    try:
-        actions.delete(calendar, by=signed_in_agent(request), section=CALENDARS)
-    except ProtectedError:
-        messages.error(request, _("An SLA policy uses this calendar; it cannot be deleted."))
-        return redirect("setup:calendar", pk=pk)
-    messages.success(request, _("Business calendar deleted."))
-    return redirect("setup:calendars")
+    return delete_or_explain(
+        request,
+        get_object_or_404(BusinessCalendar, pk=pk),
+        section=CALENDARS,
+        in_use=_("An SLA policy uses this calendar; it cannot be deleted."),
+        done=_("Business calendar deleted."),
+        edit_url="setup:calendar",
+        list_url="setup:calendars",
+    )
