@@ -210,7 +210,7 @@ def test_config_in_russian_has_the_russian_greeting_and_texts(
     assert other.json()["greeting"] == "Hello!"
 
 
-def test_openapi_documents_the_visitor_api(client: Client) -> None:
+def test_openapi_documents_the_visitor_api(client: Client, db: None) -> None:
     schema = client.get("/api/openapi.json").json()
     paths = schema["paths"]
     assert "post" in paths["/api/chat/{channel_key}/sessions"]
