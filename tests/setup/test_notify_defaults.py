@@ -106,7 +106,7 @@ def test_changes_are_audited_per_channel(desk: Desk) -> None:
 
 
 def test_the_defaults_page_speaks_dutch_and_russian(desk: Desk) -> None:
-    for language, words in (("nl", ["Standaardmeldingen", "Stille uren"]),
+    for language, words in (("nl", ["Standaardinstellingen voor meldingen", "Stille uren"]),
                             ("ru", ["Уведомления по умолчанию", "Тихие часы"])):  # fmt: skip
         desk.manager.language = language
         desk.manager.save(update_fields=["language"])
