@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.models import construct_instance
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import Team
@@ -69,7 +70,7 @@ class HeadersField(forms.CharField):
 
 class MonitorForm(forms.ModelForm[Monitor]):
     request_headers = HeadersField(
-        label=_("request headers"),
+        label=capfirst(Monitor._meta.get_field("request_headers").verbose_name),
         required=False,
         max_length=5000,
         help_text=_("HTTP: one per line, as Name: value (for example a token the site asks for)."),
@@ -130,7 +131,7 @@ class ComponentForm(forms.ModelForm[Monitor]):
     class Meta:
         model = Monitor
         fields = ("public", "component", "status_position")
-        labels = {"component": _("group"), "status_position": _("position")}
+        labels = {"component": _("Group"), "status_position": _("Position")}
         help_texts = {"component": "", "status_position": ""}
         widgets = {"status_position": forms.NumberInput(attrs={"class": "num", "min": 0})}
 

@@ -40,7 +40,8 @@ def _tree() -> list[dict[str, Any]]:
             names = {n.language: n.name for n in category.names.all()}
             rows.append(
                 {"category": category, "depth": depth, "names": names,
-                 "shown": [(code, names.get(code, "")) for code in own],
+                 "label": " · ".join(names[code] for code in own if code in names)
+                 or next(iter(names.values()), category.slug),
                  "missing": [code for code in own if code not in names],
                  "first": i == 0, "last": i == len(siblings) - 1}
             )  # fmt: skip

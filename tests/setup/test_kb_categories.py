@@ -141,7 +141,10 @@ def test_delete_is_refused_while_articles_or_sub_categories_use_it(desk: Desk) -
 
 @pytest.mark.parametrize(
     ("language", "words"),
-    [("nl", ["Naam in het Nederlands", "Nieuwe categorie"]), ("ru", ["Название", "Новая категория"])],
+    [
+        ("nl", ["Naam in het Nederlands", "Nieuwe categorie"]),
+        ("ru", ["Название", "Новая категория"]),
+    ],
 )
 def test_the_category_pages_speak_dutch_and_russian(
     desk: Desk, language: str, words: list[str]

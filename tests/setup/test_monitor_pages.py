@@ -80,9 +80,11 @@ def test_an_allowed_network_is_accepted_as_the_setting_says(
     assert response.status_code == 302
     # the metadata range stays closed whatever the setting
     settings.HTTP_ALLOWED_NETWORKS = ["169.254.0.0/16"]
-    page = _as(desk.manager).post(
-        f"{URL}new/", _monitor(name="Meta", target="http://169.254.169.254/")
-    ).content.decode()
+    page = (
+        _as(desk.manager)
+        .post(f"{URL}new/", _monitor(name="Meta", target="http://169.254.169.254/"))
+        .content.decode()
+    )
     assert "Address not allowed" in page and Monitor.objects.count() == 1
 
 
