@@ -29,6 +29,7 @@ from loket.kb.models import (
     ArticleFile,
     BodyFormat,
     Category,
+    CategoryName,
     FailedSearch,
     Revision,
     SearchSource,
@@ -400,3 +401,45 @@ def remove_file(item: ArticleFile, *, by: User) -> None:
     ArticleFile.objects.filter(pk=item.pk).delete()
     if name:
         transaction.on_commit(lambda: storage.delete(name))
+
+
+def _require_manager(by: User) -> None:
+    if not by.is_active or not by.is_manager:
+        raise PermissionDenied(_("Only managers change the knowledge base's categories."))
+
+
+@transaction.atomic
+def set_category_names(category: Category, names: dict[str, tuple[str, str]], *, by: User) -> None:
+    """The category's name and description per language; languages left out lose theirs."""
+    _require_manager(by)
+    for code in names:
+        _check_language(code)
+    if not names:
+        raise KbError(_("A category needs a name in at least one language."))
+    category.names.exclude(language__in=list(names)).delete()
+    for code, (name, description) in names.items():
+        CategoryName.objects.update_or_create(
+            category=category, language=code, defaults={"name": name, "description": description}
+        )
+
+
+@transaction.atomic
+def move_category(category: Category, step: int, *, by: User) -> tuple[int, int]:
+    """Moves the category ``step`` places among its siblings (-1: up, 1: down), numbering
+    the siblings 10, 20, 30…; returns its position before and after."""
+    _require_manager(by)
+    siblings = list(
+        Category.objects.select_for_update()
+        .filter(parent_id=category.parent_id)
+        .order_by("position", "slug")
+    )
+    at = next(i for i, c in enumerate(siblings) if c.pk == category.pk)
+    before = siblings[at].position
+    to = min(max(at + step, 0), len(siblings) - 1)
+    siblings.insert(to, siblings.pop(at))
+    for i, sibling in enumerate(siblings):
+        wanted = (i + 1) * 10
+        if sibling.position != wanted:
+            Category.objects.filter(pk=sibling.pk).update(position=wanted)
+    category.position = (to + 1) * 10
+    return before, category.position

@@ -92,7 +92,7 @@ class Article(models.Model):
         verbose_name=_("category"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a category with articles is not deleted under them
         related_name="articles",
     )
     visibility = models.CharField(

@@ -271,3 +271,22 @@ def open_public_incidents() -> list[Incident]:
         .select_related("monitor")
         .order_by("-started_at")
     )
+
+
+@transaction.atomic
+def set_enabled(monitor: Monitor, enabled: bool, *, by: User) -> bool:
+    """Pauses or resumes a monitor (managers and admins); returns whether it changed. A paused
+    monitor is not checked and leaves the status page; resumed, its next check comes within
+    one interval."""
+    if not (by.is_active and by.is_manager):
+        raise PermissionDenied(_("Only managers may change monitors."))
+    locked = Monitor.objects.select_for_update().get(pk=monitor.pk)
+    if locked.enabled == enabled:
+        return False
+    fields: dict[str, Any] = {"enabled": enabled}
+    if enabled:
+        locked.spread_first_check()
+        fields["next_check_at"] = locked.next_check_at
+    Monitor.objects.filter(pk=monitor.pk).update(**fields)
+    monitor.enabled = enabled
+    return True

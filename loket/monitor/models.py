@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import Team
@@ -154,6 +155,14 @@ class Monitor(models.Model):
         help_text=_("Groups monitors on the status page (a product or a part of the site)."),
     )
     public = models.BooleanField(_("shown on the status page"), default=True)
+    # The status page's names per language ({"nl": "Webwinkel"}); empty: the monitor's name.
+    public_names = models.JSONField(_("public names"), default=dict, blank=True, null=True)
+    status_position = models.PositiveIntegerField(
+        _("position on the status page"),
+        default=0,
+        db_default=0,
+        help_text=_("Lower numbers come first; a group shows where its first monitor does."),
+    )
     auto_resolve = models.BooleanField(
         _("resolve the incident when the site is back"),
         default=True,
@@ -224,6 +233,24 @@ class Monitor(models.Model):
         created together (an import, a benchmark) do not all fire in the same second."""
         start = now or timezone.now()
         self.next_check_at = start + timedelta(seconds=random.uniform(0, self.interval_seconds))  # noqa: S311
+
+    def public_name_in(self, language: str | None = None) -> str:
+        """The name the status page shows in ``language`` (default: the active one): its
+        public name in that language, else in the desk's language or any other, else the
+        monitor's own name."""
+        names = self.public_names if isinstance(self.public_names, dict) else {}
+        if not names:
+            return self.name
+        code = (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        return str(
+            names.get(code)
+            or names.get(settings.LANGUAGE_CODE)
+            or next((v for v in names.values() if v), self.name)
+        )
+
+    @property
+    def public_label(self) -> str:
+        return self.public_name_in()
 
     @property
     def push_path(self) -> str:
@@ -378,7 +405,7 @@ class Incident(models.Model):
         """The public title, or one made in the active language from the monitor's name."""
         if self.title:
             return self.title
-        name = self.monitor.name if self.monitor else _("Our service")
+        name = self.monitor.public_label if self.monitor else _("Our service")
         if self.problem == "slow":
             return _("%(name)s is slow") % {"name": name}
         if self.problem == "certificate":

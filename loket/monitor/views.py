@@ -41,8 +41,13 @@ STATUS_ORDER = {Status.DOWN: 0, Status.MAINTENANCE: 1, Status.PENDING: 2, Status
 def status_page(request: HttpRequest) -> HttpResponse:
     """Current state per component, open and recent incidents, maintenance, 90-day uptime."""
     now = timezone.now()
-    monitors = list(Monitor.objects.filter(public=True, enabled=True).order_by("component", "name"))
+    monitors = list(
+        Monitor.objects.filter(public=True, enabled=True).order_by(
+            "status_position", "component", "name"
+        )
+    )
     rows = figures.daily_uptime(monitors, days=90)
+    # A group (component) shows where its first monitor comes in the chosen order.
     components: dict[str, list[figures.MonitorDays]] = defaultdict(list)
     for row in rows:
         components[row.monitor.component].append(row)
@@ -65,7 +70,7 @@ def status_page(request: HttpRequest) -> HttpResponse:
     open_incidents = [i for i in incidents if i.resolved_at is None]
     down = any(m.status == Status.DOWN for m in monitors)
     context: dict[str, Any] = {
-        "components": sorted(components.items()),
+        "components": list(components.items()),
         "open_incidents": open_incidents,
         "past_incidents": [i for i in incidents if i.resolved_at is not None],
         "maintenance": maintenance,

@@ -39,8 +39,10 @@ def save_form(
     before: dict[str, Any] = dict(form.initial) if creating else {}
     if not creating:
         # The form has already put the new values on the instance: read the stored ones.
+        # Form-only fields (names per language kept in rows of their own) were given their
+        # stored values as the form's initial ones.
         stored = type(form.instance)._default_manager.get(pk=form.instance.pk)
-        before = audit.snapshot(stored, form.fields)
+        before = {**form.initial, **audit.snapshot(stored, form.fields)}
     changes = audit.form_changes(form, before, secrets)
     saved = form.save()
     if after is not None:

@@ -104,7 +104,44 @@ CANNED = Section(
     order=57,
 )
 
+KB_CATEGORIES = Section(
+    "kb_categories",
+    _("Knowledge-base categories"),
+    _("The help centre's categories: names per language, order and nesting."),
+    "setup:categories",
+    audience="manager",
+    group=DESK,
+    order=58,
+)
+MONITOR_SETTINGS = Section(
+    "monitor_settings",
+    _("Monitor settings"),
+    _("Add, change, pause and delete website monitors."),
+    "setup:monitors",
+    audience="manager",
+    group=CHANNELS,
+    order=41,
+)
+STATUS_PAGE = Section(
+    "status_page",
+    _("Status page"),
+    _("Which monitors the public status page shows, under which name, grouped and in order."),
+    "setup:status_page",
+    audience="manager",
+    group=CHANNELS,
+    order=42,
+)
+NOTIFY_DEFAULTS = Section(
+    "notify_defaults",
+    _("Notification defaults"),
+    _("What reaches agents which way, and quiet hours, until they choose for themselves."),
+    "setup:notify_defaults",
+    audience="manager",
+    group=PEOPLE,
+    order=16,
+)
+
 ALL = (
     MAILBOXES, TEAMS, AGENTS, SLA, CALENDARS, CANNED, BRANDING, SECURITY_POLICY, RETENTION,
-    AUDIT,
+    AUDIT, KB_CATEGORIES, MONITOR_SETTINGS, STATUS_PAGE, NOTIFY_DEFAULTS,
 )  # fmt: skip

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from loket.setup import views, views_desk, views_macros, views_mail, views_people, views_sla
+from loket.setup import (
+    views,
+    views_desk,
+    views_kb,
+    views_macros,
+    views_mail,
+    views_monitors,
+    views_notify,
+    views_people,
+    views_sla,
+)
 
 app_name = "setup"
 
@@ -40,4 +50,16 @@ urlpatterns = [
     path("canned-replies/new/", views_macros.macro_edit, name="macro_new"),
     path("canned-replies/<int:pk>/", views_macros.macro_edit, name="macro"),
     path("canned-replies/<int:pk>/delete/", views_macros.macro_delete, name="macro_delete"),
+    path("kb-categories/", views_kb.categories, name="categories"),
+    path("kb-categories/new/", views_kb.category_edit, name="category_new"),
+    path("kb-categories/<int:pk>/", views_kb.category_edit, name="category"),
+    path("kb-categories/<int:pk>/move/", views_kb.category_move, name="category_move"),
+    path("kb-categories/<int:pk>/delete/", views_kb.category_delete, name="category_delete"),
+    path("monitors/", views_monitors.monitors, name="monitors"),
+    path("monitors/new/", views_monitors.monitor_edit, name="monitor_new"),
+    path("monitors/<int:pk>/", views_monitors.monitor_edit, name="monitor"),
+    path("monitors/<int:pk>/pause/", views_monitors.monitor_pause, name="monitor_pause"),
+    path("monitors/<int:pk>/delete/", views_monitors.monitor_delete, name="monitor_delete"),
+    path("status-page/", views_monitors.status_page, name="status_page"),
+    path("notification-defaults/", views_notify.notify_defaults, name="notify_defaults"),
 ]

@@ -18,6 +18,7 @@ from loket.sla.models import (
     BusinessCalendar,
     NotificationKind,
     NotifyChannel,
+    NotifyDefaults,
     NotifySettings,
     PushSubscription,
 )
@@ -75,6 +76,49 @@ def save_notify_settings(
     prefs.tz = tz
     prefs.save()
     return prefs
+
+
+@transaction.atomic
+def save_notify_defaults(
+    *,
+    by: User,
+    channel_kinds: dict[str, list[str]],
+    quiet_from: time | None,
+    quiet_until: time | None,
+    tz: str,
+) -> tuple[NotifyDefaults, dict[str, Any]]:
+    """The desk's defaults for agents without settings of their own (managers and admins);
+    agents' own settings stay as they are. Returns the row and what changed
+    (``{field: [before, after]}``)."""
+    if not by.is_active or not by.is_manager:
+        raise PermissionDenied(_("Only managers change the notification defaults."))
+    known = set(NotificationKind.values)
+    if any(set(kinds) - known for kinds in channel_kinds.values()):
+        raise ValidationError(_("Unknown kind of notification."))
+    if (quiet_from is None) != (quiet_until is None):
+        raise ValidationError(_("Give both the start and the end of the quiet hours."))
+    chosen = {
+        channel: [k for k in NotificationKind.values if k in set(channel_kinds.get(channel, []))]
+        for channel in NotifyChannel.values
+    }
+    row, _created = NotifyDefaults.objects.select_for_update().get_or_create(pk=1)
+    before: dict[str, Any] = {c: row_wants(row, c) for c in NotifyChannel.values}
+    before.update(quiet_from=row.quiet_from, quiet_until=row.quiet_until, tz=row.tz)
+    after: dict[str, Any] = {**chosen, "quiet_from": quiet_from, "quiet_until": quiet_until,
+                             "tz": tz}  # fmt: skip
+    row.channel_kinds = chosen
+    row.quiet_from = quiet_from
+    row.quiet_until = quiet_until
+    row.tz = tz
+    row.updated_at = timezone.now()
+    row.save()
+    return row, {k: [before[k], v] for k, v in after.items() if before[k] != v}
+
+
+def row_wants(defaults: NotifyDefaults, channel: str) -> list[str]:
+    """The kinds the defaults send by ``channel`` (the built-in choice while none was made)."""
+    probe = defaults.for_agent(User())
+    return [k for k in NotificationKind.values if probe.wants(k, channel)]
 
 
 def _key(value: object, length: int) -> str:

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from loket.accounts.models import Organisation, OrganisationTier
+from loket.accounts.models import Organisation, OrganisationTier, User
 from loket.lib.sealed import SealedTextField
 from loket.sla import calendars
 from loket.tickets.models import Priority, Ticket
@@ -423,6 +423,44 @@ class NotifySettings(models.Model):
         if any(kind in kinds for name, kinds in OPT_IN_KINDS.items() if name == channel):
             return False
         return not self.kinds or kind in self.kinds
+
+
+class NotifyDefaults(models.Model):
+    """The desk's defaults (one row, set by a manager): what an agent gets which way, and
+    their quiet hours, until they save settings of their own. Their own choices (a
+    ``NotifySettings`` row) are never changed by it. Empty ``channel_kinds``: the built-in
+    choice (see ``NotifySettings.wants``)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    channel_kinds = models.JSONField(_("what to send which way"), default=dict, blank=True)
+    quiet_from = models.TimeField(_("quiet from"), null=True, blank=True)
+    quiet_until = models.TimeField(_("quiet until"), null=True, blank=True)
+    tz = models.CharField(_("time zone"), max_length=64, default="Europe/Amsterdam")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification defaults")
+        verbose_name_plural = _("notification defaults")
+
+    def __str__(self) -> str:
+        return str(_("Notification defaults"))
+
+    @classmethod
+    def current(cls) -> NotifyDefaults:
+        return cls.objects.filter(pk=1).first() or cls()
+
+    def for_agent(self, agent: User) -> NotifySettings:
+        """Unsaved settings for an agent who has none of their own."""
+        kinds = self.channel_kinds if isinstance(self.channel_kinds, dict) else {}
+        email = kinds.get(NotifyChannel.EMAIL)
+        return NotifySettings(
+            agent=agent,
+            email=True if email is None else bool(email),
+            channel_kinds={k: list(v) for k, v in kinds.items() if isinstance(v, list)},
+            quiet_from=self.quiet_from,
+            quiet_until=self.quiet_until,
+            tz=self.tz,
+        )
 
 
 class MailPacer(models.Model):

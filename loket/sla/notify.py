@@ -45,7 +45,13 @@ from django_tasks import task
 
 from loket.accounts.models import Role, Team, Tier, User
 from loket.sla import display, mailing, mentions
-from loket.sla.models import Notification, NotificationKind, NotifyChannel, NotifySettings
+from loket.sla.models import (
+    Notification,
+    NotificationKind,
+    NotifyChannel,
+    NotifyDefaults,
+    NotifySettings,
+)
 from loket.sla.transports import Transport, TransportError, transports
 from loket.tickets.models import (
     Channel,
@@ -224,8 +230,9 @@ def _text(kind: NotificationKind, event: Event, ticket: Ticket) -> str:
 
 
 def prefs_of(person: User) -> NotifySettings:
-    """The agent's settings (the defaults when they never saved any)."""
-    return NotifySettings.objects.filter(agent=person).first() or NotifySettings(agent=person)
+    """The agent's settings (the desk's defaults when they never saved any)."""
+    own = NotifySettings.objects.filter(agent=person).first()
+    return own if own is not None else NotifyDefaults.current().for_agent(person)
 
 
 def _send_out(
