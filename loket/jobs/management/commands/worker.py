@@ -10,13 +10,16 @@ from loket.jobs.worker import run_worker
 
 
 class Command(BaseCommand):
-    help = "Run background tasks (mail, notifications, monitors) and the scheduler tick."
+    help = "Run background tasks (mail, notifications, monitors, webhooks) and the scheduler tick."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--queues",
             default="*",
-            help="comma-separated queues to serve (default: all): default,mail,monitors,notify",
+            help=(
+                "comma-separated queues to serve (default: all): "
+                "default,mail,monitors,notify,webhooks"
+            ),
         )
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
         parser.add_argument(
