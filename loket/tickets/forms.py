@@ -30,6 +30,9 @@ class AttachmentsField(forms.FileField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("Attachments"))
         super().__init__(*args, **kwargs)
+        # Shown without a visible label in the reply box's toolbar: screen readers still name it
+        # (the lazy label is rendered in the reader's language).
+        self.widget.attrs.setdefault("aria-label", self.label)
 
     def clean(self, data: Any, initial: Any = None) -> list[NewAttachment]:
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
