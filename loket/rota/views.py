@@ -8,6 +8,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,16 +31,18 @@ def _agent(request: HttpRequest) -> User:
     return user
 
 
+def _coverage_teams(user: User) -> QuerySet[Team]:
+    """The teams whose coverage the person sees: admins every team, others the teams they
+    belong to or manage (an agent on a rota wants to know who is on after them, too)."""
+    teams = Team.objects.order_by("tier", "name")
+    if user.is_admin:
+        return teams
+    return teams.filter(Q(manager=user) | Q(members=user)).distinct()
+
+
 def _team_for(user: User, pk: int) -> Team:
-    """A team the person may plan: admins any, managers the teams they manage or belong to."""
-    team = Team.objects.filter(pk=pk).first()
-    if team is None or not user.is_manager:
-        raise Http404
-    if (
-        not user.is_admin
-        and team.manager_id != user.pk
-        and not team.members.filter(pk=user.pk).exists()
-    ):
+    team = _coverage_teams(user).filter(pk=pk).first()
+    if team is None:
         raise Http404
     return team
 
@@ -86,6 +89,7 @@ def swaps(request: HttpRequest) -> HttpResponse:
             for c in visible.filter(status=SwapStatus.ACCEPTED, end__gt=now)
             if actions.may_decide(user, c.team)
         ],
+        "coverage_teams": _coverage_teams(user),
     }
     return render(request, "rota/swaps.html", context)
 

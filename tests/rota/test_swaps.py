@@ -175,6 +175,8 @@ def test_swap_pages(desk: Desk, crew: list[User], bram_shift: Shift, now: dateti
     as_manager.force_login(desk.manager)
     page = as_bram.get("/rota/swaps/").content.decode()
     assert "Tue 31 Mar 08:00" in page and "Dana" in page
+    assert f'href="/rota/teams/{desk.first_line.pk}/coverage/"' in page  # their team's coverage
+    assert f"/rota/teams/{desk.second_line.pk}/coverage/" not in page
     response = as_bram.post(
         "/rota/swaps/propose/",
         {"shift": bram_shift.pk, "start": TUESDAY_8.isoformat(), "colleague": chris.pk},

@@ -1,4 +1,4 @@
-"""The coverage page (managers of the team only) and an agent's presence endpoints."""
+"""The coverage page (the team's members and manager, admins) and an agent's presence endpoints."""
 
 from __future__ import annotations
 
@@ -33,8 +33,10 @@ def test_coverage_page_shows_gaps_to_the_teams_manager(desk: Desk, client: Clien
         page = _as(client, desk.manager).get(f"/rota/teams/{team.pk}/coverage/").content.decode()
     assert "Anna de Vries" in page  # on duty now
     assert "Wed 1 Apr 06:00 \N{EN DASH} Wed 1 Apr 09:00" in page
-    # Agents and managers of other teams do not see it.
-    assert _as(Client(), desk.agent).get(f"/rota/teams/{team.pk}/coverage/").status_code == 404
+    # Its members see it too (who is on after them); agents and managers of other teams do not.
+    team.members.add(desk.agent)
+    assert _as(Client(), desk.agent).get(f"/rota/teams/{team.pk}/coverage/").status_code == 200
+    assert _as(Client(), desk.tech).get(f"/rota/teams/{team.pk}/coverage/").status_code == 404
     other = desk.second_line
     assert _as(Client(), desk.manager).get(f"/rota/teams/{other.pk}/coverage/").status_code == 404
     assert _as(Client(), desk.admin).get(f"/rota/teams/{other.pk}/coverage/").status_code == 200
