@@ -23,6 +23,7 @@ from loket.lib.ratelimit import hit
 from loket.portal.confirmation import ticket_for
 from loket.portal.forms import ContactForm, PortalReplyForm, PortalTicketForm
 from loket.portal.tasks import send_contact_confirmation
+from loket.portal.views_state import expected_answer
 from loket.rules import portal_types
 from loket.rules.actions_types import submit
 from loket.rules.fields import FieldErrors
@@ -130,7 +131,15 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     items = (
         messages_visible_to(user, ticket).select_related("author").prefetch_related("attachments")
     )
-    return render(request, "portal/ticket.html", {"ticket": ticket, "items": items, "form": form})
+    helper = ticket.assignee if ticket.assignee is not None and ticket.assignee.is_agent else None
+    context = {
+        "ticket": ticket,
+        "items": items,
+        "form": form,
+        "helper": helper,
+        "expected": expected_answer(ticket),
+    }
+    return render(request, "portal/ticket.html", context)
 
 
 def contact(request: HttpRequest) -> HttpResponse:

@@ -13,6 +13,7 @@ Split by job: ``core`` (shared), ``content`` (a message's content prepared ahead
 from loket.tickets.actions.changes import (
     assign,
     change_state,
+    customer_solved,
     escalate,
     join_mail_thread,
     link,
@@ -52,6 +53,7 @@ __all__ = [
     "confirm_sender",
     "create_ticket",
     "create_ticket_with_message",
+    "customer_solved",
     "default_team",
     "escalate",
     "join_mail_thread",

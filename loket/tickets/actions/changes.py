@@ -52,6 +52,21 @@ def change_state(
 
 
 @_atomic
+def customer_solved(ticket: Ticket, solved: bool, *, by: User) -> Ticket:
+    """The customer says in the portal that their problem is solved (the ticket is resolved)
+    or, on a resolved ticket, that it is not after all (open again). A closed ticket stays
+    closed: the customer's reply to it opens a follow-up."""
+    if by.is_agent:
+        raise ActionError(_("Agents change the state on the desk's ticket page."))
+    ticket = _lock(ticket)
+    if solved and ticket.state not in (State.RESOLVED, State.CLOSED):
+        _set_state(ticket, State.RESOLVED, by, reason="customer")
+    elif not solved and ticket.state == State.RESOLVED:
+        _set_state(ticket, State.OPEN, by, reason="customer")
+    return ticket
+
+
+@_atomic
 def set_priority(
     ticket: Ticket, priority: Priority, *, by: User | None, reason: str = "", system: bool = False
 ) -> Ticket:
