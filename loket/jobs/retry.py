@@ -34,7 +34,10 @@ def retrying(attempts: int = 6, base: float = 30.0) -> Callable[[Callable[P, R]]
             try:
                 return fn(*args, **kwargs)
             except Exception as exc:
-                if attempt + 1 >= attempts:
+                if attempt + 1 >= attempts or _database_away(exc):
+                    # The database went away (restart, failover) or is locked: the worker gives
+                    # the task back to the queue and runs it again once the database answers,
+                    # without spending one of its attempts (and a retry could not be queued).
                     raise
                 task: Any = getattr(sys.modules[fn.__module__], fn.__name__)
                 asked = getattr(exc, "retry_after", None)
@@ -54,3 +57,9 @@ def retrying(attempts: int = 6, base: float = 30.0) -> Callable[[Callable[P, R]]
         return wrapper
 
     return decorate
+
+
+def _database_away(exc: BaseException) -> bool:
+    from loket.jobs.worker import database_unavailable
+
+    return database_unavailable(exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import InterfaceError
 from django_tasks import task
 
 from loket.jobs.retry import retrying
@@ -14,6 +15,13 @@ CALLS: list[int] = []
 def flaky(value: int) -> int:
     CALLS.append(value)
     raise RuntimeError("the far side is down")
+
+
+@task()
+@retrying(attempts=3, base=10)
+def loses_the_database(value: int) -> int:
+    CALLS.append(value)
+    raise InterfaceError("connection already closed")
 
 
 @task()

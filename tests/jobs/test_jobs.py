@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import InterfaceError
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -50,6 +51,16 @@ def test_a_failing_task_is_retried_with_backoff_then_fails(db: None) -> None:
     with pytest.raises(RuntimeError):
         tasks_for_tests.flaky.call(7, attempt=2)
     assert tasks_for_tests.CALLS == [7, 7]
+
+
+def test_a_task_that_loses_the_database_is_not_retried_by_itself(db: None) -> None:
+    # (the worker gives it back to the queue and runs it again once the database answers:
+    # tests/jobs/test_worker_survives.py; queuing a retry would fail the same way)
+    tasks_for_tests.CALLS.clear()
+    with pytest.raises(InterfaceError):
+        tasks_for_tests.loses_the_database.call(3)
+    assert DBTaskResult.objects.count() == 0
+    assert tasks_for_tests.CALLS == [3]
 
 
 def test_tasks_left_running_by_a_killed_worker_are_requeued(db: None) -> None:
