@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -43,7 +44,7 @@ def _metrics() -> list[int]:
     return sorted(v for k, v in vars(M).items() if k.isupper() and isinstance(v, int))
 
 
-def _days_in(days: Sequence[date]) -> tuple[str, list[object]]:
+def _days_in(days: Sequence[date]) -> tuple[str, list[Any]]:
     """The rows of ``days``, found through the read indexes (metric, day, ...): every metric
     code with every day is a few hundred look-ups, no scan of the table."""
     metrics = _metrics()

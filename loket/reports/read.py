@@ -109,7 +109,7 @@ def _totals_and_fresh(
     sql = f"SELECT {columns}, SUM(n) FROM ({' UNION ALL '.join(parts)}) AS both_ GROUP BY {columns}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
     if "day" in by:  # SQLite gives the text it stores
         at = list(by).index("day")
         rows = [

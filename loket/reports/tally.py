@@ -152,7 +152,7 @@ def _messages_of(events: list[Event]) -> dict[int, Message]:
     for event in events:
         if event.message_id is None or event.kind not in F.KINDS:
             continue
-        if Event.message.is_cached(event):  # type: ignore[attr-defined]
+        if Event.message.is_cached(event):
             out[event.message_id] = event.message  # type: ignore[assignment]
         else:
             unread.append(event.message_id)

@@ -64,7 +64,8 @@ def test_compaction_leaves_one_row_per_key_and_the_same_figures(desk: Desk) -> N
     expect = recompute(f.since, f.until)
     volume = _figures(desk)["volume"]
     assert {row[0]: row[-2] for row in volume if row[-2]} == {
-        d.isoformat(): n for d, n in expect["created"].items()  # type: ignore[attr-defined]
+        d.isoformat(): n
+        for d, n in expect["created"].items()  # type: ignore[attr-defined]
     }
 
 
