@@ -142,7 +142,9 @@ def refresh_totals(days: Sequence[date] | None) -> None:
         cursor.execute(f"DELETE FROM {total} WHERE {where}", params)  # noqa: S608
         cursor.execute(
             f"INSERT INTO {total} ({key}, n) SELECT {key}, SUM(n) FROM {table} "  # noqa: S608
-            f"WHERE {where} AND compacted = {truth} GROUP BY {key} HAVING SUM(n) <> 0",
+            f"WHERE {where} AND compacted = {truth} GROUP BY {key} HAVING SUM(n) <> 0 "
+            # In the read index's order: a day's rows of a figure side by side on disk.
+            f"ORDER BY {_names(('metric', 'day'))}",
             params,
         )
 

@@ -62,18 +62,24 @@ def write(delta: F.Cells) -> None:
 
 
 def _insert_many(cells: F.Cells, chunk: int = 5000) -> None:
-    """Plain ``executemany`` for a rebuild's million rows (model instances cost more than the
-    insert itself); they are written compacted (one row per key)."""
+    """A rebuild's million rows, written compacted (one row per key) and in the read index's
+    order (metric, day: each day's rows of a figure side by side on disk): ``COPY`` on
+    PostgreSQL, a plain ``executemany`` on SQLite (model instances cost more than the insert
+    itself)."""
+    columns = (*COLUMNS, "compacted")
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
     table = connection.ops.quote_name(Tally._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in (*COLUMNS, "compacted"))
-    marks = ", ".join(["%s"] * (len(COLUMNS) + 1))
+    ordered = sorted((key for key, n in cells.items() if n), key=lambda k: (k[1], k[0]))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # psycopg's own: Django's wrapper has no COPY
+            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for key in ordered:
+                    copy.write_row((F.as_date(key[0]), *key[1:], cells[key], True))
+        return
+    marks = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - only our names
-    as_date = connection.vendor != "sqlite"  # SQLite keeps ISO text; PostgreSQL a date
-    rows = [
-        (F.as_date(key[0]) if as_date else key[0], *key[1:], n, True)
-        for key, n in cells.items()
-        if n
-    ]
+    rows = [(*key, cells[key], True) for key in ordered]
     with connection.cursor() as cursor:
         for i in range(0, len(rows), chunk):
             cursor.executemany(sql, rows[i : i + chunk])
