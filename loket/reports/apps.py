@@ -13,7 +13,7 @@ class ReportsConfig(AppConfig):
 
         for job in (
             scheduler.Periodic("reports-weekly", "loket.reports.tasks.send_weekly_reports", 900),
-            scheduler.Periodic("reports-compact", "loket.reports.tasks.compact_tallies", 60),
+            scheduler.Periodic("reports-compact", "loket.reports.tasks.compact_tallies", 300),
         ):
             if all(p.name != job.name for p in scheduler.PERIODIC):
                 scheduler.PERIODIC.append(job)

@@ -3,8 +3,9 @@ compactions) become one row per key, and the day's ``DayTotal`` rows are made ag
 
 Every ticket change inserts delta rows (never updating a shared row, so writers never wait
 for each other); without compaction a busy desk would pile up rows that every report sums
-again. The worker runs ``compact`` every minute (``loket.reports.tasks.compact_tallies``), and
-``loket reports compact`` does it by hand.
+again. The worker runs ``compact`` every five minutes (``loket.reports.tasks.compact_tallies``),
+``loket reports compact`` does it by hand. Between two runs the reports read the new deltas
+(a few hundred rows on a busy desk) beside day totals they keep (``loket.reports.read``).
 
 Safe with several workers and with the writers:
 
@@ -21,6 +22,7 @@ Safe with several workers and with the writers:
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -92,7 +94,9 @@ def compact(*, chunk: int = CHUNK_DAYS, max_days: int | None = None) -> int:
             )
             if todo:
                 compact_days(todo)
-                TallyDay.objects.filter(day__in=todo).update(compacted_at=timezone.now())
+                TallyDay.objects.filter(day__in=todo).update(
+                    compacted_at=timezone.now(), version=new_version()
+                )
         # Skipped: days before the last one claimed (in order), or all when fewer came back.
         last = claimed[-1] if len(claimed) == chunk else None
         held |= {d for d in dirty if d not in claimed and (last is None or d < last)}
@@ -147,6 +151,20 @@ def refresh_totals(days: Sequence[date] | None) -> None:
             f"ORDER BY {_names(('metric', 'day'))}",
             params,
         )
+
+
+def new_version() -> int:
+    """A day's new ``TallyDay.version``: random (a rolled-back compaction's number is never
+    met again), under 2^40 so that ten years of them add up without overflow."""
+    return secrets.randbits(40) | 1
+
+
+def rebuilt() -> None:
+    """After a rebuild wrote every day's totals: every day has its claim row and a new
+    version (also the days that have no rows any more)."""
+    days = DayTotal.objects.order_by().values_list("day", flat=True).distinct()
+    TallyDay.objects.bulk_create([TallyDay(day=d) for d in days], ignore_conflicts=True)
+    TallyDay.objects.update(compacted_at=timezone.now(), version=new_version())
 
 
 def lock_out() -> None:

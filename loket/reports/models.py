@@ -150,10 +150,16 @@ class DayTotal(models.Model):
 
 class TallyDay(models.Model):
     """A day of the roll-up that has been compacted: its row is the claim a compaction holds
-    (``select_for_update(skip_locked=True)``), so several workers compact different days."""
+    (``select_for_update(skip_locked=True)``), so several workers compact different days.
+
+    ``version`` is a new random number whenever the day's ``DayTotal`` rows are written (a
+    compaction or a rebuild): the sum over a period's days names the day totals of that
+    period, so they can be kept between page views (``loket.reports.read``) and never stale.
+    """
 
     day = models.DateField(primary_key=True)
     compacted_at = models.DateTimeField(null=True)
+    version = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("report day")

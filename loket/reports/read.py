@@ -2,8 +2,9 @@
 a few columns, read once per report page (memoised on the context).
 
 A report not narrowed by organisation reads ``DayTotal`` (the compacted rows without the
-organisation: a fraction of them) plus the ``Tally`` deltas not yet compacted, in one
-statement; one narrowed by organisation reads every ``Tally`` row of its days.
+organisation: a fraction of them) plus the ``Tally`` deltas not yet compacted; the day totals
+it read are kept under the period's version until a compaction changes one of its days. One
+narrowed by organisation reads every ``Tally`` row of its days.
 
 The scope is the same rule as ``filters.scope`` on the tickets: an admin sees every ticket,
 another agent the tickets of their teams and those assigned to them, and an agent who is not
@@ -21,9 +22,10 @@ from django.db import connection
 from django.db.models import Q, Sum
 
 from loket.accounts.models import Organisation
+from loket.lib.lru import Lru
 from loket.reports.facts import M, hours_of
 from loket.reports.filters import Filters, is_manager_view
-from loket.reports.models import DayTotal, Tally
+from loket.reports.models import DayTotal, Tally, TallyDay
 from loket.reports.registry import Context
 from loket.tickets.access import agent_team_ids
 
@@ -91,32 +93,90 @@ def _where(ctx: Context, model: type[Tally] | type[DayTotal], days: bool) -> tup
     return found
 
 
-def _totals_and_fresh(
-    ctx: Context, metric: int, by: Sequence[str], days: bool
-) -> list[tuple[Any, ...]]:
-    """``DayTotal`` and the deltas not yet compacted, each summed (in index order where it
-    can), then added up: one statement, so one snapshot of both."""
-    columns = ", ".join(connection.ops.quote_name(c) for c in by)
-    parts, params = [], []
-    for model in (DayTotal, Tally):
-        where, where_params = _where(ctx, model, days)
-        table = connection.ops.quote_name(model._meta.db_table)
-        parts.append(
-            f"SELECT {columns}, SUM(n) AS n FROM {table} WHERE {where} "  # noqa: S608
-            f"AND {table}.metric = %s GROUP BY {columns}"
+# Day totals read for a scope, figure and period, under the sum of the period's day versions
+# (``TallyDay.version``): any compaction or rebuild of one of its days changes that sum, so an
+# entry is never stale. A page of every figure over a year keeps about 200,000 values.
+_kept: Lru[dict[tuple[Any, ...], int]] = Lru(max_weight=2_000_000)
+
+
+def _parts(ctx: Context, metric: int, by: Sequence[str], days: bool) -> dict[str, Any]:
+    """The three SELECTs of a read: day totals (part 0), deltas not yet compacted (1), and
+    the period's version (2, in the last column), to be put together with UNION ALL."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in by)
+    out: dict[str, Any] = {}
+    for part, model in ((0, DayTotal), (1, Tally)):
+        where, params = _where(ctx, model, days)
+        table = quote(model._meta.db_table)
+        out[f"sql{part}"] = (
+            f"SELECT {columns}, SUM(n) AS n, {part} AS part FROM {table} "  # noqa: S608
+            f"WHERE {where} AND {table}.metric = %s GROUP BY {columns}"
         )
-        params += [*where_params, metric]
-    sql = f"SELECT {columns}, SUM(n) FROM ({' UNION ALL '.join(parts)}) AS both_ GROUP BY {columns}"  # noqa: S608
+        out[f"params{part}"] = [*params, metric]
+    f = ctx.filters
+    day = quote("day")
+    nulls = ", ".join(["NULL"] * len(by))
+    out["sql2"] = (
+        f"SELECT {nulls}, COALESCE(SUM({quote('version')}), 0), 2 "  # noqa: S608
+        f"FROM {quote(TallyDay._meta.db_table)}"
+        + (f" WHERE {day} >= %s AND {day} <= %s" if days else "")
+    )
+    adapt = connection.ops.adapt_datefield_value
+    out["params2"] = [adapt(f.start), adapt(f.end)] if days else []
+    out["key"] = (connection.settings_dict["NAME"], *_where(ctx, DayTotal, days)[:1],
+                  tuple(_where(ctx, DayTotal, days)[1]), metric, tuple(by), days)  # fmt: skip
+    return out
+
+
+def _run(sql: str, params: list[Any]) -> tuple[dict[int, list[tuple[Any, ...]]], int]:
+    """Rows per part, and the period's version."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
-    if "day" in by:  # SQLite gives the text it stores
-        at = list(by).index("day")
-        rows = [
-            (*r[:at], date.fromisoformat(r[at]), *r[at + 1 :]) if isinstance(r[at], str) else r
-            for r in rows
-        ]
-    return rows
+        rows = cursor.fetchall()
+    parts: dict[int, list[tuple[Any, ...]]] = {0: [], 1: []}
+    version = 0
+    for row in rows:
+        if row[-1] == 2:
+            version = int(row[-2])
+        else:
+            parts[int(row[-1])].append(row[:-1])
+    return parts, version
+
+
+def _as_dict(rows: list[tuple[Any, ...]], by: Sequence[str]) -> dict[tuple[Any, ...], int]:
+    at = list(by).index("day") if "day" in by else None
+    out: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        key = row[:-1]
+        if at is not None and isinstance(key[at], str):  # SQLite gives the text it stores
+            key = (*key[:at], date.fromisoformat(key[at]), *key[at + 1 :])
+        out[key] = out.get(key, 0) + int(row[-1])
+    return out
+
+
+def _totals_and_fresh(
+    ctx: Context, metric: int, by: Sequence[str], days: bool
+) -> dict[tuple[Any, ...], int]:
+    """The day totals and the deltas not yet compacted, added up.
+
+    First the deltas with the period's version, one statement; the day totals kept under that
+    version if there are any, else read with the deltas and the version once more in one
+    statement (one snapshot, so a compaction in between is no matter) and kept."""
+    p = _parts(ctx, metric, by, days)
+    union = " UNION ALL "
+    parts, version = _run(p["sql1"] + union + p["sql2"], [*p["params1"], *p["params2"]])
+    totals = _kept.get((*p["key"], version))
+    if totals is None:
+        parts, version = _run(
+            union.join((p["sql0"], p["sql1"], p["sql2"])),
+            [*p["params0"], *p["params1"], *p["params2"]],
+        )
+        totals = _as_dict(parts[0], by)
+        _kept.put((*p["key"], version), totals, weight=len(totals))
+    found = dict(totals)
+    for key, n in _as_dict(parts[1], by).items():
+        found[key] = found.get(key, 0) + n
+    return found
 
 
 def sums(
@@ -128,9 +188,9 @@ def sums(
     if key not in memo:
         if by_organisation(ctx.filters):
             rows = _all_rows(condition(ctx, days=days), metric, by)
+            memo[key] = {tuple(r[:-1]): int(r[-1]) for r in rows if r[-1]}
         else:
-            rows = _totals_and_fresh(ctx, metric, by, days)
-        memo[key] = {tuple(r[:-1]): int(r[-1]) for r in rows if r[-1]}
+            memo[key] = {k: n for k, n in _totals_and_fresh(ctx, metric, by, days).items() if n}
     found: dict[tuple[Any, ...], int] = memo[key]
     return found
 

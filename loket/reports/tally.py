@@ -341,6 +341,7 @@ def rebuild() -> tuple[int, int]:
         total[key] = total.get(key, 0) + count
     _insert_many(total)
     compact.refresh_totals(None)
+    compact.rebuilt()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE reports_tally")

@@ -15,8 +15,8 @@ def send_weekly_reports() -> int:
 
 @task(queue_name="default")
 def compact_tallies() -> int:
-    """Every minute: the roll-up's new delta rows summed per key (``loket.reports.compact``);
-    several workers may run it at once, each takes other days."""
+    """Every five minutes: the roll-up's new delta rows summed per key
+    (``loket.reports.compact``); several workers may run it at once, each takes other days."""
     from loket.reports.compact import compact
 
     return compact()

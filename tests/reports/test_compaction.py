@@ -14,9 +14,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 
 from loket.jobs import scheduler
-from loket.reports import compact, registry, tally
+from loket.reports import compact, registry, tally, tasks
 from loket.reports.facts import M
 from loket.reports.filters import parse
 from loket.reports.models import DayTotal, Tally, TallyDay
@@ -91,6 +92,38 @@ def test_new_deltas_after_a_compaction_count_beside_the_day_totals(desk: Desk) -
     assert tally.differences() == []
 
 
+def test_day_totals_are_kept_between_page_views_until_a_compaction(desk: Desk) -> None:
+    # given a compacted month, shown once
+    _history(desk, 0, 4)
+    compact.compact()
+    first = _figures(desk)
+    # when it is shown again, the day totals are not read again (kept under the version)
+    with CaptureQueriesContext(connection) as queries:
+        assert _figures(desk) == first
+    assert not [q for q in queries if '"reports_daytotal"' in q["sql"]]
+    # then new changes count at once (their deltas are read every time)
+    _history(desk, 4, 3)
+    f = parse(PARAMS)
+    expect = recompute(f.since, f.until)
+    got = _figures(desk)
+    assert {row[0]: row[-2] for row in got["volume"] if row[-2]} == {
+        d.isoformat(): n for d, n in expect["created"].items()  # type: ignore[attr-defined]
+    }
+    assert got["first_response"][0][1] == expect["first_n"]
+    # and a compaction gives its days a new version: the totals are read again, and agree
+    compact.compact()
+    with CaptureQueriesContext(connection) as queries:
+        assert _figures(desk) == got
+    assert [q for q in queries if '"reports_daytotal"' in q["sql"]]
+    # as does a rebuild
+    versions = set(TallyDay.objects.values_list("version", flat=True))
+    tally.rebuild()
+    assert not versions & set(TallyDay.objects.values_list("version", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        assert _figures(desk) == got
+    assert [q for q in queries if '"reports_daytotal"' in q["sql"]]
+
+
 def test_an_organisation_filter_reads_every_row_and_agrees(desk: Desk) -> None:
     # given compacted history and fresh deltas
     _history(desk, 0, 4)
@@ -117,10 +150,13 @@ def test_check_finds_a_day_total_that_differs(desk: Desk) -> None:
     assert DayTotal.objects.filter(metric=M.CREATED).aggregate(n=Sum("n"))["n"] == 2
 
 
-def test_the_worker_compacts_every_minute() -> None:
+def test_the_worker_compacts_every_five_minutes(desk: Desk) -> None:
     job = next(p for p in scheduler.PERIODIC if p.name == "reports-compact")
     assert job.task_path == "loket.reports.tasks.compact_tallies"
-    assert job.interval_seconds == 60
+    assert job.interval_seconds == 300
+    _history(desk, 0, 2)
+    assert tasks.compact_tallies.call() == 2
+    assert not Tally.objects.filter(compacted=False).exists()
 
 
 # --- several workers and writers (PostgreSQL row locks) -----------------------------------
