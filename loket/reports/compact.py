@@ -67,7 +67,7 @@ def compact(*, chunk: int = CHUNK_DAYS, max_days: int | None = None) -> int:
     """Compacts the days with new deltas, ``chunk`` days per transaction, skipping the days
     another worker holds; returns how many days this call compacted."""
     done = 0
-    held: set[date] = set()
+    held: set[date] = set()  # days this call leaves alone: another worker's, or done
     while max_days is None or done < max_days:
         dirty = [d for d in dirty_days(len(held) + chunk * 4) if d not in held]
         if not dirty:
@@ -97,9 +97,11 @@ def compact(*, chunk: int = CHUNK_DAYS, max_days: int | None = None) -> int:
                 TallyDay.objects.filter(day__in=todo).update(
                     compacted_at=timezone.now(), version=new_version()
                 )
-        # Skipped: days before the last one claimed (in order), or all when fewer came back.
+        # Skipped: days before the last one claimed (in order), or all when fewer came back;
+        # and those done (deltas written meanwhile wait for the next run, which must end).
         last = claimed[-1] if len(claimed) == chunk else None
         held |= {d for d in dirty if d not in claimed and (last is None or d < last)}
+        held |= set(claimed)
         done += len(todo)
         if not claimed:
             break
