@@ -107,7 +107,8 @@ def test_day_totals_are_kept_between_page_views_until_a_compaction(desk: Desk) -
     expect = recompute(f.since, f.until)
     got = _figures(desk)
     assert {row[0]: row[-2] for row in got["volume"] if row[-2]} == {
-        d.isoformat(): n for d, n in expect["created"].items()  # type: ignore[attr-defined]
+        d.isoformat(): n
+        for d, n in expect["created"].items()  # type: ignore[attr-defined]
     }
     assert got["first_response"][0][1] == expect["first_n"]
     # and a compaction gives its days a new version: the totals are read again, and agree
