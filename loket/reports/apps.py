@@ -9,8 +9,11 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from loket.jobs import scheduler
-        from loket.reports import receivers  # noqa: F401  (keeps the daily roll-up current)
+        from loket.reports import receivers  # noqa: F401  (keeps the roll-up current)
 
-        job = scheduler.Periodic("reports-weekly", "loket.reports.tasks.send_weekly_reports", 900)
-        if all(p.name != job.name for p in scheduler.PERIODIC):
-            scheduler.PERIODIC.append(job)
+        for job in (
+            scheduler.Periodic("reports-weekly", "loket.reports.tasks.send_weekly_reports", 900),
+            scheduler.Periodic("reports-compact", "loket.reports.tasks.compact_tallies", 300),
+        ):
+            if all(p.name != job.name for p in scheduler.PERIODIC):
+                scheduler.PERIODIC.append(job)

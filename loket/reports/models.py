@@ -13,6 +13,7 @@ channel again.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from loket.tickets.models import Channel
@@ -88,6 +89,9 @@ class Tally(models.Model):
     tier = models.PositiveSmallIntegerField(default=1)
     agent_id = models.IntegerField(null=True)
     n = models.IntegerField()
+    # False: a delta as written with an event; True: the sum of a key's rows, written by the
+    # compaction (``loket.reports.compact``) or a rebuild, and counted in ``DayTotal`` too.
+    compacted = models.BooleanField(db_default=False)
 
     class Meta:
         verbose_name = _("report tally")
@@ -99,10 +103,70 @@ class Tally(models.Model):
                         "agent_id", "bucket", "n"],
                 name="reports_tally_read",
             ),
+            # The deltas not yet compacted: few, read beside ``DayTotal`` (covering, so that
+            # a planner without statistics prefers it too) and by the compaction.
+            models.Index(
+                fields=["metric", "day", "channel", "team_id", "tier", "agent_id", "bucket", "n"],
+                name="reports_tally_fresh",
+                condition=Q(compacted=False),
+            ),
         ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.day} {self.metric}/{self.bucket}: {self.n}"
+
+
+class DayTotal(models.Model):
+    """The compacted ``Tally`` rows summed without the organisation: per local day, figure,
+    bucket, channel, team, tier and agent. Most reports are not narrowed by organisation, and
+    without it a day holds a fraction of the rows (one per ticket becomes one per agent, hour
+    or bucket). Readers add the ``Tally`` deltas not yet compacted, in the same statement.
+
+    Written only by the compaction of a claimed day (``TallyDay``) and by a rebuild.
+    """
+
+    day = models.DateField()
+    metric = models.PositiveSmallIntegerField()
+    bucket = models.IntegerField(default=0)
+    channel = models.CharField(max_length=10, blank=True)
+    team_id = models.IntegerField(null=True)
+    tier = models.PositiveSmallIntegerField(default=1)
+    agent_id = models.IntegerField(null=True)
+    n = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("report day total")
+        verbose_name_plural = _("report day totals")
+        indexes = [
+            models.Index(
+                fields=["metric", "day", "channel", "team_id", "tier", "agent_id", "bucket", "n"],
+                name="reports_daytotal_read",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.metric}/{self.bucket}: {self.n}"
+
+
+class TallyDay(models.Model):
+    """A day of the roll-up that has been compacted: its row is the claim a compaction holds
+    (``select_for_update(skip_locked=True)``), so several workers compact different days.
+
+    ``version`` is a new random number whenever the day's ``DayTotal`` rows are written (a
+    compaction or a rebuild): the sum over a period's days names the day totals of that
+    period, so they can be kept between page views (``loket.reports.read``) and never stale.
+    """
+
+    day = models.DateField(primary_key=True)
+    compacted_at = models.DateTimeField(null=True)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("report day")
+        verbose_name_plural = _("report days")
+
+    def __str__(self) -> str:
+        return self.day.isoformat()
 
 
 class WeeklyMailSent(models.Model):

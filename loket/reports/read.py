@@ -1,5 +1,10 @@
-"""Reading the roll-up (``Tally``): the report's scope as a condition on its columns, and sums
-grouped by a few columns, read once per report page (memoised on the context).
+"""Reading the roll-up: the report's scope as a condition on its columns, and sums grouped by
+a few columns, read once per report page (memoised on the context).
+
+A report not narrowed by organisation reads ``DayTotal`` (the compacted rows without the
+organisation: a fraction of them) plus the ``Tally`` deltas not yet compacted; the day totals
+it read are kept under the period's version until a compaction changes one of its days. One
+narrowed by organisation reads every ``Tally`` row of its days.
 
 The scope is the same rule as ``filters.scope`` on the tickets: an admin sees every ticket,
 another agent the tickets of their teams and those assigned to them, and an agent who is not
@@ -9,14 +14,18 @@ a manager only their own (assigned to them); then the filters.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connection
 from django.db.models import Q, Sum
 
 from loket.accounts.models import Organisation
+from loket.lib.lru import Lru
 from loket.reports.facts import M, hours_of
-from loket.reports.filters import is_manager_view
-from loket.reports.models import Tally
+from loket.reports.filters import Filters, is_manager_view
+from loket.reports.models import DayTotal, Tally, TallyDay
 from loket.reports.registry import Context
 from loket.tickets.access import agent_team_ids
 
@@ -51,23 +60,161 @@ def condition(ctx: Context, *, days: bool = True) -> Q:
     return q
 
 
-def sums(
-    ctx: Context, metric: int, by: Sequence[str], *, days: bool = True
-) -> dict[tuple[Any, ...], int]:
+def by_organisation(f: Filters) -> bool:
+    return f.organisation is not None or f.organisation_kind is not None or f.kind is not None
+
+
+def _all_rows(q: Q, metric: int, by: Sequence[str]) -> list[tuple[Any, ...]]:
+    rows = (
+        Tally.objects.filter(q, metric=metric)
+        .values(*by)
+        .annotate(total=Sum("n"))
+        .order_by()
+        .values_list(*by, "total")
+    )
+    return list(rows)
+
+
+def _where(ctx: Context, model: type[Tally] | type[DayTotal], days: bool) -> tuple[str, list[Any]]:
+    """``condition`` as SQL for ``model``'s table (compiled once per page); for ``Tally`` only
+    the deltas not yet compacted (the partial index's rows)."""
+    key = ("where", model, days)
+    if key not in ctx.memo:
+        extra = {"compacted": False} if model is Tally else {}
+        query = model.objects.filter(condition(ctx, days=days), **extra).query
+        try:
+            sql, params = query.get_compiler(connection=connection).compile(query.where)
+            ctx.memo[key] = (sql or "1 = 1", list(params))
+        except FullResultSet:
+            ctx.memo[key] = ("1 = 1", [])
+        except EmptyResultSet:
+            ctx.memo[key] = ("1 = 0", [])
+    found: tuple[str, list[Any]] = ctx.memo[key]
+    return found
+
+
+# Day totals read for a scope, figure and period, under the sum of the period's day versions
+# (``TallyDay.version``): any compaction or rebuild of one of its days changes that sum, so an
+# entry is never stale (versions are random: two periods alike by chance are 1 in 2^40). A
+# page of every figure over a year keeps about 60,000 values of the 500,000 kept at most.
+_kept: Lru[dict[int, dict[tuple[Any, ...], int]]] = Lru(max_weight=500_000)
+
+
+# Figures a page reads by the same columns: one statement reads all of a group's metrics.
+TOGETHER: dict[tuple[str, ...], tuple[int, ...]] = {
+    ("day",): (M.SOLVED, M.RESOLVED, M.FIRST_LINE, M.FIRST_CONTACT),
+    ("bucket",): (M.CREATED, M.SLA, M.ESCALATION, M.ESCALATED_BY, M.REPLY_BY),
+    ("team_id",): (M.CSAT_SENT, M.CSAT_RATED, M.CSAT_SATISFIED),
+    ("agent_id",): (M.RESOLVED, M.CSAT_SENT, M.CSAT_RATED, M.CSAT_SATISFIED),
+    ("channel",): (M.REPLIES, M.CSAT_SENT, M.CSAT_RATED, M.CSAT_SATISFIED),
+}
+
+Sums = dict[tuple[Any, ...], int]
+
+
+def _parts(ctx: Context, metrics: Sequence[int], by: Sequence[str], days: bool) -> dict[str, Any]:
+    """The three SELECTs of a read: day totals (part 0), deltas not yet compacted (1), and
+    the period's version (2, in the last column), to be put together with UNION ALL."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in ("metric", *by))
+    marks = ", ".join(["%s"] * len(metrics))
+    out: dict[str, Any] = {}
+    for part, model in ((0, DayTotal), (1, Tally)):
+        where, params = _where(ctx, model, days)
+        table = quote(model._meta.db_table)
+        out[f"sql{part}"] = (
+            f"SELECT {columns}, SUM(n) AS n, {part} AS part FROM {table} "  # noqa: S608
+            f"WHERE {where} AND {table}.metric IN ({marks}) GROUP BY {columns}"
+        )
+        out[f"params{part}"] = [*params, *metrics]
+    f = ctx.filters
+    day = quote("day")
+    nulls = ", ".join(["NULL"] * (1 + len(by)))
+    out["sql2"] = (
+        f"SELECT {nulls}, COALESCE(SUM({quote('version')}), 0), 2 "  # noqa: S608
+        f"FROM {quote(TallyDay._meta.db_table)}"
+        + (f" WHERE {day} >= %s AND {day} <= %s" if days else "")
+    )
+    adapt = connection.ops.adapt_datefield_value
+    out["params2"] = [adapt(f.start), adapt(f.end)] if days else []
+    where, params = _where(ctx, DayTotal, days)
+    out["key"] = (connection.settings_dict["NAME"], where, tuple(params), tuple(metrics),
+                  tuple(by), days)  # fmt: skip
+    return out
+
+
+def _run(sql: str, params: list[Any]) -> tuple[dict[int, list[tuple[Any, ...]]], int]:
+    """Rows per part, and the period's version."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    parts: dict[int, list[tuple[Any, ...]]] = {0: [], 1: []}
+    version = 0
+    for row in rows:
+        if row[-1] == 2:
+            version = int(row[-2])
+        else:
+            parts[int(row[-1])].append(row[:-1])
+    return parts, version
+
+
+def _as_dicts(rows: list[tuple[Any, ...]], by: Sequence[str]) -> dict[int, Sums]:
+    """Per metric (the first column), the sums per value of the ``by`` columns."""
+    at = list(by).index("day") if "day" in by else None
+    out: dict[int, Sums] = {}
+    for row in rows:
+        key = row[1:-1]
+        if at is not None and isinstance(key[at], str):  # SQLite gives the text it stores
+            key = (*key[:at], date.fromisoformat(key[at]), *key[at + 1 :])
+        found = out.setdefault(int(row[0]), {})
+        found[key] = found.get(key, 0) + int(row[-1])
+    return out
+
+
+def _totals_and_fresh(
+    ctx: Context, metrics: Sequence[int], by: Sequence[str], days: bool
+) -> dict[int, Sums]:
+    """Per metric, the day totals and the deltas not yet compacted, added up.
+
+    First the deltas with the period's version, one statement; the day totals kept under that
+    version if there are any, else read with the deltas and the version once more in one
+    statement (one snapshot, so a compaction in between is no matter) and kept."""
+    p = _parts(ctx, metrics, by, days)
+    union = " UNION ALL "
+    parts, version = _run(p["sql1"] + union + p["sql2"], [*p["params1"], *p["params2"]])
+    totals = _kept.get((*p["key"], version))
+    if totals is None:
+        parts, version = _run(
+            union.join((p["sql0"], p["sql1"], p["sql2"])),
+            [*p["params0"], *p["params1"], *p["params2"]],
+        )
+        totals = _as_dicts(parts[0], by)
+        _kept.put((*p["key"], version), totals, weight=sum(len(d) for d in totals.values()))
+    fresh = _as_dicts(parts[1], by)
+    out: dict[int, Sums] = {}
+    for metric in metrics:
+        found = dict(totals.get(metric, {}))
+        for key, n in fresh.get(metric, {}).items():
+            found[key] = found.get(key, 0) + n
+        out[metric] = {key: n for key, n in found.items() if n}
+    return out
+
+
+def sums(ctx: Context, metric: int, by: Sequence[str], *, days: bool = True) -> Sums:
     """``metric`` summed per distinct value of the ``by`` columns, in the report's scope."""
     key = (metric, tuple(by), days)
     memo = ctx.memo
     if key not in memo:
-        rows = (
-            Tally.objects.filter(condition(ctx, days=days), metric=metric)
-            .values(*by)
-            .annotate(total=Sum("n"))
-            .order_by()
-            .values_list(*by, "total")
-        )
-        memo[key] = {tuple(r[:-1]): int(r[-1]) for r in rows if r[-1]}
-    found: dict[tuple[Any, ...], int] = memo[key]
-    return found
+        if by_organisation(ctx.filters):
+            rows = _all_rows(condition(ctx, days=days), metric, by)
+            memo[key] = {tuple(r[:-1]): int(r[-1]) for r in rows if r[-1]}
+        else:
+            group = TOGETHER.get(tuple(by), ())
+            metrics = group if metric in group else (metric,)
+            for other, found in _totals_and_fresh(ctx, metrics, by, days).items():
+                memo[(other, tuple(by), days)] = found
+    result: Sums = memo[key]
+    return result
 
 
 def histogram(ctx: Context, metric: int, by: str | None = None) -> dict[Any, dict[int, int]]:

@@ -11,3 +11,12 @@ def send_weekly_reports() -> int:
     from loket.reports.weekly import send_all
 
     return send_all()
+
+
+@task(queue_name="default")
+def compact_tallies() -> int:
+    """Every five minutes: the roll-up's new delta rows summed per key
+    (``loket.reports.compact``); several workers may run it at once, each takes other days."""
+    from loket.reports.compact import compact
+
+    return compact()

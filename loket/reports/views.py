@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 
 from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.accounts.models import User
-from loket.reports import charts, registry
+from loket.reports import charts, markup, registry
 from loket.reports.filters import FilterError, Filters, choices, parse, parse_lenient, scope
 
 
@@ -34,20 +34,27 @@ def index(request: HttpRequest) -> HttpResponse:
     sections: dict[str, list[dict[str, Any]]] = {}
     for figure in registry.all_figures():
         result = figure.compute(ctx)
+        chart = charts.draw(result)
         sections.setdefault(str(figure.section), []).append(
             {
                 "figure": figure,
                 "result": result,
-                "chart": charts.draw(result),
+                "chart": chart,
+                "shapes": markup.shapes(chart) if chart is not None else "",
+                "rows": markup.table_rows(result.rows),
                 "csv": f"{figure.key}.csv?{query}",
             }
         )
+    options = {
+        name: markup.options(values, getattr(filters, name))
+        for name, values in choices(user).items()
+    }
     return render(
         request,
         "reports/index.html",
         {
             "filters": filters,
-            "choices": choices(user),
+            "options": options,
             "sections": sections,
             "own_figures": not user.is_manager,
         },

@@ -99,8 +99,14 @@ AGE_BUCKETS = ((1, "<1d"), (3, "1-3d"), (7, "3-7d"), (30, "7-30d"), (None, ">30d
 )
 def backlog(ctx: Context) -> Result:
     now = timezone.now()
+    # Days further back than the longest limit and two more (DST, time zones) need no clock.
+    longest = max(limit for limit, _label in AGE_BUCKETS if limit is not None)
+    old = timezone.localdate(now, timezone.get_default_timezone()) - timedelta(days=longest + 2)
     counts = [0] * len(AGE_BUCKETS)
     for (day, hour), n in read.sums(ctx, M.OPEN, ["day", "bucket"], days=False).items():
+        if day < old:
+            counts[-1] += n
+            continue
         age = age_hours(day, hour, now)
         for i, (limit, _label) in enumerate(AGE_BUCKETS):
             if limit is None or age < limit * 24:

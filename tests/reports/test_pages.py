@@ -71,6 +71,29 @@ def test_the_page_in_dutch(desk: Desk) -> None:
     assert "Rapportages" in page.content.decode()
 
 
+def test_table_cells_are_localised_names_escaped_and_the_filter_kept(desk: Desk) -> None:
+    # given an agent whose name holds markup, three replies on two solved tickets
+    desk.agent.display_name = "<b>Anna</b> & co"
+    desk.agent.save(update_fields=["display_name"])
+    one = _ticket(desk, desk.agent)
+    _ticket(desk, desk.agent)
+    actions.reply(one, body="More.", by=desk.agent)
+    desk.admin.language = "nl"
+    desk.admin.save(update_fields=["language"])
+    # when the Dutch page is shown narrowed to the agent
+    html = (
+        _client(desk.admin)
+        .get(f"/desk/reports/?agent={desk.agent.pk}", HTTP_ACCEPT_LANGUAGE="nl")
+        .content.decode()
+    )
+    # then the name is text (escaped in the table and the filter), a decimal has a comma,
+    # and the chosen agent stays selected
+    assert "<b>Anna</b>" not in html
+    assert "<td>&lt;b&gt;Anna&lt;/b&gt; &amp; co</td>" in html
+    assert f'<option value="{desk.agent.pk}" selected>&lt;b&gt;Anna' in html
+    assert "<td>1,5</td>" in html  # replies per ticket: 3 / 2
+
+
 def test_bad_filters_are_explained_and_left_out(desk: Desk) -> None:
     page = _client(desk.admin).get("/desk/reports/?from=yesterday&channel=fax")
     html = page.content.decode()

@@ -1,4 +1,5 @@
-"""``loket reports rebuild`` and ``loket reports check`` (exits 1 on any difference)."""
+"""``loket reports rebuild``, ``loket reports check`` (exits 1 on any difference) and ``loket
+reports compact`` (what the worker does every minute)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from loket.reports import tally
+from loket.reports import compact, tally
 
 
 class Command(BaseCommand):
-    help = "Rebuilds the report roll-ups from the raw rows, or checks them against the raw rows."
+    help = (
+        "Rebuilds the report roll-ups from the raw rows, checks them against the raw rows, or "
+        "compacts their new rows."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["rebuild", "check"])
+        parser.add_argument("action", choices=["rebuild", "check", "compact"])
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -25,6 +29,12 @@ class Command(BaseCommand):
             if options["verbosity"]:
                 self.stdout.write(f"rebuilt {tickets} tickets' facts, {rows} roll-up rows in "
                                   f"{took:.1f} s")  # fmt: skip
+            return
+        if options["action"] == "compact":
+            days = compact.compact()
+            if options["verbosity"]:
+                took = time.monotonic() - started
+                self.stdout.write(f"compacted {days} days in {took:.1f} s")
             return
         diffs = tally.differences()
         for line in diffs[:50]:
