@@ -3,6 +3,8 @@ an auto-reply), done inside the caller's transaction."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
@@ -11,12 +13,13 @@ from django.utils.translation import gettext as _
 from loket.accounts.actions import register_customer
 from loket.accounts.models import STAFF_ROLES, User
 from loket.lib.files import AttachmentRejected, check_size
-from loket.mail import conf, loops, threading
+from loket.mail import conf, learned, loops, threading
 from loket.mail.auth import authenticate, sender_unverified
 from loket.mail.batching import (
     _known_threads,
     _opened_last_hour,
     _seen,
+    _sender_tails,
     _unsaved_threads,
     _user_by_address,
 )
@@ -54,13 +57,43 @@ def _attachments(mail: ParsedMail, notes: list[str]) -> list[NewAttachment]:
     return result
 
 
-def _body(content: Content, mail: ParsedMail, notes: list[str]) -> str:
+def _body(content: Content, mail: ParsedMail, notes: list[str]) -> tuple[str, int | None]:
+    """The message's text, and the line where a forwarded mail in it starts (None: none).
+    Notes about the mail go above a forwarded mail, which ends the text."""
+    added = "\n".join(f"[{n}]" for n in notes)
+    forwarded = content.forwarded if content.visible.endswith(content.forwarded) else ""
+    if forwarded:
+        head = "\n\n".join(part for part in (content.own, added) if part.strip()).strip()
+        if not head:
+            return forwarded.strip(), 0
+        return f"{head}\n\n{forwarded}", head.count("\n") + 2
     body = content.visible or mail.text.strip()
     if not body.strip():
         body = _("(no text)")
-    if notes:
-        body += "\n\n" + "\n".join(f"[{n}]" for n in notes)
-    return body
+    if added:
+        body += "\n\n" + added
+    return body, None
+
+
+def _learn_signature(content: Content, record: MailRecord, address: str) -> Content:
+    """Keeps the end of the customer's words with the record, and cuts the signature their
+    earlier mails show (``loket.mail.learned``) from the visible text into the signature."""
+    own = content.own
+    record.tail = learned.tail_of(own)
+    found = learned.cut(own, _sender_tails(address)) if record.tail else None
+    if found is None:
+        return content
+    kept, signature = found
+    visible = f"{kept}\n\n{content.forwarded}" if own != content.visible else kept
+    changed = replace(
+        content,
+        visible=visible,
+        signature=f"{signature}\n\n{content.signature}" if content.signature else signature,
+        html="",  # the HTML still holds the signature: the text is shown
+    )
+    if "language" in content.__dict__:  # detected already (outside the transaction)
+        changed.__dict__["language"] = content.__dict__["language"]
+    return changed
 
 
 def _link_content_ids(record: MailRecord, message: Message, mail: ParsedMail) -> None:
@@ -177,12 +210,9 @@ def _apply(
             )
         if ticket is None:
             raise Rejected(_("Authenticated mail from an agent that belongs to no ticket."))
-        message = actions.add_note(
-            ticket,
-            body=_body(content, mail, notes),
-            by=known,
-            attachments=_attachments(mail, notes),
-        )
+        attachments = _attachments(mail, notes)
+        body, record.forwarded_line = _body(content, mail, notes)
+        message = actions.add_note(ticket, body=body, by=known, attachments=attachments)
         record.outcome = Outcome.NOTE
         record.ticket_message = message
         record.ticket = message.ticket
@@ -196,6 +226,8 @@ def _apply(
         record.ticket = ticket
         return notes, None, None
 
+    content = _learn_signature(content, record, sender_address)
+    record.signature = content.signature[:5000]
     ui_languages = {code for code, _name in settings.LANGUAGES}
     customer = sender or register_customer(
         sender_address,
@@ -204,7 +236,7 @@ def _apply(
         unknown=known is None and _seen.get() is not None,
     )
     attachments = _attachments(mail, notes)
-    body = _body(content, mail, notes)
+    body, record.forwarded_line = _body(content, mail, notes)
     # A known customer's address is worth forging: a mail the desk's server could not tie to
     # the From domain is marked for the agent (never blocked).
     unverified = sender is not None and sender_unverified(
