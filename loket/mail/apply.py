@@ -16,6 +16,8 @@ from loket.lib.files import AttachmentRejected, check_size
 from loket.mail import conf, learned, loops, threading
 from loket.mail.auth import authenticate, sender_unverified
 from loket.mail.batching import (
+    _deferring_references,
+    _known_references,
     _known_threads,
     _opened_last_hour,
     _seen,
@@ -194,7 +196,11 @@ def _apply(
     known = _user_by_address(sender_address)
     sender = known if known is not None and not known.is_agent else None
     ticket, _how = threading.find_ticket(
-        mail, sender, _unsaved_threads(), _known_threads(mail.thread_ids)
+        mail,
+        sender,
+        _unsaved_threads(),
+        _known_threads(mail.thread_ids),
+        _known_references(threading.referring_keys(mail)),
     )
 
     if known is not None and known.role in STAFF_ROLES:
@@ -279,21 +285,26 @@ def _apply(
     record.ticket_message = message
     record.ticket = message.ticket
     _link_content_ids(record, message, mail)
-    survivor = _join_thread(mail, customer, message.ticket)
+    survivor = _join_thread(mail, customer, message.ticket, record)
     if survivor.pk != message.ticket_id:
         record.ticket = survivor
         acknowledge = None  # its ticket was merged into one the customer already heard from
     return notes, customer, acknowledge
 
 
-def _join_thread(mail: ParsedMail, customer: User, ticket: Ticket) -> Ticket:
+def _join_thread(mail: ParsedMail, customer: User, ticket: Ticket, record: MailRecord) -> Ticket:
     """Keeps this mail's references, and joins the tickets it shows to be one thread with
     ``ticket`` (a reply that came before this mail opened its own): the newer is merged into
     the older when neither was answered, else they are linked with a note for the agent.
-    Returns the ticket this mail's message lives on afterwards."""
-    threading.remember_references(mail, ticket)
+    Returns the ticket this mail's message lives on afterwards. In a batch the references go
+    with the record, inserted when the mail is stored (``batching._remember_stored``)."""
+    deferred = _deferring_references()
+    refs = threading.remember_references(mail, ticket, defer=deferred)
+    if deferred:
+        record._loket_references = refs  # type: ignore[attr-defined]
     survivor = threading.current(ticket)
-    for other in threading.joins(mail, customer, survivor):
+    known = _known_references(threading.referring_keys(mail))
+    for other in threading.joins(mail, customer, survivor, known):
         older, newer = sorted([survivor, other], key=lambda t: t.pk)
         how = actions.join_mail_thread(
             newer,

@@ -24,6 +24,7 @@ from loket.mail.models import (
     Direction,
     Mailbox,
     MailRecord,
+    MailReference,
     Quarantine,
 )
 from loket.mail.parse import ParsedMail, parse
@@ -74,6 +75,11 @@ class _Seen:
     checked_threads: set[str] = field(default_factory=set)
     # The ``MailRecord.tail`` of each sender's latest mails, newest first (``loket.mail.learned``)
     tails: dict[str, list[str]] = field(default_factory=dict)
+    # ``threading.references_to`` of the keys the batch's mails look up, with what the batch's
+    # own mails refer to added; and those references, inserted together at the batch's end
+    refs: dict[str, set[int]] = field(default_factory=dict)
+    checked_refs: set[str] = field(default_factory=set)
+    new_refs: list[MailReference] = field(default_factory=list)
 
 
 _seen: ContextVar[_Seen | None] = ContextVar("loket_mail_batch_seen", default=None)
@@ -190,6 +196,11 @@ def _remember_stored(
         seen.users[folded] = customer
     if record.tail and folded in seen.tails:
         seen.tails[folded] = [record.tail, *seen.tails[folded]][: learned.PREVIOUS]
+    refs: list[MailReference] = getattr(record, "_loket_references", [])
+    seen.new_refs.extend(refs)
+    for ref in refs:
+        if ref.ref in seen.checked_refs:
+            seen.refs.setdefault(ref.ref, set()).add(ref.ticket_id)
     if record.opened_ticket and folded in seen.opened:
         seen.opened[folded] += 1
 
@@ -197,6 +208,38 @@ def _remember_stored(
 def _unsaved_threads() -> dict[str, int]:
     seen = _seen.get()
     return seen.threads if seen is not None else {}
+
+
+def _deferring_references() -> bool:
+    """In a batch, a mail's references are inserted with the batch's records."""
+    return _seen.get() is not None
+
+
+def _known_references(keys: list[str]) -> dict[str, set[int]] | None:
+    """The tickets that referred to ``keys``, as the batch knows them (read for all of its
+    mails at once, with what its own stored mails referred to); ``None`` outside a batch."""
+    seen = _seen.get()
+    if seen is None:
+        return None
+    unread = [key for key in keys if key not in seen.checked_refs]
+    if unread:  # a mail the batch did not parse ahead: read now, with the batch's own
+        for ref, tickets in threading.references_to(unread).items():
+            seen.refs.setdefault(ref, set()).update(tickets)
+        for pending in seen.new_refs:
+            if pending.ref in unread:
+                seen.refs.setdefault(pending.ref, set()).add(pending.ticket_id)
+        seen.checked_refs.update(unread)
+    return seen.refs
+
+
+def _prefetch_references(seen: _Seen, parsed: Sequence[ParsedMail | None]) -> None:
+    wanted = {key for m in parsed if m is not None for key in threading.referring_keys(m)}
+    unread = sorted(wanted - seen.checked_refs)
+    for start in range(0, len(unread), 500):
+        part = unread[start : start + 500]
+        for ref, tickets in threading.references_to(part).items():
+            seen.refs.setdefault(ref, set()).update(tickets)
+        seen.checked_refs.update(part)
 
 
 def _known_threads(ids: list[str]) -> dict[str, int] | None:
@@ -237,6 +280,8 @@ def _write_records(seen: _Seen | None) -> None:
     (``ingest_batch`` then stores its mails one by one)."""
     if seen is not None and seen.records:
         bulk.insert(seen.records)
+    if seen is not None and seen.new_refs:
+        MailReference.objects.bulk_create(seen.new_refs, batch_size=500)
 
 
 def _clear_quarantine(seen: _Seen | None) -> None:
@@ -266,7 +311,8 @@ def _prefetch(
 ) -> list[ParsedMail | None]:
     """Parses a batch up front and asks the database what it needs about all of it at once:
     which mails are stored already, who the senders are, how many tickets each opened in the
-    last hour, how their latest mails ended. Four queries instead of four per mail."""
+    last hour, how their latest mails ended, which tickets referred to them. Five queries
+    instead of five per mail."""
     seen = _seen.get()
     keys = [
         mail.dedupe_key if mail is not None else quick_key(raw, _sha(raw))
@@ -313,6 +359,7 @@ def _prefetch(
             seen.opened[folded] = seen.opened.get(folded, 0) + opened
     _prefetch_tails(seen, senders)
     _prefetch_threads(seen, parsed)
+    _prefetch_references(seen, parsed)
     return parsed
 
 
