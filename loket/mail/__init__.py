@@ -8,6 +8,9 @@ Modules, each with one job:
     quotes     new text vs quoted history, signature and forwarded mail (17 languages)
     attribution  "On … wrote:" lines, header blocks and separators that start quoted history
     signatures   "-- ", sign-offs with name and title, phone/app and mailing-list footers
+    learned    signatures learnt per sender: the lines their latest mails all end with
+    forwarded  a forwarded mail under a customer's note, read for its section on the ticket
+               page (``{% load mail_parts %}{% message_body m %}``)
     reply_html   where an HTML reply's quoted history starts, on its markup
     content    what the agent sees of a mail; ``inspect`` for ``loket mail inspect``
     loops      RFC 3834: automatic mail, bounces, Loket's own mail

@@ -3,6 +3,8 @@ an auto-reply), done inside the caller's transaction."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
@@ -11,12 +13,15 @@ from django.utils.translation import gettext as _
 from loket.accounts.actions import register_customer
 from loket.accounts.models import STAFF_ROLES, User
 from loket.lib.files import AttachmentRejected, check_size
-from loket.mail import conf, loops, threading
+from loket.mail import conf, learned, loops, threading
 from loket.mail.auth import authenticate, sender_unverified
 from loket.mail.batching import (
+    _deferring_references,
+    _known_references,
     _known_threads,
     _opened_last_hour,
     _seen,
+    _sender_tails,
     _unsaved_threads,
     _user_by_address,
 )
@@ -54,13 +59,43 @@ def _attachments(mail: ParsedMail, notes: list[str]) -> list[NewAttachment]:
     return result
 
 
-def _body(content: Content, mail: ParsedMail, notes: list[str]) -> str:
+def _body(content: Content, mail: ParsedMail, notes: list[str]) -> tuple[str, int | None]:
+    """The message's text, and the line where a forwarded mail in it starts (None: none).
+    Notes about the mail go above a forwarded mail, which ends the text."""
+    added = "\n".join(f"[{n}]" for n in notes)
+    forwarded = content.forwarded if content.visible.endswith(content.forwarded) else ""
+    if forwarded:
+        head = "\n\n".join(part for part in (content.own, added) if part.strip()).strip()
+        if not head:
+            return forwarded.strip(), 0
+        return f"{head}\n\n{forwarded}", head.count("\n") + 2
     body = content.visible or mail.text.strip()
     if not body.strip():
         body = _("(no text)")
-    if notes:
-        body += "\n\n" + "\n".join(f"[{n}]" for n in notes)
-    return body
+    if added:
+        body += "\n\n" + added
+    return body, None
+
+
+def _learn_signature(content: Content, record: MailRecord, address: str) -> Content:
+    """Keeps the end of the customer's words with the record, and cuts the signature their
+    earlier mails show (``loket.mail.learned``) from the visible text into the signature."""
+    own = content.own
+    record.tail = learned.tail_of(own)
+    found = learned.cut(own, _sender_tails(address)) if record.tail else None
+    if found is None:
+        return content
+    kept, signature = found
+    visible = f"{kept}\n\n{content.forwarded}" if own != content.visible else kept
+    changed = replace(
+        content,
+        visible=visible,
+        signature=f"{signature}\n\n{content.signature}" if content.signature else signature,
+        html="",  # the HTML still holds the signature: the text is shown
+    )
+    if "language" in content.__dict__:  # detected already (outside the transaction)
+        changed.__dict__["language"] = content.__dict__["language"]
+    return changed
 
 
 def _link_content_ids(record: MailRecord, message: Message, mail: ParsedMail) -> None:
@@ -161,7 +196,11 @@ def _apply(
     known = _user_by_address(sender_address)
     sender = known if known is not None and not known.is_agent else None
     ticket, _how = threading.find_ticket(
-        mail, sender, _unsaved_threads(), _known_threads(mail.thread_ids)
+        mail,
+        sender,
+        _unsaved_threads(),
+        _known_threads(mail.thread_ids),
+        _known_references(threading.referring_keys(mail)),
     )
 
     if known is not None and known.role in STAFF_ROLES:
@@ -177,12 +216,9 @@ def _apply(
             )
         if ticket is None:
             raise Rejected(_("Authenticated mail from an agent that belongs to no ticket."))
-        message = actions.add_note(
-            ticket,
-            body=_body(content, mail, notes),
-            by=known,
-            attachments=_attachments(mail, notes),
-        )
+        attachments = _attachments(mail, notes)
+        body, record.forwarded_line = _body(content, mail, notes)
+        message = actions.add_note(ticket, body=body, by=known, attachments=attachments)
         record.outcome = Outcome.NOTE
         record.ticket_message = message
         record.ticket = message.ticket
@@ -196,6 +232,8 @@ def _apply(
         record.ticket = ticket
         return notes, None, None
 
+    content = _learn_signature(content, record, sender_address)
+    record.signature = content.signature[:5000]
     ui_languages = {code for code, _name in settings.LANGUAGES}
     customer = sender or register_customer(
         sender_address,
@@ -204,7 +242,7 @@ def _apply(
         unknown=known is None and _seen.get() is not None,
     )
     attachments = _attachments(mail, notes)
-    body = _body(content, mail, notes)
+    body, record.forwarded_line = _body(content, mail, notes)
     # A known customer's address is worth forging: a mail the desk's server could not tie to
     # the From domain is marked for the agent (never blocked).
     unverified = sender is not None and sender_unverified(
@@ -247,21 +285,26 @@ def _apply(
     record.ticket_message = message
     record.ticket = message.ticket
     _link_content_ids(record, message, mail)
-    survivor = _join_thread(mail, customer, message.ticket)
+    survivor = _join_thread(mail, customer, message.ticket, record)
     if survivor.pk != message.ticket_id:
         record.ticket = survivor
         acknowledge = None  # its ticket was merged into one the customer already heard from
     return notes, customer, acknowledge
 
 
-def _join_thread(mail: ParsedMail, customer: User, ticket: Ticket) -> Ticket:
+def _join_thread(mail: ParsedMail, customer: User, ticket: Ticket, record: MailRecord) -> Ticket:
     """Keeps this mail's references, and joins the tickets it shows to be one thread with
     ``ticket`` (a reply that came before this mail opened its own): the newer is merged into
     the older when neither was answered, else they are linked with a note for the agent.
-    Returns the ticket this mail's message lives on afterwards."""
-    threading.remember_references(mail, ticket)
+    Returns the ticket this mail's message lives on afterwards. In a batch the references go
+    with the record, inserted when the mail is stored (``batching._remember_stored``)."""
+    deferred = _deferring_references()
+    refs = threading.remember_references(mail, ticket, defer=deferred)
+    if deferred:
+        record._loket_references = refs  # type: ignore[attr-defined]
     survivor = threading.current(ticket)
-    for other in threading.joins(mail, customer, survivor):
+    known = _known_references(threading.referring_keys(mail))
+    for other in threading.joins(mail, customer, survivor, known):
         older, newer = sorted([survivor, other], key=lambda t: t.pk)
         how = actions.join_mail_thread(
             newer,

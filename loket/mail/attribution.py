@@ -74,7 +74,8 @@ _FORWARDED = {
     "message transféré", "début du message réexpédié", "début du message transféré",
     "пересылаемое сообщение", "пересланное сообщение", "начало переадресованного сообщения",
     "messaggio inoltrato", "inizio messaggio inoltrato", "mensaje reenviado",
-    "comienzo del mensaje reenviado", "mensagem encaminhada", "início da mensagem reencaminhada",
+    "comienzo del mensaje reenviado", "inicio del mensaje reenviado", "mensagem encaminhada",
+    "início da mensagem reencaminhada", "перенаправленное сообщение",
     "przekazana wiadomość", "wiadomość przekazana", "videresendt meddelelse",
     "videresendt melding", "vidarebefordrat meddelande", "välitetty viesti", "přeposlaná zpráva",
     "iletilen ileti", "iletilmiş ileti", "転送されたメッセージ", "転送メッセージ", "已转发邮件",
@@ -90,10 +91,10 @@ for _kind, _words in {
     "date": "sent date datum verzonden gesendet envoyé envoyé le отправлено дата inviato data "
     "enviado enviada fecha wysłane wysłano sendt skickat lähetetty päivämäärä odesláno "
     "gönderildi tarih 送信日時 日付 发送时间 日期 傳送時間 發送時間 elküldve dátum",
-    "to": "to aan an à a кому per para do til till vastaanottaja komu kime 宛先 收件人 收件者 "
+    "to": "to aan an à pour a кому per para do til till vastaanottaja komu kime 宛先 收件人 收件者 "
     "címzett",
     "cc": "cc dw kopie копия kopio kopia kopi bilgi 抄送 副本 másolat",
-    "subject": "subject onderwerp betreff objet тема oggetto asunto assunto temat emne ämne "
+    "subject": "subject onderwerp betreff objet sujet тема oggetto asunto assunto temat emne ämne "
     "aihe předmět konu 件名 主题 主旨 tárgy",
 }.items():
     for _word in _words.split():
@@ -102,8 +103,16 @@ _LABELS.update({"от кого": "from", "envoyé le": "date", "reply-to": "cc",
 
 _FORWARD_SUBJECT = (
     "fw:", "fwd:", "fw :", "fwd :", "wg:", "tr:", "tr :", "doorst:", "rv:", "enc:", "i:", "vs:",
-    "vb:", "vl:", "pd:", "fs:", "転送:", "转发:", "轉寄:", "пересл:",
+    "vb:", "vl:", "pd:", "fs:", "転送:", "转发:", "轉寄:", "пересл:", "пересл.:", "fwd[",
 )  # fmt: skip
+
+# How a mail's own subject starts when it answers one ("Re:"), in the same languages. "VS:" is
+# left out of both: a forward in Danish and Norwegian, an answer in Finnish.
+_REPLY_SUBJECT = (
+    "re:", "re :", "re[", "aw:", "antw:", "antwort:", "sv:", "r:", "ris:", "rif:", "res:",
+    "odp:", "ynt:", "ответ:", "回复:", "答复:", "回覆:", "返信:", "vá:", "atb:", "odg:",
+)  # fmt: skip
+_OUTER_FORWARD = tuple(p for p in _FORWARD_SUBJECT if p != "vs:")
 
 Kind = Literal["quote", "forward"]
 
@@ -285,7 +294,7 @@ def separator(line: str) -> Kind | Literal["line"] | None:
         return "line" if len(text) >= 5 else None
     inner = text.strip("-_=~ ").rstrip(":").strip()
     if text.startswith(("--", "__", "==")) or text.endswith(("--", "__", "==", ":")):
-        if inner in _FORWARDED:
+        if inner in _FORWARDED or inner.startswith("forwarded message from "):  # mutt
             return "forward"
         if inner in _ORIGINAL:
             return "quote"
@@ -354,6 +363,20 @@ def header_block(
         return None
     if len(kinds) >= 3 or (after_separator and len(kinds) >= 2):
         return "forward" if forward else "quote"
+    return None
+
+
+def subject_kind(subject: str) -> Kind | None:
+    """What a mail's own subject says it is: "forward" ("Fwd:", "WG:", "TR:", "Doorst:",
+    "Пересл:"), "quote" (an answer: "Re:", "AW:", "Antw:") or None (neither, or unknown). A
+    leading tag in brackets ("[EXTERNAL]") is passed over."""
+    text = subject[:200].strip().lower()
+    while text.startswith("[") and 0 < text.find("]") < 40:
+        text = text[text.find("]") + 1 :].lstrip()
+    if text.startswith(_OUTER_FORWARD):
+        return "forward"
+    if text.startswith(_REPLY_SUBJECT):
+        return "quote"
     return None
 
 

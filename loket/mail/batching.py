@@ -13,16 +13,18 @@ from datetime import timedelta
 
 from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from loket.accounts.models import User
 from loket.lib import bulk, memo
-from loket.mail import threading
+from loket.mail import learned, threading
 from loket.mail.models import (
     Direction,
     Mailbox,
     MailRecord,
+    MailReference,
     Quarantine,
 )
 from loket.mail.parse import ParsedMail, parse
@@ -71,6 +73,13 @@ class _Seen:
     # ``threading.ticket_ids_for`` of every Message-ID the batch's mails refer to, read at once
     known_threads: dict[str, int] = field(default_factory=dict)
     checked_threads: set[str] = field(default_factory=set)
+    # The ``MailRecord.tail`` of each sender's latest mails, newest first (``loket.mail.learned``)
+    tails: dict[str, list[str]] = field(default_factory=dict)
+    # ``threading.references_to`` of the keys the batch's mails look up, with what the batch's
+    # own mails refer to added; and those references, inserted together at the batch's end
+    refs: dict[str, set[int]] = field(default_factory=dict)
+    checked_refs: set[str] = field(default_factory=set)
+    new_refs: list[MailReference] = field(default_factory=list)
 
 
 _seen: ContextVar[_Seen | None] = ContextVar("loket_mail_batch_seen", default=None)
@@ -110,6 +119,59 @@ def _opened_last_hour(address: str) -> int:
     return opened
 
 
+# A sender's mails older than this teach nothing about their signature (and are not read).
+TAIL_DAYS = 365
+
+
+def _sender_tails(address: str) -> list[str]:
+    """The tails of ``address``'s latest mails, newest first (one indexed query, or none in a
+    batch, which reads them for all its senders at once)."""
+    seen = _seen.get()
+    folded = address.casefold()
+    if seen is not None and folded in seen.tails:
+        return seen.tails[folded]
+    since = timezone.now() - timedelta(days=TAIL_DAYS)
+    tails = list(
+        MailRecord.objects.filter(
+            direction=Direction.IN, from_address=address, created_at__gte=since
+        )
+        .exclude(tail="")
+        .order_by("-created_at", "-id")
+        .values_list("tail", flat=True)[: learned.PREVIOUS]
+    )
+    if seen is not None:
+        seen.tails[folded] = tails
+    return tails
+
+
+def _prefetch_tails(seen: _Seen, senders: set[str]) -> None:
+    """The tails of every sender's latest mails in one query (a window over the sender and
+    date index, at most ``learned.PREVIOUS`` rows per sender)."""
+    unread = sorted(a for a in senders if a.casefold() not in seen.tails)
+    if not unread:
+        return
+    seen.tails.update((a.casefold(), []) for a in unread)
+    since = timezone.now() - timedelta(days=TAIL_DAYS)
+    rows = (
+        MailRecord.objects.filter(
+            direction=Direction.IN, from_address__in=unread, created_at__gte=since
+        )
+        .exclude(tail="")
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("from_address")],
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=learned.PREVIOUS)
+        .order_by("from_address", "rank")
+        .values_list("from_address", "tail")
+    )
+    for address, tail in rows:
+        seen.tails.setdefault(address.casefold(), []).append(tail)
+
+
 def _remember_stored(
     mailbox: Mailbox, record: MailRecord, customer: User | None, acknowledge: int | None
 ) -> None:
@@ -132,6 +194,13 @@ def _remember_stored(
     folded = record.from_address.casefold()
     if customer is not None and folded:
         seen.users[folded] = customer
+    if record.tail and folded in seen.tails:
+        seen.tails[folded] = [record.tail, *seen.tails[folded]][: learned.PREVIOUS]
+    refs: list[MailReference] = getattr(record, "_loket_references", [])
+    seen.new_refs.extend(refs)
+    for ref in refs:
+        if ref.ref in seen.checked_refs:
+            seen.refs.setdefault(ref.ref, set()).add(ref.ticket_id)
     if record.opened_ticket and folded in seen.opened:
         seen.opened[folded] += 1
 
@@ -139,6 +208,38 @@ def _remember_stored(
 def _unsaved_threads() -> dict[str, int]:
     seen = _seen.get()
     return seen.threads if seen is not None else {}
+
+
+def _deferring_references() -> bool:
+    """In a batch, a mail's references are inserted with the batch's records."""
+    return _seen.get() is not None
+
+
+def _known_references(keys: list[str]) -> dict[str, set[int]] | None:
+    """The tickets that referred to ``keys``, as the batch knows them (read for all of its
+    mails at once, with what its own stored mails referred to); ``None`` outside a batch."""
+    seen = _seen.get()
+    if seen is None:
+        return None
+    unread = [key for key in keys if key not in seen.checked_refs]
+    if unread:  # a mail the batch did not parse ahead: read now, with the batch's own
+        for ref, tickets in threading.references_to(unread).items():
+            seen.refs.setdefault(ref, set()).update(tickets)
+        for pending in seen.new_refs:
+            if pending.ref in unread:
+                seen.refs.setdefault(pending.ref, set()).add(pending.ticket_id)
+        seen.checked_refs.update(unread)
+    return seen.refs
+
+
+def _prefetch_references(seen: _Seen, parsed: Sequence[ParsedMail | None]) -> None:
+    wanted = {key for m in parsed if m is not None for key in threading.referring_keys(m)}
+    unread = sorted(wanted - seen.checked_refs)
+    for start in range(0, len(unread), 500):
+        part = unread[start : start + 500]
+        for ref, tickets in threading.references_to(part).items():
+            seen.refs.setdefault(ref, set()).update(tickets)
+        seen.checked_refs.update(part)
 
 
 def _known_threads(ids: list[str]) -> dict[str, int] | None:
@@ -179,6 +280,8 @@ def _write_records(seen: _Seen | None) -> None:
     (``ingest_batch`` then stores its mails one by one)."""
     if seen is not None and seen.records:
         bulk.insert(seen.records)
+    if seen is not None and seen.new_refs:
+        MailReference.objects.bulk_create(seen.new_refs, batch_size=500)
 
 
 def _clear_quarantine(seen: _Seen | None) -> None:
@@ -208,7 +311,8 @@ def _prefetch(
 ) -> list[ParsedMail | None]:
     """Parses a batch up front and asks the database what it needs about all of it at once:
     which mails are stored already, who the senders are, how many tickets each opened in the
-    last hour. Three queries instead of three per mail."""
+    last hour, how their latest mails ended, which tickets referred to them. Five queries
+    instead of five per mail."""
     seen = _seen.get()
     keys = [
         mail.dedupe_key if mail is not None else quick_key(raw, _sha(raw))
@@ -253,7 +357,9 @@ def _prefetch(
         for address, opened in counts:
             folded = address.casefold()
             seen.opened[folded] = seen.opened.get(folded, 0) + opened
+    _prefetch_tails(seen, senders)
     _prefetch_threads(seen, parsed)
+    _prefetch_references(seen, parsed)
     return parsed
 
 

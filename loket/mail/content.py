@@ -19,21 +19,32 @@ class Content:
     quoted: str
     signature: str
     html: str  # sanitised HTML of the new part only; "" when it cannot be cut cleanly
-    forwarded: str = ""  # a forwarded mail under the new text (also part of ``visible``)
+    forwarded: str = ""  # a forwarded mail under the new text (also the end of ``visible``)
+
+    @property
+    def own(self) -> str:
+        """The customer's own words: ``visible`` without the forwarded mail at its end ("" for a
+        mail that is only a forwarded one)."""
+        if not self.forwarded or not self.visible.endswith(self.forwarded):
+            return self.visible
+        return self.visible[: len(self.visible) - len(self.forwarded)].rstrip()
 
     @cached_property
     def language(self) -> str:
-        """Detected when first asked (replies to known tickets never need it)."""
-        return language.detect(self.visible)
+        """Detected when first asked (replies to known tickets never need it); in the words the
+        customer wrote above a forwarded mail, when there are any."""
+        return language.detect(self.own or self.visible)
 
 
 def content_of(mail: ParsedMail) -> Content:
     """The new text of a mail. A mail with only HTML is cut on its HTML structure first."""
-    by_html = split_html_reply(mail.html_source, mail.text) if mail.text_from_html else None
+    by_html = (
+        split_html_reply(mail.html_source, mail.text, mail.subject) if mail.text_from_html else None
+    )
     if by_html is not None:
         split, cut = by_html
     else:
-        split = split_reply(mail.text)
+        split = split_reply(mail.text, mail.subject)
         cut = strip_html_quote(mail.html_source) if mail.html else None
     html = ""
     if mail.html:

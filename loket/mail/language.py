@@ -34,6 +34,13 @@ def detect_scored(text: str) -> tuple[str, float]:
     sample = " ".join(text.split())[:SAMPLE_CHARS]
     if len(sample) < MIN_CHARS:
         return "", 0.0
+    return _scored(sample)
+
+
+# The same text is read twice for a new ticket (its language when it is stored, then by the
+# assistant at the end of the batch): kept for a batch's worth of mails.
+@lru_cache(maxsize=1024)
+def _scored(sample: str) -> tuple[str, float]:
     detector = _detector()
     values = detector.compute_language_confidence_values(sample)
     if not values:

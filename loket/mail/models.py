@@ -188,6 +188,12 @@ class MailRecord(models.Model):
     )
     quoted = models.TextField(blank=True)
     signature = models.TextField(blank=True)
+    # The line of the message's text where a forwarded mail under the customer's note starts
+    # (``loket.mail.forwarded``); None: the mail forwards nothing.
+    forwarded_line = models.PositiveIntegerField(null=True, blank=True)
+    # The last lines of what the customer wrote (``loket.mail.learned``): the same lines at the
+    # end of a sender's earlier mails are their signature.
+    tail = models.TextField(blank=True, default="", db_default="")
     opened_ticket = models.BooleanField(default=False)
     imap_uidvalidity = models.BigIntegerField(null=True, blank=True)
     imap_uid = models.BigIntegerField(null=True, blank=True)

@@ -25,6 +25,7 @@ from loket.mail.attribution import (
     header_block,
     name_only,
     separator,
+    subject_kind,
 )
 from loket.mail.reply_html import quote_cuts, strip_html_quote
 from loket.mail.signatures import is_signature_block, signature_start
@@ -62,8 +63,12 @@ def _maybe_start(line: str) -> bool:
     return name_only(line)  # "Jiří Bakker" above "<addr> 於 … 寫道："
 
 
-def _quote_start(lines: list[str]) -> tuple[int, Kind] | None:
-    """The first line of quoted or forwarded history below new text, and which it is."""
+def _quote_start(lines: list[str], outer: Kind | None = None) -> tuple[int, Kind] | None:
+    """The first line of quoted or forwarded history below new text, and which it is.
+
+    A "Forwarded message" line always starts a forward. A header block or an "Original
+    Message" line is what the mail's own subject says (``outer``: "Fwd:" a forward, "Re:" an
+    answer with its history); with neither, what the block's own subject says."""
     memo: dict[int, str | None] = {}
     for i, line in enumerate(lines[:MAX_SCAN_LINES]):
         if not _maybe_start(line):
@@ -72,19 +77,19 @@ def _quote_start(lines: list[str]) -> tuple[int, Kind] | None:
         if sep == "forward":
             return i, "forward"
         if sep == "quote":
-            return i, "forward" if forward_subject_below(lines, i + 1) else "quote"
+            return i, outer or ("forward" if forward_subject_below(lines, i + 1) else "quote")
         if sep == "line":
             below = next((j for j in range(i + 1, min(i + 3, len(lines))) if lines[j].strip()), -1)
             if below != -1:
                 kind = header_block(lines, below, after_separator=True, memo=memo)
                 if kind is not None:
-                    return i, kind
+                    return i, outer or kind
                 if attribution_span(lines, below, need_quote=False):
                     return i, "quote"
             continue
         kind = header_block(lines, i, memo=memo)
         if kind is not None:
-            return _block_top(lines, i), kind
+            return _block_top(lines, i), outer or kind
         if attribution_span(lines, i):
             return i, "quote"
     return None
@@ -199,16 +204,19 @@ def _cut_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     return lines[:sig], signature
 
 
-def split_reply(text: str) -> Split:
+def split_reply(text: str, subject: str = "") -> Split:
     """``visible`` is never empty when ``text`` is not: if everything would be hidden, the
-    whole text stays visible."""
+    whole text stays visible. ``subject``: the mail's own, when known (see ``_quote_start``).
+    A mail that is only a forwarded one (no note above it) is all ``forwarded``."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     quoted: list[str] = []
     signature: list[str] = []
     forwarded: list[str] = []
 
-    found = _quote_start(lines)
+    found = _quote_start(lines, subject_kind(subject))
     if found is not None and not _join(lines[: found[0]]).strip():
+        if found[1] == "forward":
+            return Split(visible=text.strip(), quoted="", signature="", forwarded=text.strip())
         found = None  # the quote comes first: bottom-posting, handled below
     if found is not None and found[1] == "quote" and _answers_below(lines, found[0]):
         found = None  # answers between quotes: handled below
@@ -282,7 +290,9 @@ def _text_after(full: str, before: str) -> str | None:
     return None if pos == -1 else full[pos + len(last) :]
 
 
-def split_html_reply(html: str, full: str = "") -> tuple[Split, str | None] | None:
+def split_html_reply(
+    html: str, full: str = "", subject: str = ""
+) -> tuple[Split, str | None] | None:
     """Splits an HTML-only reply on its structure; also gives the HTML of the new part (None
     when all of it should be shown). None when the HTML has no quote marker. ``full`` is the
     text of the whole HTML, when known: the quoted part is taken from it, not converted again."""
@@ -304,13 +314,13 @@ def split_html_reply(html: str, full: str = "") -> tuple[Split, str | None] | No
             after = html_to_text(html[offset:])  # text only: nothing of the markup is kept
         after = after.strip("\n")
         head_lines = after[:5000].split("\n")[:30]
-        found = _quote_start(head_lines) if after.strip() else None
+        found = _quote_start(head_lines, subject_kind(subject)) if after.strip() else None
         if attribution is not None:
             after = _join([*lines[attribution:], "", after])
             lines = lines[:attribution]
         if not _join(lines).strip():
             return None
-        split = split_reply(_join(lines))
+        split = split_reply(_join(lines), subject)
         if found is not None and found[1] == "forward" and not _join(head_lines[: found[0]]):
             return Split(
                 visible=f"{split.visible}\n\n{after.strip()}",

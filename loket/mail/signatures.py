@@ -83,7 +83,7 @@ def is_footer(line: str) -> bool:
     return text.startswith(_FOOTER_STARTS) or text.endswith(_FOOTER_ENDS)
 
 
-def _closing(line: str) -> bool:
+def closing(line: str) -> bool:
     """A sign-off line: "Thanks," or "Regards, John Doe"."""
     text = line.strip()
     if not text or len(text) > 60:
@@ -155,7 +155,7 @@ def signature_start(lines: list[str]) -> int | None:
     body_end = found if found is not None else len(lines)
     above = [i for i in non_empty if i < body_end]
     for i in above[-7:]:
-        if i != non_empty[0] and _closing(lines[i]) and _starts_a_line(lines[i - 1]):
+        if i != non_empty[0] and closing(lines[i]) and _starts_a_line(lines[i - 1]):
             below = above[above.index(i) + 1 :]
             if len(below) <= 6 and all(_signature_like(lines[j]) for j in below):
                 return i

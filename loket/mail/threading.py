@@ -20,7 +20,7 @@ links (``tickets.actions.join_mail_thread``).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import timedelta
 from typing import Literal
 
@@ -101,25 +101,59 @@ def ticket_for_ids(
     return None
 
 
-def remember_references(mail: ParsedMail, ticket: Ticket) -> None:
-    """Keeps what ``mail`` (now on ``ticket``) refers to, for mails that arrive after it."""
-    refs = [mid[:500] for mid in mail.thread_ids[:MAX_THREAD_IDS] if mid]
-    if refs:
-        MailReference.objects.bulk_create(MailReference(ref=mid, ticket=ticket) for mid in refs)
+def remember_references(
+    mail: ParsedMail, ticket: Ticket, defer: bool = False
+) -> list[MailReference]:
+    """Keeps what ``mail`` (now on ``ticket``) refers to, for mails that arrive after it.
+    ``defer``: the rows are only made, for the caller to insert (a batch inserts them all at
+    its end, ``loket.mail.batching``)."""
+    refs = [MailReference(ref=mid[:500], ticket=ticket) for mid in reference_keys_of(mail)]
+    if refs and not defer:
+        MailReference.objects.bulk_create(refs)
+    return refs
 
 
-def referring_tickets(mail: ParsedMail, sender: User | None, limit: int = 5) -> list[Ticket]:
+def reference_keys_of(mail: ParsedMail) -> list[str]:
+    """What ``remember_references`` keeps of ``mail``."""
+    return [mid[:500] for mid in mail.thread_ids[:MAX_THREAD_IDS] if mid]
+
+
+def referring_keys(mail: ParsedMail) -> list[str]:
+    """What ``referring_tickets`` looks up: the mail's own Message-ID and its thread root."""
+    return [k[:500] for k in (mail.message_id, mail.thread_root) if k]
+
+
+def references_to(keys: Iterable[str]) -> dict[str, set[int]]:
+    """The tickets whose mail referred to each of ``keys``."""
+    found: dict[str, set[int]] = {}
+    for ref, ticket_id in MailReference.objects.filter(ref__in=list(keys)).values_list(
+        "ref", "ticket_id"
+    ):
+        found.setdefault(ref, set()).add(ticket_id)
+    return found
+
+
+def referring_tickets(
+    mail: ParsedMail,
+    sender: User | None,
+    limit: int = 5,
+    known: Mapping[str, Collection[int]] | None = None,
+) -> list[Ticket]:
     """Tickets (live ones, oldest first) whose mail referred to this mail's Message-ID or
-    shares its thread root, that ``sender`` may join."""
-    keys = [k[:500] for k in (mail.message_id, mail.thread_root) if k]
+    shares its thread root, that ``sender`` may join. ``known``: ``references_to`` of these
+    keys, when the caller has read it already (a batch reads it for all of its mails)."""
+    keys = referring_keys(mail)
     if not keys or sender is None:
         return []
-    pks = list(
-        MailReference.objects.filter(ref__in=keys)
-        .order_by("ticket_id")
-        .values_list("ticket_id", flat=True)
-        .distinct()[: limit * 4]
-    )
+    if known is not None:
+        pks = sorted({pk for key in keys for pk in known.get(key, ())})[: limit * 4]
+    else:
+        pks = list(
+            MailReference.objects.filter(ref__in=keys)
+            .order_by("ticket_id")
+            .values_list("ticket_id", flat=True)
+            .distinct()[: limit * 4]
+        )
     found: dict[int, Ticket] = {}
     for pk in pks:
         ticket = locks.held(pk) or Ticket.objects.filter(pk=pk).first()
@@ -133,9 +167,14 @@ def referring_tickets(mail: ParsedMail, sender: User | None, limit: int = 5) -> 
     return sorted(found.values(), key=lambda t: t.pk)
 
 
-def joins(mail: ParsedMail, sender: User | None, ticket: Ticket) -> list[Ticket]:
+def joins(
+    mail: ParsedMail,
+    sender: User | None,
+    ticket: Ticket,
+    known: Mapping[str, Collection[int]] | None = None,
+) -> list[Ticket]:
     """The other tickets that ``mail``, now on ``ticket``, shows to be the same thread."""
-    return [t for t in referring_tickets(mail, sender) if t.pk != current(ticket).pk]
+    return [t for t in referring_tickets(mail, sender, known=known) if t.pk != current(ticket).pk]
 
 
 def may_join(ticket: Ticket, sender: User | None) -> bool:
@@ -178,11 +217,12 @@ def find_ticket(
     sender: User | None,
     unsaved: Mapping[str, int] | None = None,
     known: Mapping[str, int] | None = None,
+    known_refs: Mapping[str, Collection[int]] | None = None,
 ) -> tuple[Ticket | None, How]:
     ticket = ticket_for_ids(mail.thread_ids, unsaved, known)
     if ticket is not None:
         return ticket, "message-id"
-    referring = referring_tickets(mail, sender, limit=1)
+    referring = referring_tickets(mail, sender, limit=1, known=known_refs)
     if referring:
         return referring[0], "referenced"
     ticket = ticket_for_subject_number(mail.subject, sender)

@@ -1,4 +1,7 @@
-"""The reply corpus: exact visible text per class of reply, on 384 generated real-shaped mails.
+"""The reply corpus: exact visible text per class of reply, on 480 generated real-shaped mails.
+
+For forwards the forwarded part (kept apart for its own section on the ticket page) must be
+exact too; every other mail must have none.
 
 The corpus (tests/data/replies/cases.jsonl) is made by tests/data/replies/generate.py from
 templates of real mail programs' formats with random names, dates, languages and bodies; see the
@@ -39,8 +42,11 @@ def _rates(cases: list[dict[str, Any]]) -> tuple[dict[str, tuple[int, int]], lis
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     wrong = []
     for case in cases:
-        visible = content_of(parse(case["raw"].encode())).visible
-        ok = visible == case["expected_visible"]
+        content = content_of(parse(case["raw"].encode()))
+        ok = (
+            content.visible == case["expected_visible"]
+            and content.forwarded == case["expected_forwarded"]
+        )
         counts[case["class"]][0] += ok
         counts[case["class"]][1] += 1
         if not ok:
@@ -54,7 +60,7 @@ def _report(
     right = sum(r for r, _ in rates.values())
     total = sum(n for _, n in rates.values())
     with capsys.disabled():
-        print(f"\n{title}: exact visible_text per class")
+        print(f"\n{title}: exact visible_text (and forwarded part) per class")
         for klass, (r, n) in rates.items():
             print(f"  {klass:22} {r:3}/{n:3}  {r / n:6.1%}")
         print(f"  {'overall':22} {right:3}/{total:3}  {right / total:6.1%}")

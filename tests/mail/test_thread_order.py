@@ -77,6 +77,26 @@ def test_any_order_in_one_import_batch_gives_one_ticket(desk, mailbox, order):
     assert tickets[0].messages.count() == 4
 
 
+@pytest.mark.parametrize("order", list(itertools.permutations(range(4))))
+def test_any_order_over_two_import_batches_gives_one_ticket(desk, mailbox, order):
+    # The references a batch keeps are written at its end: the next batch reads them.
+    mails = [parent(), child(1), child(2), grandchild()]
+    ingest_batch([mails[i] for i in order[:2]], mailbox)
+    ingest_batch([mails[i] for i in order[2:]], mailbox)
+    tickets = live_tickets()
+    assert len(tickets) == 1, [t.subject for t in tickets]
+    assert tickets[0].messages.count() == 4
+
+
+def test_siblings_in_one_batch_and_a_stranger_beside_them(desk, mailbox):
+    results = ingest_batch(
+        [child(1), child(2, sender="Carol <carol@globex.test>"), child(3)], mailbox
+    )
+    assert results[0].ticket == results[2].ticket
+    assert results[1].ticket != results[0].ticket
+    assert len(live_tickets()) == 2
+
+
 def test_siblings_of_a_parent_that_never_came_are_one_ticket(desk, mailbox):
     a = ingest(child(1), mailbox)
     b = ingest(child(2), mailbox)

@@ -201,7 +201,29 @@ GMAIL_FORWARD = {
 APPLE_FORWARD = {"en": "Begin forwarded message:", "nl": "Begin doorgestuurd bericht:",
                  "de": "Anfang der weitergeleiteten Nachricht:",
                  "fr": "Début du message réexpédié :", "es": "Comienzo del mensaje reenviado:",
-                 "it": "Inizio messaggio inoltrato:"}  # fmt: skip
+                 "it": "Inizio messaggio inoltrato:",
+                 "ru": "Начало переадресованного сообщения:"}  # fmt: skip
+
+# Forwards in the languages the desk serves most, as each program writes them.
+FORWARD_LANGS = ["en", "nl", "de", "fr", "es", "it", "ru"]
+# Outlook's subject prefixes for a forward (older Dutch Outlook: "Doorst", Russian: "Пересл.").
+OUTLOOK_FORWARD = {"en": ["FW"], "nl": ["FW", "Doorst"], "de": ["WG"], "fr": ["TR"],
+                   "es": ["RV"], "it": ["I"], "ru": ["FW", "Пересл."]}  # fmt: skip
+# Thunderbird: the separator's words and the Subject, Date, From and To labels.
+THUNDERBIRD_FORWARD = {
+    "en": ("Forwarded Message", "Subject", "Date", "From", "To"),
+    "nl": ("Doorgestuurd bericht", "Onderwerp", "Datum", "Van", "Aan"),
+    "de": ("Weitergeleitete Nachricht", "Betreff", "Datum", "Von", "An"),
+    "fr": ("Message transféré", "Sujet", "Date", "De", "Pour"),
+    "es": ("Mensaje reenviado", "Asunto", "Fecha", "De", "Para"),
+    "it": ("Messaggio inoltrato", "Oggetto", "Data", "Mittente", "A"),
+    "ru": ("Перенаправленное сообщение", "Тема", "Дата", "От", "Кому"),
+}
+# Yandex: the lines above and below the forwarded mail.
+YANDEX_FORWARD = {
+    "ru": ("Пересылаемое сообщение", "Конец пересылаемого сообщения"),
+    "en": ("Forwarded message", "End of forwarded message"),
+}
 
 FOOTERS = [
     "Sent from my iPhone", "Sent from my iPad", "Sent from my Samsung Galaxy smartphone.",

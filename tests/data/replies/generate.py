@@ -112,12 +112,17 @@ class Ctx:
     def attribution(self) -> str:
         return self.fill(self.rng.choice(F.ATTRIBUTIONS[self.lang]))
 
-    def header_block(self, forward: bool = False, date_label: bool = False) -> str:
+    def header_block(
+        self, forward: bool = False, date_label: bool = False, prefix: str | None = None
+    ) -> str:
+        """An Outlook-like header block; its subject starts with ``prefix`` (by default the
+        language's reply or forward prefix; "" for none)."""
         rng = self.rng
         frm, sent, to, cc, subj, _ = F.LABELS[self.lang]
         if date_label:
             sent = F.DATE_LABEL[self.lang]
-        prefix = (F.FORWARD_PREFIX if forward else F.REPLY_PREFIX)[self.lang]
+        if prefix is None:
+            prefix = (F.FORWARD_PREFIX if forward else F.REPLY_PREFIX)[self.lang]
         style = rng.choice(["plain", "bold", "tab", "angle", "square"])
         sender = {"angle": f"{self.other} <{self.other_email}>",
                   "square": f"{self.other} [mailto:{self.other_email}]",
@@ -128,7 +133,7 @@ class Ctx:
         fields = [(frm, sender), (sent, date), (to, f"{self.name} <{self.email}>")]
         if rng.random() < 0.4:
             fields.append((cc, f"{rng.choice(F.FIRST)} <{self.other_email.replace('@', '.cc@')}>"))
-        fields.append((subj, f"{prefix}: {self.subject}"))
+        fields.append((subj, f"{prefix}: {self.subject}" if prefix else self.subject))
         if rng.random() < 0.3:
             head = fields[:1] if rng.random() < 0.5 else []
             rest = fields[len(head) :]
@@ -141,11 +146,11 @@ class Ctx:
         return "\n".join(f"{pre}{label}{sep}{value}" for label, value in fields)
 
 
-def _mail(ctx: Ctx, text: str = "", html: str = "", reply: bool = True) -> str:
+def _mail(ctx: Ctx, text: str = "", html: str = "", reply: bool = True, subject: str = "") -> str:
     msg = EmailMessage()
     msg["From"] = f"{ctx.name} <{ctx.email}>"
     msg["To"] = "support@loket.test"
-    msg["Subject"] = f"Re: {ctx.subject}" if reply else ctx.subject
+    msg["Subject"] = subject or (f"Re: {ctx.subject}" if reply else ctx.subject)
     msg["Date"] = format_datetime(ctx.when + timedelta(days=1))
     msg["Message-ID"] = f"<{ctx.rng.randrange(10**12)}@{ctx.email.split('@')[1]}>"
     if html:
@@ -159,8 +164,9 @@ def _maybe_signoff(ctx: Ctx, body: str) -> str:
     return f"{body}\n\n{ctx.signoff()}" if ctx.rng.random() < 0.5 else body
 
 
-# Each class: a function making (mail text, expected visible text, client, language).
-Case = tuple[str, str, str, str]
+# Each class: a function making (mail text, expected visible text, client, language), and for
+# forwards the expected forwarded part too (a fifth item; "" when there is none).
+Case = tuple[str, str, str, str] | tuple[str, str, str, str, str]
 
 
 def c_attribution(ctx: Ctx) -> Case:
@@ -344,7 +350,123 @@ def c_forward(ctx: Ctx) -> Case:
         block = f"-----{original}-----\n{ctx.header_block(forward=True)}"
     forwarded = f"{block}\n\n{ctx.old_text()}"
     text = f"{_maybe_signoff(ctx, note)}\n\n{forwarded}\n"
-    return _mail(ctx, text), f"{note}\n\n{forwarded}", kind, ctx.lang
+    prefix = F.FORWARD_PREFIX[ctx.lang] if kind.startswith("outlook") else "Fwd"
+    subject = f"{prefix}: {ctx.subject}"
+    return _mail(ctx, text, subject=subject), f"{note}\n\n{forwarded}", kind, ctx.lang, forwarded
+
+
+def _forwarded_mail(ctx: Ctx, client: str) -> tuple[str, str]:
+    """A forwarded mail as ``client`` writes it below the note, and the forward's subject.
+
+    The forwarded mail is the other person's text with their name under it, sometimes with
+    its own quoted history (a forwarded thread); its subject is sometimes an answer itself."""
+    rng = ctx.rng
+    lang = ctx.lang
+    frm, _, to, _, subj, original = F.LABELS[lang]
+    date_label = F.DATE_LABEL[lang]
+    inner = ctx.subject if rng.random() < 0.7 else f"{F.REPLY_PREFIX[lang]}: {ctx.subject}"
+    old = ctx.old_text()
+    if rng.random() < 0.3:
+        old += f"\n\n{ctx.attribution()}\n{ctx.old_text('> ')}"
+    date = ctx.fill(rng.choice(["{Wd}, {d} {Mon} {y} {HH}:{MM}", "{dd}.{mm2}.{y} {HH}:{MM}",
+                                "{Wd}, {Mon} {d}, {y} at {h12}:{MM} {ampm}"]))  # fmt: skip
+    me = f"{ctx.name} <{ctx.email}>"
+    sender = f"{ctx.other} <{ctx.other_email}>"
+    forward = f"Fwd: {ctx.subject}"
+    if client == "gmail":
+        head = f"---------- {F.GMAIL_FORWARD[lang]} ---------"
+        block = f"{head}\n{frm}: {sender}\n{date_label}: {date}\n{subj}: {inner}\n{to}: {me}"
+        return f"{block}\n\n{old}", forward
+    if client == "apple":
+        fields = [f"{frm}: {sender}", f"{subj}: {inner}", f"{date_label}: {date}", f"{to}: {me}"]
+        quoted = "\n".join(f"> {line}".rstrip() for line in [*fields, "", *old.split("\n")])
+        return f"{F.APPLE_FORWARD[lang]}\n\n{quoted}", forward
+    if client in ("outlook", "outlook-original"):
+        prefix = rng.choice(F.OUTLOOK_FORWARD[lang])
+        block = ctx.header_block(prefix="" if inner == ctx.subject else F.REPLY_PREFIX[lang])
+        sep = "_" * 32 if client == "outlook" else f"-----{original}-----"
+        return f"{sep}\n{block}\n\n{old}", f"{prefix}: {ctx.subject}"
+    if client == "thunderbird":
+        words, t_subj, t_date, t_from, t_to = F.THUNDERBIRD_FORWARD[lang]
+        colon = " : " if lang == "fr" else ": "
+        fields = [(t_subj, inner), (t_date, date), (t_from, sender), (t_to, me)]
+        block = "\n".join(f"{label}{colon}{value}" for label, value in fields)
+        return f"-------- {words} --------\n{block}\n\n{old}", forward
+    if client == "yandex":
+        start, end = F.YANDEX_FORWARD["ru" if lang == "ru" else "en"]
+        line = ctx.fill('{dd}.{mm2}.{y}, {HH}:{MM}, "{name}" <{email}>:')
+        return f"-------- {start} --------\n{line}\n{old}\n-------- {end} --------", forward
+    if client == "mailru":
+        if lang == "ru":
+            labels = ("От кого", "Кому", "Дата", "Тема")
+            date = ctx.fill("{Wd}, {d} {Mon} {y}, {HH}:{MM} +03:00", "ru")
+        else:
+            labels = ("From", "To", "Date", "Subject")
+        head = F.YANDEX_FORWARD["ru" if lang == "ru" else "en"][0]
+        values = (sender, me, date, inner)
+        block = "\n".join(f"{label}: {value}" for label, value in zip(labels, values, strict=True))
+        return f"-------- {head} --------\n{block}\n\n{old}", forward
+    if client == "mutt":
+        when = ctx.fill("{Wd}, {dd} {Mon} {y} {HH}:{MM}:00 +0100", "en")
+        block = f"Date: {when}\nFrom: {sender}\nTo: {me}\nSubject: {inner}"
+        subject = forward if rng.random() < 0.5 else f"[{ctx.other_email}: {inner}]"
+        return (f"----- Forwarded message from {sender} -----\n\n{block}\n\n{old}\n\n"
+                "----- End forwarded message -----"), subject  # fmt: skip
+    # Yahoo
+    block = f"{frm}: {sender}\n{to}: {me}\n{F.LABELS[lang][1]}: {date}\n{subj}: {inner}"
+    return f"----- {F.GMAIL_FORWARD[lang]} -----\n{block}\n\n{old}", forward
+
+
+_FORWARD_CLIENTS = ["gmail", "apple", "outlook", "outlook-original", "thunderbird", "yandex",
+                    "mailru", "mutt", "yahoo"]  # fmt: skip
+
+
+def c_forward_client(ctx: Ctx) -> Case:
+    """A note above a mail forwarded in one of many programs, in nl/de/fr/es/it/ru/en, with
+    the forward's own subject ("Fwd:", "FW:", "WG:", "TR:", "RV:", "I:", "Doorst:", "Пересл.:");
+    the forwarded part is kept apart, and stays visible."""
+    client = ctx.rng.choice(_FORWARD_CLIENTS)
+    note = ctx.body(paragraphs=ctx.rng.randint(1, 2))
+    forwarded, subject = _forwarded_mail(ctx, client)
+    text = f"{_maybe_signoff(ctx, note)}\n\n{forwarded}\n"
+    return _mail(ctx, text, subject=subject), f"{note}\n\n{forwarded}", client, ctx.lang, forwarded
+
+
+def c_forward_only(ctx: Ctx) -> Case:
+    """A forwarded mail with no words of the customer's above it: all of it is the forward."""
+    client = ctx.rng.choice(_FORWARD_CLIENTS)
+    forwarded, subject = _forwarded_mail(ctx, client)
+    blank = "\n" * ctx.rng.randint(0, 2)
+    return (
+        _mail(ctx, f"{blank}{forwarded}\n", subject=subject),
+        forwarded,
+        client,
+        ctx.lang,
+        forwarded,
+    )
+
+
+def c_reply_to_forward(ctx: Ctx) -> Case:
+    """An answer whose quoted history is a forwarded mail ("RE: FW: …"): history, not a
+    forward, so it is hidden as quoted history."""
+    rng = ctx.rng
+    body = ctx.body()
+    lang = ctx.lang
+    kind = rng.choice(["outlook", "outlook-original", "gmail", "thunderbird", "hotmail"])
+    fwd = rng.choice(F.OUTLOOK_FORWARD[lang])
+    if kind in ("outlook", "outlook-original", "hotmail"):
+        block = ctx.header_block(date_label=kind == "hotmail", prefix=fwd)
+        sep = {"outlook": "_" * 32, "outlook-original": f"-----{F.LABELS[lang][5]}-----",
+               "hotmail": "_" * rng.randint(20, 40)}[kind]  # fmt: skip
+        quote = f"{sep}\n{block}\n\n{ctx.old_text()}"
+        subject = f"{F.REPLY_PREFIX[lang]}: {fwd}: {ctx.subject}"
+    else:
+        forwarded, _ = _forwarded_mail(ctx, "gmail" if kind == "gmail" else "thunderbird")
+        marked = "\n".join(f"> {line}".rstrip() for line in forwarded.split("\n"))
+        quote = f"{ctx.attribution()}\n\n{marked}"
+        subject = f"Re: Fwd: {ctx.subject}"
+    text = f"{_maybe_signoff(ctx, body)}\n\n{quote}\n"
+    return _mail(ctx, text, subject=subject), body, kind, lang
 
 
 def c_plain(ctx: Ctx) -> Case:
@@ -381,6 +503,11 @@ CLASSES: dict[str, Callable[[Ctx], Case]] = {
     "list_footer": c_list_footer,
     "forward": c_forward,
     "plain": c_plain,
+    # Added with the forwarded-message section (issue 17): appended, so that the classes above
+    # are made from the same random numbers as before.
+    "forward_client": c_forward_client,
+    "forward_only": c_forward_only,
+    "reply_to_forward": c_reply_to_forward,
 }
 
 
@@ -390,9 +517,13 @@ def generate(seed: int = SEED, per_class: int = PER_CLASS) -> list[dict[str, Any
     for klass, make in CLASSES.items():
         for i in range(per_class):
             lang = F.LANGS[i % len(F.LANGS)] if klass.startswith("attribution") else None
-            raw, expected, client, language = make(Ctx(rng, lang))
+            if klass in ("forward_client", "forward_only", "reply_to_forward"):
+                lang = F.FORWARD_LANGS[i % len(F.FORWARD_LANGS)]
+            raw, expected, client, language, *forwarded = make(Ctx(rng, lang))
             cases.append({"id": f"{klass}-{i:03d}", "class": klass, "client": client,
-                          "lang": language, "expected_visible": expected, "raw": raw})  # fmt: skip
+                          "lang": language, "expected_visible": expected,
+                          "expected_forwarded": forwarded[0] if forwarded else "",
+                          "raw": raw})  # fmt: skip
     return cases
 
 
