@@ -19,7 +19,10 @@ from tests.live.test_e2e_desk import ANNA, agent_page, open_live
 
 pytestmark = pytest.mark.e2e
 
-BUDGET_MS = int(os.environ.get("LOKET_TEST_LIVE_BUDGET_MS", "1000"))
+# How long a live change may take to show before the wait fails. Every wait ends on the
+# event itself; the budget is generous because the suite shares a busy machine (the latency
+# is measured by bench/live.py and bench/chat.py, not here).
+BUDGET_MS = int(os.environ.get("LOKET_TEST_LIVE_BUDGET_MS", "8000"))
 WIDGET = "loket-chat"
 
 

@@ -20,7 +20,10 @@ from tests.live.site import ROOT, Site
 
 pytestmark = pytest.mark.e2e
 
-BUDGET_MS = int(os.environ.get("LOKET_TEST_LIVE_BUDGET_MS", "1000"))
+# How long a live change may take to show before the wait fails. Every wait ends on the
+# event itself; the budget is generous because the suite shares a busy machine (the latency
+# is measured by bench/live.py and bench/chat.py, not here).
+BUDGET_MS = int(os.environ.get("LOKET_TEST_LIVE_BUDGET_MS", "8000"))
 ANNA, BRAM = "anna@loket.test", "bram@loket.test"
 
 
