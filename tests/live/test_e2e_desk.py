@@ -1,6 +1,6 @@
 """The desk in a real browser (headless Chromium) follows changes made by other processes
 without a reload: another agent, the worker, the mail importer. Every wait is for an
-element, bounded by ``BUDGET_MS`` (one second; ``LOKET_TEST_LIVE_BUDGET_MS`` on a slow CI)."""
+element, bounded by ``BUDGET_MS`` (eight seconds; ``LOKET_TEST_LIVE_BUDGET_MS``)."""
 
 from __future__ import annotations
 
