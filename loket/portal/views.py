@@ -21,9 +21,9 @@ from loket.lib.clientip import client_ip
 from loket.lib.files import AttachmentRejected
 from loket.lib.ratelimit import hit
 from loket.portal.confirmation import ticket_for
+from loket.portal.expected import expected_answer
 from loket.portal.forms import ContactForm, PortalReplyForm, PortalTicketForm
 from loket.portal.tasks import send_contact_confirmation
-from loket.portal.views_state import expected_answer
 from loket.rules import portal_types
 from loket.rules.actions_types import submit
 from loket.rules.fields import FieldErrors
