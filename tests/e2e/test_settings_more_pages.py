@@ -13,7 +13,7 @@ from loket.kb.models import Category, CategoryName
 from loket.monitor.models import Kind, Monitor
 from tests.conftest import Desk
 from tests.e2e.test_answer_flow import sign_in
-from tests.e2e.test_widths import OVERFLOW, _wide_elements
+from tests.e2e.test_widths import assert_settings_pages_fit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -52,11 +52,7 @@ def test_the_new_settings_pages_fit_the_screen(
         f"/desk/settings/monitors/{beat.pk}/", "/desk/settings/status-page/",
         "/desk/settings/notification-defaults/", "/status/monitors/",
     ]  # fmt: skip
-    for path in paths:
-        page.goto(live_server.url + path)
-        page.wait_for_load_state("networkidle")
-        assert page.locator("main h1").count() == 1, path
-        assert not page.evaluate(OVERFLOW), (path, width, _wide_elements(page))
+    assert_settings_pages_fit(page, live_server.url, paths, width)
     context.close()
 
 

@@ -13,7 +13,7 @@ from loket.sla.models import BusinessCalendar, Policy, Target
 from loket.tickets.models import Priority
 from tests.conftest import Desk
 from tests.e2e.test_answer_flow import sign_in
-from tests.e2e.test_widths import OVERFLOW, _wide_elements
+from tests.e2e.test_widths import assert_settings_pages_fit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -56,11 +56,7 @@ def test_settings_pages_fit_the_screen(
         "/desk/settings/audit/", "/desk/settings/canned-replies/",
         "/desk/settings/canned-replies/new/",
     ]  # fmt: skip
-    for path in paths:
-        page.goto(live_server.url + path)
-        page.wait_for_load_state("networkidle")
-        assert page.locator("main h1").count() == 1, path
-        assert not page.evaluate(OVERFLOW), (path, width, _wide_elements(page))
+    assert_settings_pages_fit(page, live_server.url, paths, width)
     context.close()
 
 

@@ -27,6 +27,15 @@ def _wide_elements(page: Any) -> list[str]:
     )
 
 
+def assert_settings_pages_fit(page: Any, base: str, paths: list[str], width: int) -> None:
+    """Each page has one heading and nothing that sticks out sideways."""
+    for path in paths:
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("main h1").count() == 1, path
+        assert not page.evaluate(OVERFLOW), (path, width, _wide_elements(page))
+
+
 @pytest.mark.parametrize("width", [390, 1366])
 def test_desk_pages_fit_the_screen(
     browser: Any, live_server: Any, desk: Desk, acme_ticket: Ticket, width: int
