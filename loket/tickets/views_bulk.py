@@ -1,7 +1,8 @@
 """Bulk changes from the inbox: the same action on several tickets at once.
 
 Each ticket is fetched through the one access check and changed by the same action (and
-events) as on its own page, in its own transaction: one ticket that refuses (closed, not
+events) as on its own page (merging into one chosen ticket and marking as spam included), in
+its own transaction: one ticket that refuses (closed, not
 yours to change) does not undo the others, and the agent is told which and why.
 """
 
@@ -36,6 +37,8 @@ OPERATIONS = [
     ("priority", gettext_lazy("Set priority…")),
     ("team", gettext_lazy("Move to team…")),
     ("tag", gettext_lazy("Add tag…")),
+    ("merge", gettext_lazy("Merge into ticket…")),
+    ("spam", gettext_lazy("Mark as spam")),
 ]
 
 
@@ -50,6 +53,8 @@ class BulkForm(forms.Form):
     )
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
     tag = forms.CharField(max_length=50, required=False)
+    into = forms.IntegerField(min_value=1, required=False)
+    block_sender = forms.BooleanField(required=False)
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -59,14 +64,22 @@ class BulkForm(forms.Form):
             raise forms.ValidationError(_("Choose what to set."))
         if op == "tag" and not str(data.get("tag") or "").strip():
             raise forms.ValidationError(_("Write the tag to add."))
+        if op == "merge" and not data.get("into"):
+            raise forms.ValidationError(_("Give the number of the ticket to merge into."))
         return data
 
 
 Change = Callable[[Ticket], object]
 
 
-def _change_for(user: User, data: dict[str, object]) -> Change:
+def _change_for(user: User, data: dict[str, object], into: Ticket | None = None) -> Change:
     op = data["operation"]
+    if op == "merge":
+        assert into is not None
+        return lambda t: actions.merge(t, into, by=user)
+    if op == "spam":
+        block = bool(data.get("block_sender"))
+        return lambda t: actions.mark_spam(t, by=user, block_sender=block)
     if op == "assign_me":
         return lambda t: actions.assign(t, user, by=user)
     if op == "assign":
@@ -114,7 +127,20 @@ def bulk_change(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             messages.error(request, " ".join(str(e) for e in errors))
         return _back(request)
-    change = _change_for(user, form.cleaned_data)
+    into = None
+    if form.cleaned_data["operation"] == "merge":
+        # The target is checked like every selected ticket: one the agent may not change
+        # (or see) is refused as a whole, before anything is merged.
+        try:
+            into = get_ticket_for(user, int(form.cleaned_data["into"]), write=True)
+        except Http404:
+            messages.error(request, _("No ticket with that number."))
+            return _back(request)
+        ids = [pk for pk in ids if pk != into.pk]
+        if not ids:
+            messages.error(request, _("Select other tickets than the one to merge into."))
+            return _back(request)
+    change = _change_for(user, form.cleaned_data, into)
     done = 0
     refused: list[str] = []
     for pk in ids:
