@@ -195,6 +195,13 @@ def _apply(
     record.signature = content.signature[:5000]
     known = _user_by_address(sender_address)
     sender = known if known is not None and not known.is_agent else None
+    if sender is not None and actions.sender_blocked(sender.pk):
+        # An agent closed this sender's mail as spam and blocked them: the mail is kept in
+        # quarantine, where an admin can still read it.
+        raise Rejected(
+            _("The sender %(address)s is blocked: an agent marked their mail as spam.")
+            % {"address": sender_address}
+        )
     ticket, _how = threading.find_ticket(
         mail,
         sender,

@@ -39,6 +39,11 @@ RequestBody = Annotated[str, Field(max_length=100_000), SafeText]
 StatusCodes = Annotated[str, Field(max_length=100), SafeText]
 Component = Annotated[str, Field(max_length=100), SafeText]
 Headers = dict[Annotated[str, Field(max_length=200), SafeText], Annotated[str, SafeText]]
+# The status page's name per language code ({"nl": "Webwinkel"}); only the desk's languages.
+PublicNames = dict[
+    Annotated[str, Field(max_length=10)], Annotated[str, Field(max_length=200), SafeText]
+]
+Position = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 # Fields a caller may set; every one of them is checked again by ``Monitor.full_clean``.
 EDITABLE = (
@@ -60,6 +65,8 @@ EDITABLE = (
     "retries",
     "component",
     "public",
+    "public_names",
+    "status_position",
     "auto_resolve",
     "enabled",
 )
@@ -84,8 +91,10 @@ class MonitorOut(Schema):
     timeout_seconds: int
     retries: int
     team: int | None
-    component: str
+    component: str = Field(description="The group the status page shows it in.")
     public: bool
+    public_names: dict[str, str] = Field(description="Status-page name per language code.")
+    status_position: int = Field(description="Order on the status page; lower first.")
     auto_resolve: bool
     enabled: bool
     push_url: str | None = Field(description="Heartbeat monitors; managers only.")
@@ -121,6 +130,8 @@ class MonitorIn(Schema):
     team: Id | None = Field(None, description="A team's id; empty: the default second line.")
     component: Component = ""
     public: bool = True
+    public_names: PublicNames = Field(default_factory=dict)
+    status_position: Position = 0
     auto_resolve: bool = True
     enabled: bool = True
 
@@ -147,6 +158,10 @@ class MonitorPatch(Schema):
     team: Id | None = None
     component: Component | None = None
     public: bool | None = None
+    public_names: PublicNames | None = Field(
+        None, description="Replaces all of them; an empty name drops that language."
+    )
+    status_position: Position | None = None
     auto_resolve: bool | None = None
     enabled: bool | None = None
 
@@ -200,6 +215,8 @@ def monitor_out(m: Monitor, viewer: User) -> MonitorOut:
         team=m.team_id,
         component=m.component,
         public=m.public,
+        public_names=m.public_names if isinstance(m.public_names, dict) else {},
+        status_position=m.status_position,
         auto_resolve=m.auto_resolve,
         enabled=m.enabled,
         push_url=push_url,
@@ -265,7 +282,31 @@ def _validate(m: Monitor) -> None:
             raise ApiError(422, "invalid", " ".join(messages), field=name) from None
 
 
+def _public_names(given: dict[str, str]) -> dict[str, str]:
+    """Only the desk's languages; names with their spaces tidied, empty ones left out (as the
+    status page settings store them)."""
+    codes = {code for code, _language in settings.LANGUAGES}
+    names = {}
+    for code, value in given.items():
+        if code not in codes:
+            raise ApiError(
+                422,
+                "invalid",
+                _("Unknown language %(code)s; use one of: %(codes)s.")
+                % {"code": code, "codes": ", ".join(sorted(codes))},
+                field="public_names",
+            )
+        tidy = " ".join(value.split())
+        if tidy:
+            names[code] = tidy
+    return names
+
+
 def _apply(m: Monitor, values: dict[str, Any]) -> None:
+    if values.get("public_names") is not None:
+        values = {**values, "public_names": _public_names(values["public_names"])}
+    if "component" in values and values["component"] is not None:
+        values = {**values, "component": " ".join(values["component"].split())}
     for name in EDITABLE:
         if name in values:
             setattr(m, name, values[name])

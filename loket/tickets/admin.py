@@ -7,12 +7,24 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from loket.tickets.models import Event, SavedFilter, Tag, Ticket
+from loket.tickets.models import BlockedSender, Event, SavedFilter, Tag, Ticket
 
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("name",)
+
+
+@admin.register(BlockedSender)
+class BlockedSenderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Blocked by agents marking spam (``actions.mark_spam``); deleting a row unblocks."""
+
+    list_display = ("customer", "blocked_by", "ticket", "created_at")
+    search_fields = ("customer__email",)
+    readonly_fields = ("customer", "blocked_by", "ticket", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import gettext as _
 
-from loket.tickets.models import Priority, State, Ticket
+from loket.tickets.models import Channel, Priority, State, Ticket
 
 # Given a page of tickets, HTML to show after each one's subject ({ticket id: html}).
 Marks = Callable[[Sequence[Ticket], datetime], dict[int, SafeString]]
@@ -67,6 +67,7 @@ _ROW = (
     'class="pick" aria-label="{select}"> {pk}</td>'
     '<td><a href="{href}">{subject}</a>{waiting} {marks}</td>'
     "<td>{customer}{organisation}</td>"
+    '<td class="small"><span class="pill channel-{channel}">{channel_label}</span></td>'
     '<td><span class="pill state-{state}">{state_label}</span></td>'
     '<td><span class="pill prio-{priority}">{priority_label}</span></td>'
     '<td>{assignee}<br><span class="small muted">{team}</span></td>'
@@ -81,6 +82,7 @@ def render(tickets: Sequence[Ticket]) -> SafeString:
     now = timezone.now()
     state_labels = {value: escape(str(label)) for value, label in State.choices}
     priority_labels = {value: escape(str(label)) for value, label in Priority.choices}
+    channel_labels = {value: escape(str(label)) for value, label in Channel.choices}
     head, tail = _ticket_href()
     waiting = _("waiting %(age)s")
     select = _("Select ticket %(pk)s")
@@ -129,6 +131,8 @@ def render(tickets: Sequence[Ticket]) -> SafeString:
                 marks=row_marks,
                 customer=customer,
                 organisation=organisation,
+                channel=escape(t.channel),
+                channel_label=channel_labels.get(t.channel, escape(t.channel)),
                 state=escape(t.state),
                 state_label=state_labels.get(t.state, escape(t.state)),
                 priority=t.priority,

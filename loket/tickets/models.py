@@ -111,6 +111,8 @@ class Ticket(models.Model):
             "kept out of every customer's portal until the link mailed to it is clicked."
         ),
     )
+    # Closed as spam by an agent (``actions.mark_spam``): kept, but out of every inbox view.
+    is_spam = models.BooleanField(_("spam"), default=False, db_default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -286,6 +288,8 @@ class EventKind(models.TextChoices):
     APPROVAL_ASKED = "approval_asked", _("asked for approval")
     APPROVAL_STEP = "approval_step", _("decided an approval step")
     APPROVAL_DONE = "approval_done", _("finished an approval")
+    SPAM = "spam", _("closed the ticket as spam")
+    SPLIT = "split", _("split a message into a new ticket")
 
 
 class Event(models.Model):
@@ -333,6 +337,28 @@ class TicketLink(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.source_id} ↔ #{self.target_id}"
+
+
+class BlockedSender(models.Model):
+    """A customer whose new mail no longer becomes tickets (an agent marked their ticket as
+    spam and chose to block them). Mail from them is quarantined, where an admin can still
+    look at it and let it through."""
+
+    customer = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocked_as_sender"
+    )
+    blocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ticket = models.ForeignKey(Ticket, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("blocked sender")
+        verbose_name_plural = _("blocked senders")
+
+    def __str__(self) -> str:
+        return str(self.customer)
 
 
 class SavedFilter(models.Model):

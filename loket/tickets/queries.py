@@ -28,6 +28,7 @@ class InboxView(StrEnum):
     WAITING = "waiting"
     OPEN = "open"
     ALL = "all"
+    SPAM = "spam"
 
 
 VIEW_LABELS = {
@@ -37,6 +38,7 @@ VIEW_LABELS = {
     InboxView.WAITING: _("Waiting"),
     InboxView.OPEN: _("All open"),
     InboxView.ALL: _("All"),
+    InboxView.SPAM: _("Spam"),
 }
 
 OPEN_STATES = [State.NEW, State.OPEN, State.WAITING_CUSTOMER, State.WAITING_THIRD_PARTY]
@@ -114,7 +116,10 @@ def view_queryset(
         return qs.filter(state_in(WAITING_STATES))
     if view == InboxView.OPEN:
         return qs.filter(state_in(OPEN_STATES))
-    return qs
+    if view == InboxView.SPAM:
+        return qs.filter(is_spam=True)
+    # Spam is closed (so out of the open views) and need no reply: only "All" must skip it.
+    return qs.filter(is_spam=False)
 
 
 # What an inbox row shows of the people and places a ticket points at (``inbox_rows``): not

@@ -53,8 +53,17 @@ def describe(event: Event, people: dict[int, str], teams: dict[int, str]) -> str
     if event.kind in DESCRIBERS:
         return DESCRIBERS[event.kind](event)
     kind = EventKind(event.kind)
-    if kind in (EventKind.CREATED, EventKind.NO_REPLY_NEEDED, EventKind.SENDER_CONFIRMED):
+    if kind in (
+        EventKind.CREATED,
+        EventKind.NO_REPLY_NEEDED,
+        EventKind.SENDER_CONFIRMED,
+        EventKind.SPAM,
+    ):
         return str(kind.label)
+    if kind == EventKind.SPLIT and isinstance(event.after, dict):
+        if event.after.get("from"):
+            return _("took a message split off ticket #%(n)s") % {"n": event.after["from"]}
+        return f"{kind.label} #{event.after.get('into')}"
     if kind == EventKind.MESSAGE:
         return ""
     after = _label(kind, event.after, people, teams)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loket.tickets import views, views_bulk, views_live
+from loket.tickets import views, views_bulk, views_live, views_split
 
 app_name = "desk"
 urlpatterns = [
@@ -21,4 +21,9 @@ urlpatterns = [
     path("tickets/<int:pk>/no-reply/", views.ticket_no_reply, name="no_reply"),
     path("tickets/<int:pk>/merge/", views.ticket_merge, name="merge"),
     path("tickets/<int:pk>/link/", views.ticket_link, name="link"),
+    path(
+        "tickets/<int:pk>/messages/<int:message_pk>/split/",
+        views_split.split_message,
+        name="split_message",
+    ),
 ]

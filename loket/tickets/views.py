@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +21,7 @@ from loket.accounts.models import STAFF_ROLES, Team, Tier, User
 from loket.lib.files import AttachmentRejected
 from loket.mail.addresses import InvalidCc
 from loket.mail.send import cc_for
-from loket.tickets import actions, collisions, inbox_filters, inbox_rows, reply_checks, timeline
+from loket.tickets import actions, collisions, inbox_rows, reply_checks, timeline
 from loket.tickets.access import get_ticket_for, get_ticket_for_reading, tickets_visible_to
 from loket.tickets.context import badges_for, team_ids_for
 from loket.tickets.forms import (
@@ -37,6 +35,7 @@ from loket.tickets.forms import (
     SavedFilterForm,
     TicketNumberForm,
 )
+from loket.tickets.inbox_query import InboxQuery, filters_from, inbox_query
 from loket.tickets.metrics import resolution_of
 from loket.tickets.models import Channel, Message, Priority, SavedFilter, State, Ticket
 from loket.tickets.queries import VIEW_LABELS, BadCursor, Cursor, InboxView, page, view_queryset
@@ -44,59 +43,7 @@ from loket.tickets.search import search_tickets
 from loket.tickets.states import TransitionError, allowed_targets
 from loket.tickets.views_bulk import OPERATIONS
 
-FILTER_FIELDS = {"state": State.values, "priority": [str(p) for p in Priority.values]}
-
-
-def _filters_from(params: dict[str, str]) -> dict[str, str]:
-    """Only known fields with known values; anything else is ignored, never passed on."""
-    chosen = {}
-    for field, allowed in FILTER_FIELDS.items():
-        value = params.get(field, "")
-        if value in allowed:
-            chosen[field] = value
-    team = params.get("team", "")
-    if team.isdigit():
-        chosen["team"] = team
-    chosen.update(inbox_filters.chosen(params))
-    return chosen
-
-
-@dataclass
-class InboxQuery:
-    """What an inbox address asks for: a view (or a saved one), filters or a search."""
-
-    view: InboxView
-    filters: dict[str, str]
-    query: str
-    saved: SavedFilter | None
-    params: dict[str, str]
-
-    def queryset(self, user: User, visible: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:
-        """The view's tickets with the filters applied (not for a search)."""
-        qs = view_queryset(user, self.view, visible)
-        if "state" in self.filters:
-            qs = qs.filter(state=self.filters["state"])
-        if "priority" in self.filters:
-            qs = qs.filter(priority=int(self.filters["priority"]))
-        if "team" in self.filters:
-            qs = qs.filter(team_id=int(self.filters["team"]))
-        return inbox_filters.narrow(qs, self.filters)
-
-
-def inbox_query(user: User, params: dict[str, str]) -> InboxQuery:
-    """Reads the inbox's parameters (404 for somebody else's saved view)."""
-    saved = None
-    if params.get("saved", "").isdigit():
-        saved = SavedFilter.objects.filter(owner=user, pk=int(params["saved"])).first()
-        if saved is None:
-            raise Http404
-        params = {**saved.query, **{k: v for k, v in params.items() if k == "after"}}
-    try:
-        view = InboxView(params.get("view", InboxView.UNASSIGNED))
-    except ValueError:
-        view = InboxView.UNASSIGNED
-    query = params.get("q", "").strip()[:200]
-    return InboxQuery(view, _filters_from(params), query, saved, params)
+__all__ = ["InboxQuery", "inbox_query"]
 
 
 def view_counts(
@@ -148,6 +95,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "teams": Team.objects.all(),
             "states": State.choices,
             "priorities": Priority.choices,
+            "channels": Channel.choices,
             "agents": User.objects.filter(role__in=STAFF_ROLES, is_active=True)
             .only("pk", "display_name", "email")
             .order_by("display_name", "pk"),
@@ -167,7 +115,7 @@ def save_filter(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Give the view a name."))
         return redirect("desk:inbox")
     params = request.POST.dict()
-    query = {"view": params.get("view", InboxView.UNASSIGNED), **_filters_from(params)}
+    query = {"view": params.get("view", InboxView.UNASSIGNED), **filters_from(params)}
     if query["view"] not in InboxView.__members__.values():
         query["view"] = InboxView.UNASSIGNED
     saved, _created = SavedFilter.objects.update_or_create(
@@ -279,15 +227,30 @@ def _ticket_page(
             "no_reply_form": NoReplyForm(),
             "number_form": TicketNumberForm(),
             "links": tickets_visible_to(user).filter(pk__in=links),
+            "customer_tickets": _customer_tickets(user, ticket),
             "resolution": resolution_of(ticket),
             "prev_ticket": prev_ticket,
             "next_ticket": next_ticket,
             "closed": ticket.state == State.CLOSED,
+            "can_split": ticket.state != State.CLOSED,
             "seen_event": seen_event,
             "answered": list(answered),
             "fresh_ids": {m.pk for m in answered},
             "reply_warnings": list(reply_warnings),
         },
+    )
+
+
+def _customer_tickets(user: User, ticket: Ticket) -> list[Ticket]:
+    """The customer's latest other tickets the agent may see (one query, on the customer
+    index), for the sidebar."""
+    if ticket.customer_id is None:
+        return []
+    qs = tickets_visible_to(user).filter(customer_id=ticket.customer_id, merged_into__isnull=True)
+    return list(
+        qs.exclude(pk=ticket.pk)
+        .only("pk", "subject", "state", "updated_at")
+        .order_by("-updated_at", "-id")[:6]
     )
 
 

@@ -1,7 +1,8 @@
 """Bulk changes from the inbox: the same action on several tickets at once.
 
 Each ticket is fetched through the one access check and changed by the same action (and
-events) as on its own page, in its own transaction: one ticket that refuses (closed, not
+events) as on its own page (merging into one chosen ticket and marking as spam included), in
+its own transaction: one ticket that refuses (closed, not
 yours to change) does not undo the others, and the agent is told which and why.
 """
 
@@ -22,8 +23,9 @@ from django.views.decorators.http import require_POST
 
 from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.accounts.models import STAFF_ROLES, Team, User
-from loket.tickets import actions
-from loket.tickets.access import get_ticket_for
+from loket.lib import memo
+from loket.tickets import actions, locks
+from loket.tickets.access import get_ticket_for, tickets_visible_to
 from loket.tickets.models import Priority, State, Ticket
 from loket.tickets.states import TransitionError
 
@@ -36,6 +38,8 @@ OPERATIONS = [
     ("priority", gettext_lazy("Set priority…")),
     ("team", gettext_lazy("Move to team…")),
     ("tag", gettext_lazy("Add tag…")),
+    ("merge", gettext_lazy("Merge into ticket…")),
+    ("spam", gettext_lazy("Mark as spam")),
 ]
 
 
@@ -50,6 +54,8 @@ class BulkForm(forms.Form):
     )
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
     tag = forms.CharField(max_length=50, required=False)
+    into = forms.IntegerField(min_value=1, required=False)
+    block_sender = forms.BooleanField(required=False)
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -59,14 +65,22 @@ class BulkForm(forms.Form):
             raise forms.ValidationError(_("Choose what to set."))
         if op == "tag" and not str(data.get("tag") or "").strip():
             raise forms.ValidationError(_("Write the tag to add."))
+        if op == "merge" and not data.get("into"):
+            raise forms.ValidationError(_("Give the number of the ticket to merge into."))
         return data
 
 
 Change = Callable[[Ticket], object]
 
 
-def _change_for(user: User, data: dict[str, object]) -> Change:
+def _change_for(user: User, data: dict[str, object], into: Ticket | None = None) -> Change:
     op = data["operation"]
+    if op == "merge":
+        assert into is not None
+        return lambda t: actions.merge(t, into, by=user)
+    if op == "spam":
+        block = bool(data.get("block_sender"))
+        return lambda t: actions.mark_spam(t, by=user, block_sender=block)
     if op == "assign_me":
         return lambda t: actions.assign(t, user, by=user)
     if op == "assign":
@@ -114,18 +128,40 @@ def bulk_change(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             messages.error(request, " ".join(str(e) for e in errors))
         return _back(request)
-    change = _change_for(user, form.cleaned_data)
+    into = None
+    if form.cleaned_data["operation"] == "merge":
+        # The target is checked like every selected ticket: one the agent may not change
+        # (or see) is refused as a whole, before anything is merged.
+        try:
+            into = get_ticket_for(user, int(form.cleaned_data["into"]), write=True)
+        except Http404:
+            messages.error(request, _("No ticket with that number."))
+            return _back(request)
+        ids = [pk for pk in ids if pk != into.pk]
+        if not ids:
+            messages.error(request, _("Select other tickets than the one to merge into."))
+            return _back(request)
+    change = _change_for(user, form.cleaned_data, into)
     done = 0
     refused: list[str] = []
-    for pk in ids:
-        try:
-            with transaction.atomic():
-                change(get_ticket_for(user, pk, write=True))
-            done += 1
-        except Http404:
-            refused.append(_("#%(pk)s: not found or not yours to change") % {"pk": pk})
-        except (actions.ActionError, TransitionError, PermissionDenied) as exc:
-            refused.append(f"#{pk}: {exc}")
+    # The agent's teams read once; each ticket read once, locked, through that access check
+    # (the action finds it held instead of reading it again). One request is one batch of
+    # work: the configuration its actions look up (rules, policies) is read once (``memo``).
+    visible = tickets_visible_to(user)
+    with memo.batch():
+        for pk in ids:
+            try:
+                with transaction.atomic(), locks.holding(), locks.forgetting_on_error():
+                    ticket = visible.select_for_update().filter(pk=pk).first()
+                    if ticket is None:
+                        raise Http404
+                    locks.hold(ticket)
+                    change(ticket)
+                done += 1
+            except Http404:
+                refused.append(_("#%(pk)s: not found or not yours to change") % {"pk": pk})
+            except (actions.ActionError, TransitionError, PermissionDenied) as exc:
+                refused.append(f"#{pk}: {exc}")
     if done:
         messages.success(
             request,

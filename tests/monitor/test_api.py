@@ -179,3 +179,42 @@ def test_the_admin_form_refuses_a_private_address_too(
     errors = response.context["adminform"].form.errors
     assert "target" in errors
     assert not Monitor.objects.filter(name="Intranet").exists()
+
+
+def test_status_page_names_position_and_group_through_the_api(
+    desk: Desk, api_as: ApiAs, shop: Monitor
+) -> None:
+    # Given a manager; when they create a monitor with its status-page names and place
+    manager = api_as(desk.manager)
+    created = manager.post(
+        "/monitors",
+        {**SHOP, "name": "Checkout", "component": "  Web   shop ", "status_position": 3,
+         "public_names": {"nl": " Afrekenen ", "en": "Checkout", "ru": ""}},
+    )  # fmt: skip
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    # then they are stored as the status page's settings store them (tidied, empty dropped)
+    assert body["public_names"] == {"nl": "Afrekenen", "en": "Checkout"}
+    assert (body["status_position"], body["component"]) == (3, "Web shop")
+    m = Monitor.objects.get(pk=body["id"])
+    assert m.public_name_in("nl") == "Afrekenen" and m.status_position == 3
+    # and a patch replaces the names and moves it; an agent reads them back
+    patched = manager.patch(
+        f"/monitors/{m.pk}", {"public_names": {"ru": "Оплата"}, "status_position": 0}
+    )
+    assert patched.status_code == 200, patched.json()
+    m.refresh_from_db()
+    assert (m.public_names, m.status_position) == ({"ru": "Оплата"}, 0)
+    read = api_as(desk.agent).get(f"/monitors/{m.pk}").json()
+    assert (read["public_names"], read["status_position"]) == ({"ru": "Оплата"}, 0)
+    # a language the desk does not speak, or a negative position, is refused by name
+    bad = manager.patch(f"/monitors/{m.pk}", {"public_names": {"xx": "Nope"}})
+    assert bad.status_code == 422 and bad.json()["field"] == "public_names"
+    negative = manager.patch(f"/monitors/{m.pk}", {"status_position": -1})
+    assert negative.status_code in (400, 422)
+    assert Monitor.objects.get(pk=m.pk).public_names == {"ru": "Оплата"}
+    # an agent may not change them
+    refused = api_as(desk.agent).patch(f"/monitors/{m.pk}", {"status_position": 9})
+    assert refused.status_code == 403
+    # the monitor without names reports an empty mapping
+    assert api_as(desk.agent).get(f"/monitors/{shop.pk}").json()["public_names"] == {}

@@ -166,3 +166,17 @@ def test_the_inbox_shows_the_kept_counts(desk, two):
     views = html.split("data-inbox-views", 1)[1].split("</div>", 1)[0]
     assert '<span class="muted">1</span>' in views  # unassigned, mine and unanswered
     assert '<span class="muted">2</span>' in views
+
+
+def test_spam_leaves_every_badge(desk, two):
+    actions.mark_spam(two[0], by=desk.agent, block_sender=True)
+    assert_right(desk, {"agent": (1, 0, 1, 1), "admin": (1, 0, 1, 1)})
+
+
+def test_split_counts_the_new_ticket_and_its_waiting_message(desk, two):
+    extra = actions.add_customer_message(
+        two[0], body="Another thing.", author=desk.acme_alice, channel=Channel.WEB, by=None
+    )
+    assert_right(desk, {"agent": (2, 0, 2, 3)})
+    actions.split_message(extra, by=desk.agent)
+    assert_right(desk, {"agent": (3, 0, 3, 3), "admin": (3, 0, 3, 3)})

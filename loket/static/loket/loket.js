@@ -42,7 +42,7 @@
     var picked = document.querySelectorAll("input.pick:checked").length;
     bar.hidden = picked === 0;
     var op = bar.querySelector("[data-bulk-op]");
-    var need = { assign: "assign", state: "state", priority: "priority", team: "team", tag: "tag" }[op.value];
+    var need = { assign: "assign", state: "state", priority: "priority", team: "team", tag: "tag", merge: "merge", spam: "spam" }[op.value];
     bar.querySelectorAll("[data-bulk-for]").forEach(function (el) {
       el.hidden = el.getAttribute("data-bulk-for") !== need;
     });

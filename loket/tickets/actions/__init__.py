@@ -6,7 +6,8 @@ enqueues side effects in the same transaction (an outbox: both commit or neither
 that needs no database (sanitising, attachments) is done before the transaction opens.
 
 Split by job: ``core`` (shared), ``content`` (a message's content prepared ahead),
-``messages`` (tickets and their messages), ``changes`` (state, people, teams, tags, merging).
+``messages`` (tickets and their messages), ``changes`` (state, people, teams, tags,
+merging), ``sorting`` (spam, splitting).
 ``from loket.tickets.actions import X`` finds all of them here.
 """
 
@@ -39,6 +40,7 @@ from loket.tickets.actions.messages import (
     system_reply,
 )
 from loket.tickets.actions.retention import closed_before, purge_closed
+from loket.tickets.actions.sorting import mark_spam, sender_blocked, split_message
 
 __all__ = [
     "ActionError",
@@ -60,15 +62,18 @@ __all__ = [
     "link",
     "log_call",
     "mark_no_reply_needed",
+    "mark_spam",
     "merge",
     "move_to_team",
     "prepare",
     "prepare_body",
     "purge_closed",
     "reply",
+    "sender_blocked",
     "set_customer",
     "set_priority",
     "set_subject",
     "set_tags",
+    "split_message",
     "system_reply",
 ]
