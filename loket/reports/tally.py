@@ -100,7 +100,8 @@ def _facts_many(ticket_ids: Iterable[int]) -> dict[int, tuple[TicketFacts, F.Tic
     fields = ("pk", *DIM_COLUMNS, "report_facts__ticket_id",
               *(f"report_facts__{name}" for name in FACT_COLUMNS))  # fmt: skip
     for start in range(0, len(ids), 500):
-        rows = Ticket.objects.filter(pk__in=ids[start : start + 500]).values_list(*fields)
+        part = ids[start : start + 500]
+        rows = Ticket.objects.filter(pk__in=part).order_by().values_list(*fields)
         for row in rows:
             pk, dims, stored, values = row[0], row[1:9], row[9], row[10:]
             if stored is None:
