@@ -39,6 +39,7 @@ from loket.tickets.actions.messages import (
     system_reply,
 )
 from loket.tickets.actions.retention import closed_before, purge_closed
+from loket.tickets.actions.undo import release, undo_reply, undo_seconds
 
 __all__ = [
     "ActionError",
@@ -65,10 +66,13 @@ __all__ = [
     "prepare",
     "prepare_body",
     "purge_closed",
+    "release",
     "reply",
     "set_customer",
     "set_priority",
     "set_subject",
     "set_tags",
     "system_reply",
+    "undo_reply",
+    "undo_seconds",
 ]
