@@ -190,7 +190,7 @@
       var left = parseInt(form.getAttribute("data-remaining-ms"), 10) || 0;
       setTimeout(function () {
         var held = form.closest("[data-held-reply]");
-        form.hidden = true;
+        form.remove();
         if (held) {
           held.setAttribute("data-window-over", "1");
           var note = held.querySelector("[data-sent-text]");
