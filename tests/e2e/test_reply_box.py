@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _png() -> bytes:
-    """A real 2×2 PNG (the browser must be able to draw it)."""
+    """A real 2x2 PNG (the browser must be able to draw it)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
