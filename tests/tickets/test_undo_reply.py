@@ -196,3 +196,26 @@ def test_undo_after_the_window_through_the_page_says_why(desk, acme_ticket, clie
         )
     assert "it can no longer be undone" in response.content.decode()
     assert Message.objects.filter(pk=reply.pk).exists()
+
+
+def test_a_colleagues_held_reply_counts_as_answered_meanwhile(desk, acme_ticket):
+    from loket.tickets import collisions
+
+    seen = collisions.latest_event_id(acme_ticket)
+    reply = _held(acme_ticket, desk)
+    assert collisions.answered_since(acme_ticket, seen, desk.manager) == [reply]
+    assert collisions.answered_since(acme_ticket, seen, desk.agent) == []  # her own
+
+
+def test_a_reply_released_on_a_ticket_closed_meanwhile_still_goes_out(desk, acme_ticket, worker):
+    reply = _held(acme_ticket, desk)
+    actions.mark_no_reply_needed(acme_ticket, by=desk.manager, reason="answered by phone")
+    actions.change_state(acme_ticket, State.RESOLVED, by=desk.manager)
+    actions.change_state(acme_ticket, State.CLOSED, by=desk.manager)
+    _drain_except(worker, RELEASE)
+    with time_machine.travel(reply.held_until + timedelta(seconds=1)):
+        ran = _drain(worker)
+    assert ran[:2] == [RELEASE, NOTIFY]
+    acme_ticket.refresh_from_db()
+    assert acme_ticket.state == State.CLOSED
+    assert Event.objects.filter(message_id=reply.pk, kind=EventKind.MESSAGE).count() == 1

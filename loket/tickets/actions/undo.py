@@ -34,6 +34,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from loket.accounts.models import DeskSettings, User
+from loket.tickets import states
 from loket.tickets.actions.core import (
     ActionError,
     _atomic,
@@ -136,8 +137,11 @@ def release(message_id: int) -> bool:
     event = ticket.events.filter(kind=EventKind.REPLY_HELD, message=held).only("after").last()
     after = event.after if event is not None and isinstance(event.after, dict) else {}
     then_state = State(after["then_state"]) if after.get("then_state") else None
-    if ticket.state == State.CLOSED:  # closed meanwhile: it still goes out, the state stays
-        then_state = None
+    if then_state is not None and then_state != ticket.state:
+        try:  # changed meanwhile (closed, say): the reply still goes out, the state stays
+            states.check_transition(State(ticket.state), then_state)
+        except states.TransitionError:
+            then_state = None
     referred = [img.pk for img in DraftImage.objects.filter(ticket=ticket, agent=held.author_id)
                 if f"cid:{img.cid}" in held.body_html]  # fmt: skip
     held.held_until = None
