@@ -21,9 +21,7 @@ from loket.accounts.actions import register_customer
 from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.accounts.models import STAFF_ROLES, Team, Tier, User
 from loket.lib.files import AttachmentRejected
-from loket.lib.html import HtmlTooComplex
 from loket.mail.addresses import InvalidCc
-from loket.mail.send import cc_for
 from loket.tickets import (
     actions,
     collisions,
@@ -212,17 +210,6 @@ def _cc_customer(ticket: Ticket) -> str | None:
     return ticket.customer.email
 
 
-def _new_reply_form(ticket: Ticket, user: User) -> ReplyForm:
-    """The reply form with the agent's draft, its Cc field filled in with "reply to all"
-    (``cc_for``)."""
-    initial = {"body": draft_text(ticket, user, DraftKind.REPLY)}
-    customer = _cc_customer(ticket)
-    if customer is None:
-        return ReplyForm(initial=initial)
-    initial["cc"] = ", ".join(cc_for(ticket, customer))
-    return ReplyForm(cc_customer=customer, initial=initial)
-
-
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_agent(request)
@@ -285,7 +272,8 @@ def _ticket_page(
             "ticket": ticket,
             "timeline": ticket_timeline(ticket),
             "waiting": ticket.messages.filter(needs_reply=True).count(),
-            "reply_form": reply_form if reply_form is not None else _new_reply_form(ticket, user),
+            "reply_form": reply_form
+            or views_compose.new_reply_form(ticket, user, _cc_customer(ticket)),
             "note_form": NoteForm(initial={"body": draft_text(ticket, user, DraftKind.NOTE)}),
             "properties": properties,
             "escalate_form": escalate_form if tier_field.choices else None,
@@ -355,21 +343,9 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReplyForm(request.POST, request.FILES, cc_customer=_cc_customer(ticket))
     answered: list[Message] = []
     warnings: list[dict[str, Any]] = []
-    if form.is_valid():
+    reply = views_compose.editor_reply(ticket, user, form) if form.is_valid() else None
+    if reply is not None:
         data = form.cleaned_data
-        try:
-            content = views_compose.reply_content(ticket, user, data["body"])
-        except HtmlTooComplex as exc:
-            content = {}
-            form.add_error("body", str(exc))
-        extra = content.pop("extra_attachments", [])
-        reply = {
-            **content,
-            "attachments": [*data["attachments"], *extra],
-            "then_state": State(data["then_state"]),
-            "cc": data.get("cc"),
-        }
-    if form.is_valid():
         warnings = reply_checks.run(ticket, user, data["body"])
         # "Send anyway" on a page that showed the warnings sends despite them too.
         ignore = data["ignore_warnings"] or (data["send_anyway"] and data["checked_warnings"])

@@ -18,12 +18,14 @@ from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.accounts.models import User
 from loket.lib.files import AttachmentRejected
 from loket.lib.html import HtmlTooComplex
+from loket.mail.send import cc_for
 from loket.tickets import compose
 from loket.tickets.access import get_ticket_for
 from loket.tickets.actions import ActionError
 from loket.tickets.actions import drafts as draft_actions
 from loket.tickets.actions.undo import undo_reply, undo_seconds
-from loket.tickets.models import Channel, DraftImage, DraftKind, Message, Ticket
+from loket.tickets.forms import ReplyForm
+from loket.tickets.models import Channel, DraftImage, DraftKind, Message, State, Ticket
 
 
 def _kind(raw: str) -> DraftKind:
@@ -126,6 +128,34 @@ def reply_content(ticket: Ticket, user: User, source: str) -> dict[str, Any]:
         "extra_attachments": draft_actions.as_attachments(images),
         "hold": 0 if ticket.channel == Channel.CHAT else undo_seconds(),
         "source": source,
+    }
+
+
+def new_reply_form(ticket: Ticket, user: User, cc_customer: str | None) -> ReplyForm:
+    """The reply form with the agent's draft, its Cc field (``cc_customer``: the customer's
+    address, when the agent chooses the Cc) filled in with "reply to all" (``cc_for``)."""
+    initial = {"body": draft_actions.draft_text(ticket, user, DraftKind.REPLY)}
+    if cc_customer is None:
+        return ReplyForm(initial=initial)
+    initial["cc"] = ", ".join(cc_for(ticket, cc_customer))
+    return ReplyForm(cc_customer=cc_customer, initial=initial)
+
+
+def editor_reply(ticket: Ticket, user: User, form: Any) -> dict[str, Any] | None:
+    """``actions.reply``'s arguments from a valid reply form, or None (the error is on the
+    form: Markdown that makes HTML over the sanitiser's limits)."""
+    data = form.cleaned_data
+    try:
+        content = reply_content(ticket, user, data["body"])
+    except HtmlTooComplex as exc:
+        form.add_error("body", str(exc))
+        return None
+    extra = content.pop("extra_attachments")
+    return {
+        **content,
+        "attachments": [*data["attachments"], *extra],
+        "then_state": State(data["then_state"]),
+        "cc": data.get("cc"),
     }
 
 
