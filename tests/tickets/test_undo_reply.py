@@ -183,8 +183,12 @@ def test_the_desk_setting_chooses_the_window(desk, acme_ticket, settings, client
     assert "data-undo" in page and undo_url in page
     # Undo through the page: the text is in the editor again
     response = client.post(undo_url, follow=True)
-    assert "Held *for* a moment." in response.content.decode()
+    page = response.content.decode()
+    assert "Held *for* a moment." in page
     assert not acme_ticket.messages.filter(kind=MessageKind.REPLY).exists()
+    # the timeline tells it in words: sent, then undone (no raw event data)
+    assert "sent a reply (it can be undone for a few seconds)" in page
+    assert "undid a reply before it went out" in page and "&#x27;until&#x27;" not in page
 
 
 def test_undo_after_the_window_through_the_page_says_why(desk, acme_ticket, client):
