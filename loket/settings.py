@@ -376,6 +376,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_MB", 25) * 1024 * 1024
+# How long a reply from the ticket page can be undone, unless the desk's settings say
+# otherwise (loket.tickets.actions.undo); 0: replies go out at once.
+REPLY_UNDO_SECONDS = env_int("REPLY_UNDO_SECONDS", 10)
 # Request bodies: capped per route by loket.lib.bodylimit (413 before the body is read).
 # Uploads (these routes) may carry one attachment; everything else MAX_REQUEST_BYTES.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_KB", 1024) * 1024
@@ -384,6 +387,7 @@ UPLOAD_ROUTES = {
         r"^/desk/new/$",
         r"^/desk/call/$",
         r"^/desk/tickets/\d+/(reply|note)/$",
+        r"^/desk/tickets/\d+/draft/images/$",
         r"^/desk/kb/articles/\d+/files/$",
         r"^/portal/new/$",
         r"^/portal/tickets/\d+/$",

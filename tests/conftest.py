@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
@@ -181,6 +182,13 @@ def browser() -> Iterator[object]:
         instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture(autouse=True)
+def replies_go_at_once(settings: Any) -> None:
+    """Replies from the ticket page go out at once, as the tests written before the undo
+    window expect; the undo tests set a window themselves (tests/tickets/test_undo_reply.py)."""
+    settings.REPLY_UNDO_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

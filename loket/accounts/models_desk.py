@@ -65,6 +65,16 @@ class DeskSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(1200)],
         help_text=_("Empty: closed tickets are kept."),
     )
+    undo_send_seconds = models.PositiveSmallIntegerField(
+        _("undo a sent reply within (seconds)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(60)],
+        help_text=_(
+            "A reply from the ticket page goes out this long after Send, and can be taken "
+            "back until then. 0: it goes out at once. Empty: the server's default (10 s)."
+        ),
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

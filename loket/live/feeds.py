@@ -65,7 +65,10 @@ def _event_item(row: tuple[Any, ...]) -> Item:
         event_id=pk,
         ticket=ref,
         previous=_previous(kind, before, ref),
-        agents_only=message_kind == MessageKind.NOTE,
+        # notes, and replies still inside their undo window (or undone), are not the
+        # customer's to hear of
+        agents_only=message_kind == MessageKind.NOTE
+        or kind in (EventKind.REPLY_HELD, EventKind.REPLY_UNDONE),
     )
 
 

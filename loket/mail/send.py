@@ -13,8 +13,10 @@ reason) or bounced (set when the bounce comes back, see ``ingest``).
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
+from email.mime.image import MIMEImage
 from email.utils import formataddr
 
 from django.conf import settings
@@ -206,7 +208,16 @@ def build(
     )
     mail.attach_alternative(html, "text/html")
     for filename, data, content_type in attachments or []:
-        mail.attach(filename, data, content_type)
+        # An image the reply shows inline (``cid:img-<sha256 prefix>``, the reply editor's
+        # pasted images) goes with that Content-ID; the rest are plain attachments.
+        cid = "img-" + hashlib.sha256(data).hexdigest()[:24]
+        if content_type.startswith("image/") and f"cid:{cid}" in html:
+            part = MIMEImage(data, _subtype=content_type.split("/", 1)[1])
+            part["Content-ID"] = f"<{cid}>"
+            part.add_header("Content-Disposition", "inline", filename=filename)
+            mail.attach(part)
+        else:
+            mail.attach(filename, data, content_type)
     return mail
 
 

@@ -20,7 +20,10 @@ class ColourInput(forms.TextInput):
 class BrandingForm(forms.ModelForm[DeskSettings]):
     class Meta:
         model = DeskSettings
-        fields = ("name", "logo", "primary_colour", "header_colour", "sender_name", "mail_footer")
+        fields = (
+            "name", "logo", "primary_colour", "header_colour", "sender_name", "mail_footer",
+            "undo_send_seconds",
+        )  # fmt: skip
         widgets = {"mail_footer": forms.Textarea(attrs={"rows": 4})}
 
     def clean_logo(self) -> Any:

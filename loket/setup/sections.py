@@ -59,7 +59,7 @@ CALENDARS = Section(
 BRANDING = Section(
     "branding",
     _("Branding"),
-    _("Desk name, logo, colours, sender name and mail footer."),
+    _("Desk name, logo, colours, sender name, mail footer and how long a reply can be undone."),
     "setup:branding",
     audience="admin",
     group=SYSTEM,

@@ -175,12 +175,13 @@ def _readable(user: User | AnonymousUser, ticket_id: int) -> bool:
 def messages_visible_to(user: User | AnonymousUser, ticket: Ticket) -> QuerySet[Message]:
     """The messages of ``ticket`` that ``user`` may read: none if the ticket is not theirs to
     see or in their own history (a second check, should a caller have fetched the ticket some
-    other way), and never internal notes for customers."""
+    other way), and never internal notes, nor replies still inside their undo window
+    (``loket.tickets.actions.undo``), for customers."""
     qs = ticket.messages.all()
     if not _readable(user, ticket.pk):
         return qs.none()
     if not _is_agent(user):
-        qs = qs.exclude(kind=MessageKind.NOTE)
+        qs = qs.exclude(kind=MessageKind.NOTE).filter(held_until__isnull=True)
     return qs
 
 

@@ -30,9 +30,13 @@ def latest_event_id(ticket: Ticket) -> int:
 
 
 def answered_since(ticket: Ticket, seen_event_id: int, by: User) -> list[Message]:
-    """Customer messages and public replies by anyone but ``by`` after ``seen_event_id``."""
+    """Customer messages and public replies by anyone but ``by`` after ``seen_event_id``
+    (a colleague's reply still inside its undo window too: it is about to go out)."""
     newer = Event.objects.filter(
-        ticket=ticket, kind=EventKind.MESSAGE, pk__gt=seen_event_id, message__isnull=False
+        ticket=ticket,
+        kind__in=[EventKind.MESSAGE, EventKind.REPLY_HELD],
+        pk__gt=seen_event_id,
+        message__isnull=False,
     ).values("message_id")
     return list(
         Message.objects.filter(pk__in=newer, kind__in=[MessageKind.CUSTOMER, MessageKind.REPLY])

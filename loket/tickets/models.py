@@ -190,6 +190,12 @@ class Message(models.Model):
     # A customer's mail that the desk's own receiving server checked (SPF/DKIM/DMARC) without
     # an aligned pass for the From domain: shown to agents, never blocked.
     unverified_sender = models.BooleanField(_("sender not verified"), default=False)
+    # A public reply still inside its undo window (``loket.tickets.actions.undo``): stored and
+    # shown to agents as "sending…", not yet answered, counted or carried to the customer. Its
+    # release is the task ``release_task_id`` that runs at ``held_until``.
+    held_until = models.DateTimeField(null=True, blank=True)
+    release_task_id = models.UUIDField(null=True, blank=True)
+    held_source = models.TextField(null=True, blank=True)  # what the agent typed, for Undo
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -290,6 +296,8 @@ class EventKind(models.TextChoices):
     APPROVAL_DONE = "approval_done", _("finished an approval")
     SPAM = "spam", _("closed the ticket as spam")
     SPLIT = "split", _("split a message into a new ticket")
+    REPLY_HELD = "reply_held", _("sent a reply (it can be undone for a few seconds)")
+    REPLY_UNDONE = "reply_undone", _("undid a reply before it went out")
 
 
 class Event(models.Model):
@@ -403,3 +411,55 @@ class QueueCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.queue} team {self.team_id} assignee {self.assignee_id}: {self.n:+d}"
+
+
+class DraftKind(models.TextChoices):
+    REPLY = "reply", _("Public reply")
+    NOTE = "note", _("Internal note")
+
+
+class Draft(models.Model):
+    """What one agent is writing on one ticket (a reply or a note), saved as they type, so it
+    survives a reload or another browser; only its author sees it. Deleted on send."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="drafts")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ticket_drafts"
+    )
+    kind = models.CharField(max_length=10, choices=DraftKind.choices, default=DraftKind.REPLY)
+    body = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "agent", "kind"], name="one_draft_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} draft on #{self.ticket_id}"
+
+
+def draft_image_path(instance: DraftImage | None, filename: str) -> str:
+    return f"draft/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class DraftImage(models.Model):
+    """An image pasted or dropped into an agent's reply before it is sent: checked like any
+    attachment when uploaded, shown only to its agent, and made an attachment of the reply
+    that refers to it (``cid:img-<sha256 prefix>``) when it is sent."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="draft_images")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(upload_to=draft_image_path, max_length=200)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def cid(self) -> str:
+        return f"img-{self.sha256[:24]}"

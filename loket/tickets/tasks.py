@@ -22,6 +22,15 @@ def notify_customer_of_reply(message_id: int) -> None:
     send_reply(message_id)
 
 
+@task(queue_name="mail")
+@retrying(attempts=6)
+def release_reply(message_id: int) -> bool:
+    """A reply's undo window has ended: it goes out (``loket.tickets.actions.undo``)."""
+    from loket.tickets.actions.undo import release
+
+    return release(message_id)
+
+
 @task()
 def fold_queue_counts() -> int:
     """Sums the inbox badge counters' delta rows into one row per queue, team and assignee."""

@@ -66,6 +66,10 @@ def describe(event: Event, people: dict[int, str], teams: dict[int, str]) -> str
         return f"{kind.label} #{event.after.get('into')}"
     if kind == EventKind.MESSAGE:
         return ""
+    if kind == EventKind.REPLY_HELD:  # the reply shows its own state; once undone, this
+        return str(kind.label) if event.message_id is None else ""
+    if kind == EventKind.REPLY_UNDONE:
+        return str(kind.label)
     after = _label(kind, event.after, people, teams)
     if kind in (EventKind.LINKED, EventKind.MERGED, EventKind.MERGED_INTO):
         return f"{kind.label} {after}"

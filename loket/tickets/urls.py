@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loket.tickets import views, views_bulk, views_live, views_split
+from loket.tickets import views, views_bulk, views_compose, views_live, views_split
 
 app_name = "desk"
 urlpatterns = [
@@ -16,6 +16,15 @@ urlpatterns = [
     path("tickets/<int:pk>/live/", views_live.ticket_live, name="ticket_live"),
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="reply"),
     path("tickets/<int:pk>/note/", views.ticket_note, name="note"),
+    path("tickets/<int:pk>/draft/", views_compose.save_draft, name="draft"),
+    path("tickets/<int:pk>/draft/images/", views_compose.upload_image, name="draft_image"),
+    path(
+        "tickets/<int:pk>/draft/images/<int:image_pk>/",
+        views_compose.draft_image_file,
+        name="draft_image_file",
+    ),
+    path("tickets/<int:pk>/preview/", views_compose.preview, name="preview"),
+    path("tickets/<int:pk>/undo/<int:message_pk>/", views_compose.undo, name="undo_reply"),
     path("tickets/<int:pk>/update/", views.ticket_update, name="update"),
     path("tickets/<int:pk>/escalate/", views.ticket_escalate, name="escalate"),
     path("tickets/<int:pk>/no-reply/", views.ticket_no_reply, name="no_reply"),

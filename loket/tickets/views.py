@@ -20,9 +20,16 @@ from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.accounts.models import STAFF_ROLES, Team, Tier, User
 from loket.lib.files import AttachmentRejected
 from loket.mail.addresses import InvalidCc
-from loket.mail.send import cc_for
-from loket.tickets import actions, collisions, inbox_rows, reply_checks, timeline
+from loket.tickets import (
+    actions,
+    collisions,
+    inbox_rows,
+    reply_checks,
+    timeline,
+    views_compose,
+)
 from loket.tickets.access import get_ticket_for, get_ticket_for_reading, tickets_visible_to
+from loket.tickets.actions.drafts import discard_draft, draft_text
 from loket.tickets.context import badges_for, team_ids_for
 from loket.tickets.forms import (
     CallForm,
@@ -37,7 +44,7 @@ from loket.tickets.forms import (
 )
 from loket.tickets.inbox_query import InboxQuery, filters_from, inbox_query
 from loket.tickets.metrics import resolution_of
-from loket.tickets.models import Channel, Message, Priority, SavedFilter, State, Ticket
+from loket.tickets.models import Channel, DraftKind, Message, Priority, SavedFilter, State, Ticket
 from loket.tickets.queries import VIEW_LABELS, BadCursor, Cursor, InboxView, page, view_queryset
 from loket.tickets.search import search_tickets
 from loket.tickets.states import TransitionError, allowed_targets
@@ -150,14 +157,6 @@ def _cc_customer(ticket: Ticket) -> str | None:
     return ticket.customer.email
 
 
-def _new_reply_form(ticket: Ticket) -> ReplyForm:
-    """The reply form, its Cc field filled in with "reply to all" (``cc_for``)."""
-    customer = _cc_customer(ticket)
-    if customer is None:
-        return ReplyForm()
-    return ReplyForm(cc_customer=customer, initial={"cc": ", ".join(cc_for(ticket, customer))})
-
-
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_agent(request)
@@ -220,8 +219,9 @@ def _ticket_page(
             "ticket": ticket,
             "timeline": ticket_timeline(ticket),
             "waiting": ticket.messages.filter(needs_reply=True).count(),
-            "reply_form": reply_form if reply_form is not None else _new_reply_form(ticket),
-            "note_form": NoteForm(),
+            "reply_form": reply_form
+            or views_compose.new_reply_form(ticket, user, _cc_customer(ticket)),
+            "note_form": NoteForm(initial={"body": draft_text(ticket, user, DraftKind.NOTE)}),
             "properties": properties,
             "escalate_form": escalate_form if tier_field.choices else None,
             "no_reply_form": NoReplyForm(),
@@ -305,14 +305,9 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReplyForm(request.POST, request.FILES, cc_customer=_cc_customer(ticket))
     answered: list[Message] = []
     warnings: list[dict[str, Any]] = []
-    if form.is_valid():
+    reply = views_compose.editor_reply(ticket, user, form) if form.is_valid() else None
+    if reply is not None:
         data = form.cleaned_data
-        reply = {
-            "body": data["body"],
-            "attachments": data["attachments"],
-            "then_state": State(data["then_state"]),
-            "cc": data.get("cc"),
-        }
         warnings = reply_checks.run(ticket, user, data["body"])
         # "Send anyway" on a page that showed the warnings sends despite them too.
         ignore = data["ignore_warnings"] or (data["send_anyway"] and data["checked_warnings"])
@@ -357,7 +352,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if warnings:
                 reply_checks.sent_anyway(ticket, user, sent, warnings)
-            messages.success(request, _("Your reply was sent."))
+            messages.success(request, views_compose.reply_sent(ticket, user, sent))
             return _back(ticket.pk)
     if request.FILES:
         form.add_error("attachments", _("Choose the files again: they were not kept."))
@@ -373,7 +368,9 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ticket_note(request: HttpRequest, pk: int) -> HttpResponse:
     def act(user: User, ticket: Ticket, data: dict[str, Any]) -> object:
-        return actions.add_note(ticket, body=data["body"], by=user, attachments=data["attachments"])
+        note = actions.add_note(ticket, body=data["body"], by=user, attachments=data["attachments"])
+        discard_draft(ticket, user, DraftKind.NOTE)
+        return note
 
     return _form_action(request, pk, NoteForm, act, _("Note added."))
 

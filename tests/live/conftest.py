@@ -23,6 +23,8 @@ def make_site(live_template: str, tmp_path: Path) -> Iterator[Callable[..., Site
     dbs = []
 
     def make(servers: int = 1, **env: str) -> Site:
+        # Replies go out at once, as these tests expect (the undo window: test_reply_box.py).
+        env.setdefault("LOKET_REPLY_UNDO_SECONDS", "0")
         db = database(live_template, tmp_path)
         dbs.append(db)
         url = db.__enter__()

@@ -41,6 +41,7 @@ from loket.tickets.actions.messages import (
 )
 from loket.tickets.actions.retention import closed_before, purge_closed
 from loket.tickets.actions.sorting import mark_spam, sender_blocked, split_message
+from loket.tickets.actions.undo import release, undo_reply, undo_seconds
 
 __all__ = [
     "ActionError",
@@ -68,6 +69,7 @@ __all__ = [
     "prepare",
     "prepare_body",
     "purge_closed",
+    "release",
     "reply",
     "sender_blocked",
     "set_customer",
@@ -76,4 +78,6 @@ __all__ = [
     "set_tags",
     "split_message",
     "system_reply",
+    "undo_reply",
+    "undo_seconds",
 ]

@@ -8,6 +8,7 @@ transaction opens (``loket.tickets.actions.content``); only the rows are written
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -256,8 +257,13 @@ def reply(
     then_state: State | None = None,
     channel: Channel | None = None,
     cc: Sequence[str] | None = None,
+    hold: int = 0,
+    source: str = "",
 ) -> Message:
     """A public reply by an agent. It answers every customer message still waiting.
+
+    ``hold``: seconds it waits before it goes out, during which its author may undo it
+    (``loket.tickets.actions.undo``); ``source``: the text they typed, for that Undo.
 
     ``cc``: the addresses the mail goes to in Cc, exactly (checked by
     ``loket.mail.addresses.clean_cc``; empty: no Cc); ``None`` leaves it to the sending,
@@ -265,7 +271,8 @@ def reply(
     _require_agent(by)
     prepared = prepare(body, body_html, attachments)
     return with_prepared(prepared, lambda: _reply(
-        ticket, prepared=prepared, by=by, then_state=then_state, channel=channel, cc=cc
+        ticket, prepared=prepared, by=by, then_state=then_state, channel=channel, cc=cc,
+        hold=hold, source=source,
     ))  # fmt: skip
 
 
@@ -279,7 +286,11 @@ def _reply(
     channel: Channel | None,
     cc: Sequence[str] | None,
     mail: bool = True,
+    hold: int = 0,
+    source: str = "",
 ) -> Message:
+    """``hold``: seconds the reply waits for Undo before it goes out (0: at once);
+    ``source``: what the agent typed, given back to their editor on Undo."""
     ticket = _lock(ticket)
     if ticket.state == State.CLOSED:
         raise ActionError(_("This ticket is closed; open a follow-up ticket instead."))
@@ -294,6 +305,7 @@ def _reply(
         if customer is None and cc:
             raise InvalidCc(_("This ticket has no customer to mail, so nobody can be in Cc."))
         chosen_cc = clean_cc(cc, customer_address=customer.email if customer else "")
+    held_until = timezone.now() + timedelta(seconds=hold) if hold > 0 and mail else None
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.REPLY,
@@ -302,12 +314,34 @@ def _reply(
         body=prepared.text,
         body_html=prepared.html,
         cc=chosen_cc,
+        held_until=held_until,
+        held_source=source if held_until is not None else None,
     )
     store(message, prepared)
+    if held_until is not None:  # stored now; answered, counted and carried on release
+        from loket.tickets.actions.undo import hold_for_undo
+
+        hold_for_undo(ticket, message, by=by, then_state=then_state)
+        return message
+    answer(ticket, message, by=by, then_state=then_state, carry=mail)
+    return message
+
+
+def answer(
+    ticket: Ticket,
+    message: Message,
+    *,
+    by: User | None,
+    then_state: State | None,
+    carry: bool = True,
+) -> None:
+    """What a public reply does once it goes out: it answers the waiting customer messages,
+    is recorded (the MESSAGE event the SLA clocks and reports count), moves the state, takes
+    an unassigned ticket and is carried to the customer (the channel's transport or mail)."""
     ticket.messages.filter(needs_reply=True).update(needs_reply=False, answered_by=message)
     after: dict[str, Any] = {"kind": MessageKind.REPLY}
-    if chosen_cc is not None:
-        after["cc"] = chosen_cc
+    if message.cc is not None:
+        after["cc"] = message.cc
     _event(ticket, by, EventKind.MESSAGE, after=after, message=message)
     target = then_state or (State.OPEN if ticket.state == State.NEW else None)
     if target is not None and target != ticket.state:
@@ -319,10 +353,16 @@ def _reply(
         ticket.save(update_fields=["assignee"])
         _event(ticket, by, EventKind.ASSIGNEE, before=None, after=by.pk)
     _refresh_awaiting(ticket)
-    transport = transport_for(message.channel) if mail else None
+    if carry:
+        deliver(ticket, message)
+
+
+def deliver(ticket: Ticket, message: Message) -> None:
+    """Enqueues the carrying of a public reply (inside its transaction: an outbox)."""
+    transport = transport_for(message.channel)
     if transport is not None:  # the channel's own way to the customer, instead of mail
         transport(message)
-    elif mail and ticket.customer_id is not None:
+    elif ticket.customer_id is not None:
         from loket.tickets.delivery import mail_delay
         from loket.tickets.tasks import notify_customer_of_reply
 
@@ -332,7 +372,6 @@ def _reply(
         else:  # a live channel may show it first; the mail goes only if it did not
             later = notify_customer_of_reply.using(run_after=timezone.now() + delay)
             later.enqueue(message.pk)
-    return message
 
 
 def system_reply(ticket: Ticket, *, body: str, then_state: State | None = None) -> Message:
