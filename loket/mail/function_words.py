@@ -1,6 +1,7 @@
 # ruff: noqa: RUF001  (Cyrillic letters are meant)
 """Small words that belong to one of the desk's languages only: a second opinion for lingua's
-fast mode, which takes short English for German now and then."""
+fast mode, which takes short English for German now and then, and a text's language without
+lingua when they leave no doubt (``loket.mail.language``)."""
 
 from __future__ import annotations
 
