@@ -142,10 +142,12 @@ class Starts:
             self.exact = True
         else:
             self.exact = False
+            places: dict[str, list[int]] = {}
             for word in _WORD.finditer(folded):
-                letters, start = word.group(), word.start()
+                places.setdefault(word.group(), []).append(word.start())
+            for letters, starts in places.items():  # each word once, however often it is used
                 for end in range(1, min(len(letters), LENGTH) + 1):
-                    at.setdefault(letters[:end], []).append(start)
+                    at.setdefault(letters[:end], []).extend(starts)
         self.at = at
 
     def finditer(
