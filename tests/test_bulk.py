@@ -118,3 +118,19 @@ def test_save_fields_updates_only_those_fields_and_refuses_a_missing_row(desk):
         bulk.save_fields(ticket, "version")
     with pytest.raises(ValueError):
         bulk.save_fields(ticket, "tags")
+
+
+def test_update_many_writes_those_fields_of_every_row(desk):
+    # given two tickets changed in memory in two fields
+    tickets = [_ticket(desk), _ticket(desk)]
+    for n, ticket in enumerate(tickets):
+        ticket.subject = "Changed"
+        ticket.version = 10 + n
+    # when only the versions are written together
+    bulk.update_many(tickets, "version")
+    # then each row has its own version and its old subject
+    fresh = Ticket.objects.filter(pk__in=[t.pk for t in tickets]).order_by("pk")
+    assert [(t.version, t.subject) for t in fresh] == [(10, "Banner gone"), (11, "Banner gone")]
+    bulk.update_many([], "version")  # nothing to write
+    with pytest.raises(ValueError):
+        bulk.update_many(tickets, "tags")

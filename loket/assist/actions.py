@@ -117,25 +117,38 @@ def _reading_fields(message: Message, result: Analysis) -> dict[str, Any]:
 
 
 def _learn_later(learnt: list[tuple[int, Analysis]]) -> None:
-    """What messages taught about their writers, in order, in one transaction."""
+    """What messages taught about their writers, in order, in one transaction (the profiles
+    that are missing created together, the changed ones written in one statement)."""
     with transaction.atomic():
         customers = User.objects.in_bulk({pk for pk, _result in learnt})
         profiles = {
             p.customer_id: p
             for p in CustomerProfile.objects.select_for_update().filter(customer_id__in=customers)
         }
-        changed: set[int] = set()
+        missing = [pk for pk in customers if pk not in profiles]
+        if missing:
+            CustomerProfile.objects.bulk_create(
+                [CustomerProfile(customer_id=pk) for pk in missing], ignore_conflicts=True
+            )  # another writer's profile of the same customer is kept, and read below
+            profiles.update(
+                (p.customer_id, p)
+                for p in CustomerProfile.objects.select_for_update().filter(customer_id__in=missing)
+            )
+        changed: dict[int, CustomerProfile] = {}
         for pk, result in learnt:
             customer = customers.get(pk)
-            if customer is None:
-                continue
             profile = profiles.get(pk)
-            if profile is None:
-                profile = profiles[pk] = CustomerProfile.objects.get_or_create(customer=customer)[0]
+            if customer is None or profile is None:
+                continue
             _learn(customer, result, profile=profile, save=False)
-            changed.add(pk)
-        for pk in changed:
-            profiles[pk].save()
+            changed[pk] = profile
+        bulk.update_many(list(changed.values()), *_LEARNT)
+
+
+# What ``_learn`` changes on a profile.
+_LEARNT = (
+    "formal_score", "informal_score", "register", "language", "suggested_language", "updated_at",
+)  # fmt: skip
 
 
 def _known_language(customer: User | None) -> str:

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from loket.lib import phrase_heads
+
 ANGRY = "angry"
 FRUSTRATED = "frustrated"
 WORRIED = "worried"
@@ -141,8 +143,16 @@ _NEGATION = re.compile(
 # "not urgent" etc. is itself calm: it marks the phrase after it as negated.
 
 
-def _compile(phrases: list[tuple[str, float]]) -> list[tuple[re.Pattern[str], float]]:
-    return [(re.compile(rf"(?<!\w)(?:{p})(?!\w)", re.IGNORECASE), w) for p, w in phrases]
+_Cue = tuple[re.Pattern[str], float, frozenset[str] | None]
+
+
+def _compile(phrases: list[tuple[str, float]]) -> list[_Cue]:
+    """Each cue's pattern, weight and the word beginnings it can match at (``phrase_heads``)."""
+    compiled = []
+    for phrase, weight in phrases:
+        pattern = rf"(?<!\w)(?:{phrase})(?!\w)"
+        compiled.append((re.compile(pattern, re.IGNORECASE), weight, phrase_heads.heads(pattern)))
+    return compiled
 
 
 _MOOD_RE = {mood: _compile(phrases) for mood, phrases in _MOOD.items()}
@@ -185,11 +195,13 @@ def _negated(text: str, start: int) -> bool:
     return bool(_NEGATION.search(text[max(0, start - 24) : start]))
 
 
-def _hits(text: str, patterns: list[tuple[re.Pattern[str], float]]) -> list[Hit]:
+def _hits(text: str, patterns: list[_Cue]) -> list[Hit]:
     found: list[Hit] = []
     taken: list[tuple[int, int]] = []
-    for pattern, weight in patterns:
-        for match in pattern.finditer(text):
+    words = phrase_heads.starts(text)
+    for pattern, weight, beginnings in patterns:
+        # Tried only where a word of the text begins as one of its phrases does.
+        for match in words.finditer(pattern, beginnings, text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             if _negated(text, match.start()):

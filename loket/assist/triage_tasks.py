@@ -17,6 +17,7 @@ from django_tasks import task
 from loket.assist import triage
 from loket.assist.models_triage import TriageModel, TriageSettings
 from loket.jobs.retry import retrying
+from loket.lib import memo
 from loket.tickets.models import Event, EventKind, MessageKind, State, Ticket
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,11 @@ def _opens_ticket(event: Event) -> bool:
 def _on_event(sender: type[Event], instance: Event, created: bool, raw: bool, **_: Any) -> None:
     if not created or raw or not _opens_ticket(instance):
         return
-    if not TriageModel.objects.exists() or not TriageSettings.current().enabled:
+    # Read once for a bulk import's batch (``memo``), every time otherwise.
+    if not memo.remember("assist.triage_tasks.on", _triage_on):
         return
     triage_ticket.enqueue(instance.ticket_id)
+
+
+def _triage_on() -> bool:
+    return TriageModel.objects.exists() and TriageSettings.current().enabled

@@ -185,6 +185,33 @@ def _update_statement(
     return f"UPDATE {table} SET {columns} WHERE {where} = %s", fields  # noqa: S608 (as above)
 
 
+def update_many(objs: Sequence[Model], *names: str) -> None:
+    """``save(update_fields=names)`` of every one of ``objs`` (all of one model, all stored)
+    in one ``executemany`` of the UPDATE ``save_fields`` compiles; like ``bulk_update`` it
+    sends no signals."""
+    if not objs:
+        return
+    model = type(objs[0])
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    key = (connection.vendor, model, names)
+    compiled = _updates.get(key)
+    if compiled is None:
+        compiled = _updates[key] = _update_statement(connection, model, names)
+    sql, fields = compiled
+    pk = model._meta.pk
+    assert pk is not None
+    rows = [
+        [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in fields]
+        + [pk.get_db_prep_value(obj.pk, connection)]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    for obj in objs:
+        obj._state.db = alias
+
+
 def save_fields(obj: Model, *names: str) -> None:
     """``obj.save(update_fields=names)``, with its UPDATE compiled once per model and fields;
     ``pre_save`` and ``post_save`` are sent as ``save`` sends them."""

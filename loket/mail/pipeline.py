@@ -109,13 +109,16 @@ def bulk_import() -> Iterator[None]:
       collector runs every 700 of them and, every few runs, walks every long-lived object of
       the process as well (Django's models, URL patterns, translations): a tenth of an
       import's time. Here the objects that exist before the import are frozen out of its
-      walks, and it runs a hundredth as often.
+      walks, and it runs a hundredth as often. Only the young generations are collected before
+      that (a full collection walks the whole process too, for a tenth of a second or more at
+      every import's start); garbage among the old objects is merely kept until the import
+      ends.
     - SQLite's checkpoints. By default the write-ahead log is copied into the database every
       4 MB, which during an import is every few batches, rewriting the same index pages
       again and again (and waiting for the disk each time). Here it is every 64 MB.
     """
     before = gc.get_threshold()
-    gc.collect()
+    gc.collect(1)
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
     _wal_checkpoint_pages(16_384)

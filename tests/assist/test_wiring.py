@@ -77,6 +77,46 @@ def test_mail_is_read_with_quotes_and_signature_left_out(desk: Desk, settings, t
     )
 
 
+def test_a_batch_import_learns_what_every_writer_s_mails_teach(  # type: ignore[no-untyped-def]
+    desk: Desk, settings, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path)}}}  # fmt: skip
+    mailbox = Mailbox.objects.create(name="support", address="support@loket.test")
+    # given a customer the desk knows to write German, and two it has never heard from
+    known = desk.loner
+    CustomerProfile.objects.create(customer=known, language="de")
+
+    def mail(sender: str, n: int, body: str) -> bytes:
+        return (
+            f"From: {sender}\r\nTo: support@loket.test\r\nSubject: Q{n}\r\n"
+            f"Message-ID: <learn{n}@acme.test>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            f"\r\n{body}\r\n"
+        ).encode()
+
+    dutch = "Hoi, kun je mij de factuur nog een keer sturen? Ik heb hem niet gekregen. Groetjes"
+    english = "Hello, we have not received the invoice for our order. Could you send it again?"
+    raws = [
+        mail("Bob <bob@new.test>", 1, dutch),
+        mail("Bob <bob@new.test>", 2, dutch),
+        mail("Carol <carol@new.test>", 3, english),
+        mail(known.email, 4, english),
+    ]
+    # when they arrive in one batch (what they teach is learnt when it commits)
+    with django_capture_on_commit_callbacks(execute=True):
+        results = ingest_batch(raws, mailbox)
+    assert [r.status for r in results] == ["stored"] * 4
+    # then each writer's profile holds what their mails taught, the known one's included
+    profiles = {p.customer.email: p for p in CustomerProfile.objects.select_related("customer")}
+    assert profiles["bob@new.test"].language == "nl"
+    assert profiles["bob@new.test"].register == "informal"
+    assert profiles["carol@new.test"].language == "en"
+    assert (profiles[known.email].language, profiles[known.email].suggested_language) == (
+        "de", "en"
+    )  # fmt: skip
+
+
 def test_customer_register_is_learned_and_a_manual_setting_wins(desk: Desk) -> None:
     customer = desk.acme_alice
     ticket, _m = _ticket(desk, "Hoi, kun je me helpen? Jij weet vast hoe het moet.")
