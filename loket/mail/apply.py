@@ -21,6 +21,7 @@ from loket.mail.batching import (
     _known_threads,
     _opened_last_hour,
     _seen,
+    _sender_blocked,
     _sender_tails,
     _unsaved_threads,
     _user_by_address,
@@ -195,7 +196,7 @@ def _apply(
     record.signature = content.signature[:5000]
     known = _user_by_address(sender_address)
     sender = known if known is not None and not known.is_agent else None
-    if sender is not None and actions.sender_blocked(sender.pk):
+    if sender is not None and _sender_blocked(sender.pk):
         # An agent closed this sender's mail as spam and blocked them: the mail is kept in
         # quarantine, where an admin can still read it.
         raise Rejected(

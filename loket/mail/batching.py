@@ -29,7 +29,8 @@ from loket.mail.models import (
 )
 from loket.mail.parse import ParsedMail, parse
 from loket.mail.rawstore import _sha, quick_key
-from loket.tickets import eventlog, locks
+from loket.tickets import actions, eventlog, locks
+from loket.tickets.models import BlockedSender
 
 
 def _drop_unused_raw(mail: ParsedMail | None) -> None:
@@ -80,6 +81,9 @@ class _Seen:
     refs: dict[str, set[int]] = field(default_factory=dict)
     checked_refs: set[str] = field(default_factory=set)
     new_refs: list[MailReference] = field(default_factory=list)
+    # Which of the batch's known senders an agent blocked (``BlockedSender``), read at once
+    blocked: set[int] = field(default_factory=set)
+    checked_blocked: set[int] = field(default_factory=set)
 
 
 _seen: ContextVar[_Seen | None] = ContextVar("loket_mail_batch_seen", default=None)
@@ -103,6 +107,22 @@ def _user_by_address(address: str) -> User | None:
     if seen is not None:
         seen.users[folded] = user
     return user
+
+
+def _sender_blocked(user_id: int) -> bool:
+    seen = _seen.get()
+    if seen is not None and user_id in seen.checked_blocked:
+        return user_id in seen.blocked
+    return actions.sender_blocked(user_id)
+
+
+def _prefetch_blocked(seen: _Seen) -> None:
+    ids = {u.pk for u in seen.users.values() if u is not None} - seen.checked_blocked
+    if ids:
+        seen.blocked.update(
+            BlockedSender.objects.filter(customer_id__in=ids).values_list("customer_id", flat=True)
+        )
+        seen.checked_blocked.update(ids)
 
 
 def _opened_last_hour(address: str) -> int:
@@ -339,6 +359,7 @@ def _prefetch(
         seen.users.update(dict.fromkeys(unknown))
         for user in User.objects.with_addresses(unknown):
             seen.users[user.email.casefold()] = user
+    _prefetch_blocked(seen)
     uncounted = {a for a in senders if a.casefold() not in seen.opened}
     if uncounted:
         since = timezone.now() - timedelta(hours=1)
