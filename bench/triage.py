@@ -12,8 +12,16 @@ history (``loket.assist.triage_demo``: English and Dutch, seven categories, nois
 
 The last line of output is one JSON object. ``--quick`` uses 600 tickets (< 60 s).
 
+With ``--intent-data DIR`` (a folder holding ``train.csv`` and ``test.csv``, columns
+``text,label`` or ``text,category``) the classifier behind triage is also measured on a public
+intent benchmark, as ``loket assist evaluate`` does: ``intent_accuracy``, ``intent_macro_f1``,
+``intent_train_s`` (wall), ``intent_train_cpu_s`` and ``intent_predict_p95_ms``; with
+``--semantic`` the semantic extra's embeddings are added to the features. The data is not part
+of the repository (README, "Benchmarks", says where to get BANKING77).
+
     .venv/bin/python bench/triage.py --quick
     .venv/bin/python bench/triage.py
+    .venv/bin/python bench/triage.py --quick --intent-data /work/data/banking77 [--semantic]
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,12 +44,42 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def intent_figures(directory: Path, semantic: bool) -> dict[str, Any]:
+    """The triage classifier trained on ``directory/train.csv``, scored on ``test.csv``."""
+    from loket.assist import triage_cli, triage_model
+
+    train_rows = triage_cli.read_rows(directory / "train.csv")
+    test_rows = triage_cli.read_rows(directory / "test.csv")
+    embed = triage_cli.embedder() if semantic else None
+    result = triage_model.evaluate(train_rows, test_rows, embed=embed)
+    return {
+        "intent_accuracy": round(result.accuracy, 4),
+        "intent_macro_f1": round(result.macro_f1, 4),
+        "intent_train_s": round(result.train_s, 2),
+        "intent_train_cpu_s": round(result.train_cpu_s, 2),
+        "intent_predict_p95_ms": round(result.predict_p95_ms, 2),
+        "intent_n_train": result.n_train,
+        "intent_n_test": result.n_test,
+        "intent_labels": result.n_labels,
+        "intent_semantic": semantic,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--tickets", type=int, default=0)
     parser.add_argument("--samples", type=int, default=0)
+    parser.add_argument(
+        "--intent-data", type=Path, default=None,
+        help="a folder with train.csv and test.csv of an intent benchmark (e.g. BANKING77)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--semantic", action="store_true", help="with --intent-data: add the embeddings"
+    )
     args = parser.parse_args()
+    if args.semantic and args.intent_data is None:
+        parser.error("--semantic needs --intent-data")
     tickets = args.tickets or (600 if args.quick else 10_000)
     samples = args.samples or (20 if args.quick else 200)
     with tempfile.TemporaryDirectory(prefix="loket-bench-triage-") as tmp:
@@ -105,6 +144,7 @@ def main() -> None:
             replies.draft(ticket, agent)
             reply_timings.append((time.perf_counter() - one) * 1000)
         size = len(trained.blob) if trained is not None else 0
+        intent = intent_figures(args.intent_data, args.semantic) if args.intent_data else {}
         print(
             json.dumps(
                 {
@@ -119,6 +159,7 @@ def main() -> None:
                     "reply_p95_ms": round(_percentile(reply_timings, 0.95), 2),
                     "model_bytes": size,
                     "quick": args.quick,
+                    **intent,
                 }
             )
         )

@@ -57,7 +57,8 @@ def read_rows(path: Path) -> list[tuple[str, str]]:
     return rows
 
 
-def _embedder() -> Any:
+def embedder() -> Any:
+    """The semantic extra's passage embedder; a clear error when the extra is not installed."""
     from loket.kb import semantic
 
     if not semantic.installed():
@@ -80,7 +81,7 @@ def handle(options: dict[str, Any], out: Any) -> None:
 
     train_rows = read_rows(options["train"])
     test_rows = read_rows(options["test"])
-    embed = _embedder() if options.get("semantic") else None
+    embed = embedder() if options.get("semantic") else None
     try:
         result = triage_model.evaluate(train_rows, test_rows, embed=embed)
     except ValueError as exc:
@@ -91,6 +92,7 @@ def handle(options: dict[str, Any], out: Any) -> None:
                 "accuracy": round(result.accuracy, 4),
                 "macro_f1": round(result.macro_f1, 4),
                 "train_s": round(result.train_s, 2),
+                "train_cpu_s": round(result.train_cpu_s, 2),
                 "predict_p95_ms": round(result.predict_p95_ms, 2),
                 "n_train": result.n_train,
                 "n_test": result.n_test,

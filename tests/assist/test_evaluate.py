@@ -53,10 +53,36 @@ def test_evaluate_prints_the_figures_as_json_on_its_last_line(tmp_path: Path) ->
     )  # fmt: skip
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     print(figures)
-    assert set(figures) >= {"accuracy", "macro_f1", "train_s", "predict_p95_ms"}
+    assert set(figures) >= {"accuracy", "macro_f1", "train_s", "train_cpu_s", "predict_p95_ms"}
+    assert figures["train_cpu_s"] > 0
     assert figures["accuracy"] >= 0.9
     assert 0 <= figures["macro_f1"] <= 1
     assert figures["n_test"] == 20 and figures["labels"] == 4
+
+
+def test_triage_bench_measures_an_intent_benchmark_folder_when_given_one(tmp_path: Path) -> None:
+    """``bench/triage.py --intent-data DIR`` adds the ``evaluate`` figures, prefixed, to its
+    JSON; without the option the keys are absent."""
+    folder = tmp_path / "intents"
+    folder.mkdir()
+    _write(folder / "train.csv", _rows(1, 12))
+    _write(folder / "test.csv", _rows(2, 5))
+    bench = Path(__file__).resolve().parents[2] / "bench" / "triage.py"
+    small = ["--quick", "--tickets", "40", "--samples", "2"]
+    done = subprocess.run(
+        [sys.executable, str(bench), *small, "--intent-data", str(folder)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    print({k: v for k, v in figures.items() if k.startswith("intent_")})
+    assert figures["intent_accuracy"] >= 0.9 and figures["intent_labels"] == 4
+    assert figures["intent_n_test"] == 20 and figures["intent_semantic"] is False
+    assert figures["intent_train_cpu_s"] > 0 and figures["intent_predict_p95_ms"] > 0
+    plain = subprocess.run(
+        [sys.executable, str(bench), *small], capture_output=True, text=True, timeout=300,
+        check=True,
+    )  # fmt: skip
+    assert not [k for k in json.loads(plain.stdout.strip().splitlines()[-1]) if "intent" in k]
 
 
 def test_evaluate_with_bad_files_says_why_and_fails(tmp_path: Path) -> None:
