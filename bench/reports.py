@@ -11,6 +11,8 @@ ratings; rebuilds the roll-up (timed) and measures:
   process until a compaction changes one of its days);
 - ``dashboard_30d_cold_p95_ms`` / ``dashboard_365d_cold_p95_ms``: the same with nothing kept
   (the first view after a compaction: every day total read);
+- ``dashboard_30d_org_p95_ms`` / ``dashboard_30d_org_cold_p95_ms``: the 30-day page narrowed
+  to the organisation with the most tickets, warm and cold (its compacted rows kept, or not);
 - ``csv_export_365d_s``: every figure's CSV over 365 days, one after the other;
 - ``rollup_rebuild_s``: ``loket reports rebuild``;
 - ``rollup_lag_ms``: a ticket created through the actions until its day's roll-up row shows it
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import sys
@@ -162,6 +165,30 @@ def rollup_lag_ms(n: int) -> float:
     return round(sorted(samples)[int(0.95 * (len(samples) - 1))], 2)
 
 
+def busiest_organisation() -> int:
+    """The organisation with the most tickets (the largest organisation-narrowed report)."""
+    from django.db.models import Count
+
+    from loket.tickets.models import Ticket
+
+    row = (
+        Ticket.objects.filter(organisation__isnull=False)
+        .values("organisation_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "organisation_id")
+        .first()
+    )
+    if row is None:
+        raise RuntimeError("no ticket has an organisation")
+    return int(row["organisation_id"])
+
+
+def org_tickets(org: int) -> int:
+    from loket.tickets.models import Ticket
+
+    return Ticket.objects.filter(organisation_id=org).count()
+
+
 FRESH = 1000  # tickets solved since the last compaction (a busy minute brings far fewer)
 
 
@@ -246,6 +273,10 @@ def main(argv: list[str] | None = None) -> int:
 
     d30_cold = summary(timed(lambda: cold("/desk/reports/"), repeat))
     d365_cold = summary(timed(lambda: cold(f"/desk/reports/?{year}"), repeat, budget_s=60))
+    org = busiest_organisation()
+    by_org = f"/desk/reports/?organisation={org}"
+    d30_org = summary(timed(lambda: get_ok(client, by_org), repeat))
+    d30_org_cold = summary(timed(lambda: cold(by_org), repeat))
     t, cpu = time.perf_counter(), time.process_time()
     for figure in registry.all_figures():
         get_ok(client, f"/desk/reports/{figure.key}.csv?{year}")
@@ -260,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     fresh = add_fresh(rng, FRESH // (10 if args.quick else 1))
     d30_fresh = summary(timed(lambda: get_ok(client, "/desk/reports/"), repeat))
     print(json.dumps({"dashboard_30d": d30, "dashboard_365d": d365, "dashboard_30d_cold": d30_cold,
-                      "dashboard_365d_cold": d365_cold}, indent=1))  # fmt: skip
+                      "dashboard_365d_cold": d365_cold, "dashboard_30d_org": d30_org,
+                      "dashboard_30d_org_cold": d30_org_cold}, indent=1))  # fmt: skip
     result = {
         "benchmark": "reports",
         "database": connection.vendor,
@@ -274,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
         "dashboard_30d_cpu_p95_ms": d30["cpu_p95"],
         "dashboard_365d_cpu_p95_ms": d365["cpu_p95"],
         "dashboard_30d_cold_p95_ms": d30_cold["p95"],
+        "dashboard_30d_org_p95_ms": d30_org["p95"],
+        "dashboard_30d_org_cold_p95_ms": d30_org_cold["p95"],
+        "dashboard_30d_org_cpu_p95_ms": d30_org["cpu_p95"],
+        "dashboard_30d_org_cold_cpu_p95_ms": d30_org_cold["cpu_p95"],
+        "org_tickets": org_tickets(org),
         "dashboard_365d_cold_p95_ms": d365_cold["p95"],
         "dashboard_30d_cold_cpu_p95_ms": d30_cold["cpu_p95"],
         "dashboard_365d_cold_cpu_p95_ms": d365_cold["cpu_p95"],
@@ -287,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         "rollup_compact_ms": round(compact_ms, 1),
         "fresh_delta_rows": fresh,
         "dashboard_30d_fresh_p95_ms": d30_fresh["p95"],
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     connection.close()
     if not args.database_url:
