@@ -191,18 +191,35 @@ def _as_dicts(rows: list[tuple[Any, ...]], by: Sequence[str]) -> dict[int, Sums]
     return out
 
 
+# The version each period had when last read (per database, period and whether days count):
+# the first figure of a page read after a compaction knows its day totals are not kept.
+_seen: Lru[int] = Lru(max_weight=1_000)
+
+
 def _totals_and_fresh(
     ctx: Context, metrics: Sequence[int], by: Sequence[str], days: bool
 ) -> dict[int, Sums]:
     """Per metric, the day totals and the deltas not yet compacted, added up.
 
-    First the deltas with the period's version, one statement; the day totals kept under that
-    version if there are any, else read with the deltas and the version once more in one
-    statement (one snapshot, so a compaction in between is no matter) and kept."""
+    Kept day totals (under the version the period last had) are used with the deltas read
+    together with the period's version in one statement, when that version is still theirs.
+    Otherwise the day totals, the deltas and the version are read in one statement (one
+    snapshot, so a compaction in between is no matter) and kept: one statement per figure
+    either way, but for the first of a page after a compaction, which finds the new version."""
     p = _parts(ctx, metrics, by, days)
     union = " UNION ALL "
-    parts, version = _run(p["sql1"] + union + p["sql2"], [*p["params1"], *p["params2"]])
-    totals = _kept.get((*p["key"], version))
+    f = ctx.filters
+    period = (
+        (connection.settings_dict["NAME"], f.start, f.end)
+        if days
+        else (connection.settings_dict["NAME"],)
+    )
+    expected = ctx.memo.get(("version", days), _seen.get(period))
+    totals = _kept.get((*p["key"], expected)) if expected is not None else None
+    if totals is not None:
+        parts, version = _run(p["sql1"] + union + p["sql2"], [*p["params1"], *p["params2"]])
+        if version != expected:
+            totals = None  # compacted since: read them again
     if totals is None:
         parts, version = _run(
             union.join((p["sql0"], p["sql1"], p["sql2"])),
@@ -210,6 +227,8 @@ def _totals_and_fresh(
         )
         totals = _as_dicts(parts[0], by)
         _kept.put((*p["key"], version), totals, weight=sum(len(d) for d in totals.values()))
+    ctx.memo[("version", days)] = version
+    _seen.put(period, version, weight=1)
     fresh = _as_dicts(parts[1], by)
     out: dict[int, Sums] = {}
     for metric in metrics:
