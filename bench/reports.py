@@ -9,8 +9,13 @@ ratings; rebuilds the roll-up (timed) and measures:
 - ``dashboard_30d_p95_ms`` / ``dashboard_365d_p95_ms``: ``GET /desk/reports/`` (every figure)
   as an admin, over 30 and 365 days, the page shown before (its day totals kept in the
   process until a compaction changes one of its days);
-- ``dashboard_30d_cold_p95_ms`` / ``dashboard_365d_cold_p95_ms``: the same with nothing kept
-  (the first view after a compaction: every day total read);
+- ``dashboard_30d_cold_p95_ms`` / ``dashboard_365d_cold_p95_ms``: the first view after a
+  compaction of today (today's day gets a new version, as the worker's compaction gives it:
+  every day total of the period read again);
+- ``*_cpu_p95_ms``: this process's CPU time; on PostgreSQL ``*_server_cpu_mean_ms``: the
+  database backend's CPU per view (mean of /proc's 10 ms ticks);
+- ``dashboard_30d_org_p95_ms`` / ``dashboard_30d_org_cold_p95_ms``: the 30-day page narrowed
+  to the organisation with the most tickets, warm and cold (its compacted rows kept, or not);
 - ``csv_export_365d_s``: every figure's CSV over 365 days, one after the other;
 - ``rollup_rebuild_s``: ``loket reports rebuild``;
 - ``rollup_lag_ms``: a ticket created through the actions until its day's roll-up row shows it
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import sys
@@ -44,12 +50,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.tickets import (
     Inserter,
+    Samples,
     migrate,
     reset_postgres,
     seed,
     setup_django,
     summary,
-    timed,
 )
 
 
@@ -162,6 +168,92 @@ def rollup_lag_ms(n: int) -> float:
     return round(sorted(samples)[int(0.95 * (len(samples) - 1))], 2)
 
 
+def _server_ticks() -> int | None:
+    """CPU clock ticks of this connection's PostgreSQL backend so far (None on SQLite, whose
+    work is this process's own), read from /proc: the server is on this machine."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
+def compacted_today() -> None:
+    """What a compaction of today does to what the reports kept: today's day gets a new
+    version, so the next view reads the day totals of its period again."""
+    from django.utils import timezone
+
+    from loket.reports import compact
+    from loket.reports.models import TallyDay
+
+    today = timezone.localdate()
+    TallyDay.objects.update_or_create(day=today, defaults={"version": compact.new_version()})
+
+
+def measure(call: Any, n: int, *, cold: bool = False, warmup: int = 2) -> dict[str, Any]:
+    """``summary`` of ``n`` calls after ``warmup``; ``cold``: each after a compaction of today
+    (not timed). Also the PostgreSQL backend's CPU per call (mean: /proc counts in 10 ms
+    ticks), which the process's own CPU time leaves out."""
+    for _ in range(warmup):
+        if cold:
+            compacted_today()
+        call()
+    samples = Samples()
+    server = 0
+    for _ in range(n):
+        if cold:
+            compacted_today()
+        ticks = _server_ticks()
+        c, t = time.process_time(), time.perf_counter()
+        call()
+        samples.wall.append((time.perf_counter() - t) * 1000)
+        samples.cpu.append((time.process_time() - c) * 1000)
+        after = _server_ticks()
+        if ticks is not None and after is not None:
+            server += after - ticks
+    out: dict[str, Any] = summary(samples)
+    if connection_vendor() == "postgresql":
+        out["server_cpu_mean"] = round(server * 1000 / os.sysconf("SC_CLK_TCK") / n, 1)
+    return out
+
+
+def connection_vendor() -> str:
+    from django.db import connection
+
+    return str(connection.vendor)
+
+
+def busiest_organisation() -> int:
+    """The organisation with the most tickets (the largest organisation-narrowed report)."""
+    from django.db.models import Count
+
+    from loket.tickets.models import Ticket
+
+    row = (
+        Ticket.objects.filter(organisation__isnull=False)
+        .values("organisation_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "organisation_id")
+        .first()
+    )
+    if row is None:
+        raise RuntimeError("no ticket has an organisation")
+    return int(row["organisation_id"])
+
+
+def org_tickets(org: int) -> int:
+    from loket.tickets.models import Ticket
+
+    return Ticket.objects.filter(organisation_id=org).count()
+
+
 FRESH = 1000  # tickets solved since the last compaction (a busy minute brings far fewer)
 
 
@@ -230,22 +322,20 @@ def main(argv: list[str] | None = None) -> int:
     from loket.reports import registry
 
     client = admin_client()
-    d30 = summary(timed(lambda: get_ok(client, "/desk/reports/"), repeat))
+    d30 = measure(lambda: get_ok(client, "/desk/reports/"), repeat)
     from datetime import timedelta
 
     from django.utils import timezone
 
     today = timezone.localdate()
     year = f"from={(today - timedelta(days=364)).isoformat()}&to={today.isoformat()}"
-    d365 = summary(timed(lambda: get_ok(client, f"/desk/reports/?{year}"), repeat, budget_s=60))
-    from loket.reports import read
-
-    def cold(url: str) -> Any:
-        read._kept.clear()
-        return get_ok(client, url)
-
-    d30_cold = summary(timed(lambda: cold("/desk/reports/"), repeat))
-    d365_cold = summary(timed(lambda: cold(f"/desk/reports/?{year}"), repeat, budget_s=60))
+    d365 = measure(lambda: get_ok(client, f"/desk/reports/?{year}"), repeat)
+    d30_cold = measure(lambda: get_ok(client, "/desk/reports/"), repeat, cold=True)
+    d365_cold = measure(lambda: get_ok(client, f"/desk/reports/?{year}"), repeat, cold=True)
+    org = busiest_organisation()
+    by_org = f"/desk/reports/?organisation={org}"
+    d30_org = measure(lambda: get_ok(client, by_org), repeat)
+    d30_org_cold = measure(lambda: get_ok(client, by_org), repeat, cold=True)
     t, cpu = time.perf_counter(), time.process_time()
     for figure in registry.all_figures():
         get_ok(client, f"/desk/reports/{figure.key}.csv?{year}")
@@ -258,9 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     compact.compact()
     compact_ms = (time.perf_counter() - t) * 1000
     fresh = add_fresh(rng, FRESH // (10 if args.quick else 1))
-    d30_fresh = summary(timed(lambda: get_ok(client, "/desk/reports/"), repeat))
+    d30_fresh = measure(lambda: get_ok(client, "/desk/reports/"), repeat)
     print(json.dumps({"dashboard_30d": d30, "dashboard_365d": d365, "dashboard_30d_cold": d30_cold,
-                      "dashboard_365d_cold": d365_cold}, indent=1))  # fmt: skip
+                      "dashboard_365d_cold": d365_cold, "dashboard_30d_org": d30_org,
+                      "dashboard_30d_org_cold": d30_org_cold}, indent=1))  # fmt: skip
     result = {
         "benchmark": "reports",
         "database": connection.vendor,
@@ -274,6 +365,24 @@ def main(argv: list[str] | None = None) -> int:
         "dashboard_30d_cpu_p95_ms": d30["cpu_p95"],
         "dashboard_365d_cpu_p95_ms": d365["cpu_p95"],
         "dashboard_30d_cold_p95_ms": d30_cold["p95"],
+        "dashboard_30d_org_p95_ms": d30_org["p95"],
+        "dashboard_30d_org_cold_p95_ms": d30_org_cold["p95"],
+        "dashboard_30d_org_cpu_p95_ms": d30_org["cpu_p95"],
+        "dashboard_30d_org_cold_cpu_p95_ms": d30_org_cold["cpu_p95"],
+        # PostgreSQL: its backend's CPU per view (mean), beside this process's own.
+        **{
+            f"{name}_server_cpu_mean_ms": found["server_cpu_mean"]
+            for name, found in (
+                ("dashboard_30d", d30),
+                ("dashboard_365d", d365),
+                ("dashboard_30d_cold", d30_cold),
+                ("dashboard_365d_cold", d365_cold),
+                ("dashboard_30d_org", d30_org),
+                ("dashboard_30d_org_cold", d30_org_cold),
+            )
+            if "server_cpu_mean" in found
+        },
+        "org_tickets": org_tickets(org),
         "dashboard_365d_cold_p95_ms": d365_cold["p95"],
         "dashboard_30d_cold_cpu_p95_ms": d30_cold["cpu_p95"],
         "dashboard_365d_cold_cpu_p95_ms": d365_cold["cpu_p95"],
@@ -287,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         "rollup_compact_ms": round(compact_ms, 1),
         "fresh_delta_rows": fresh,
         "dashboard_30d_fresh_p95_ms": d30_fresh["p95"],
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     connection.close()
     if not args.database_url:

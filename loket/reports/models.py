@@ -110,6 +110,14 @@ class Tally(models.Model):
                 name="reports_tally_fresh",
                 condition=Q(compacted=False),
             ),
+            # A report narrowed by organisation: the compacted rows of its organisations only
+            # (covering), read instead of ``DayTotal``, which has no organisation.
+            models.Index(
+                fields=["organisation_id", "metric", "day", "channel", "team_id", "tier",
+                        "agent_id", "bucket", "n"],
+                name="reports_tally_org",
+                condition=Q(compacted=True),
+            ),
         ]  # fmt: skip
 
     def __str__(self) -> str:

@@ -4,7 +4,9 @@ a few columns, read once per report page (memoised on the context).
 A report not narrowed by organisation reads ``DayTotal`` (the compacted rows without the
 organisation: a fraction of them) plus the ``Tally`` deltas not yet compacted; the day totals
 it read are kept under the period's version until a compaction changes one of its days. One
-narrowed by organisation reads every ``Tally`` row of its days.
+narrowed by organisation reads the compacted ``Tally`` rows of its organisations instead of
+``DayTotal`` (through the index that leads with the organisation: only those organisations'
+rows, never the whole desk's), plus the deltas, and keeps them the same way.
 
 The scope is the same rule as ``filters.scope`` on the tickets: an admin sees every ticket,
 another agent the tickets of their teams and those assigned to them, and an agent who is not
@@ -19,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Q
 
 from loket.accounts.models import Organisation
 from loket.lib.lru import Lru
@@ -64,23 +66,40 @@ def by_organisation(f: Filters) -> bool:
     return f.organisation is not None or f.organisation_kind is not None or f.kind is not None
 
 
-def _all_rows(q: Q, metric: int, by: Sequence[str]) -> list[tuple[Any, ...]]:
-    rows = (
-        Tally.objects.filter(q, metric=metric)
-        .values(*by)
-        .annotate(total=Sum("n"))
-        .order_by()
-        .values_list(*by, "total")
-    )
-    return list(rows)
+def _members(ctx: Context) -> tuple[int, ...] | None:
+    """The organisations of the kind filters (read once per page), for the key under which
+    sums are kept: the SQL names the kind, and an organisation may change kind without any
+    roll-up row changing."""
+    f = ctx.filters
+    if f.organisation_kind is None and f.kind is None:
+        return None
+    if "members" not in ctx.memo:
+        orgs = Organisation.objects.all()
+        if f.organisation_kind is not None:
+            orgs = orgs.filter(tier=f.organisation_kind)
+        if f.kind is not None:
+            orgs = orgs.filter(kind_membership__kind__key=f.kind)
+        ctx.memo["members"] = tuple(sorted(set(orgs.values_list("pk", flat=True))))
+    members: tuple[int, ...] = ctx.memo["members"]
+    return members
 
 
-def _where(ctx: Context, model: type[Tally] | type[DayTotal], days: bool) -> tuple[str, list[Any]]:
-    """``condition`` as SQL for ``model``'s table (compiled once per page); for ``Tally`` only
-    the deltas not yet compacted (the partial index's rows)."""
-    key = ("where", model, days)
+def _source(ctx: Context, part: int) -> tuple[type[Tally] | type[DayTotal], dict[str, bool]]:
+    """The table and extra condition of a read's part: 0 the compacted sums (``DayTotal``, or
+    for a report narrowed by organisation the compacted ``Tally`` rows, which keep it), 1 the
+    deltas not yet compacted (the partial index's rows)."""
+    if part == 1:
+        return Tally, {"compacted": False}
+    if by_organisation(ctx.filters):
+        return Tally, {"compacted": True}
+    return DayTotal, {}
+
+
+def _where(ctx: Context, part: int, days: bool) -> tuple[str, list[Any]]:
+    """``condition`` as SQL for the table of ``part`` (compiled once per page)."""
+    key = ("where", part, days)
     if key not in ctx.memo:
-        extra = {"compacted": False} if model is Tally else {}
+        model, extra = _source(ctx, part)
         query = model.objects.filter(condition(ctx, days=days), **extra).query
         try:
             sql, params = query.get_compiler(connection=connection).compile(query.where)
@@ -119,9 +138,9 @@ def _parts(ctx: Context, metrics: Sequence[int], by: Sequence[str], days: bool) 
     columns = ", ".join(quote(c) for c in ("metric", *by))
     marks = ", ".join(["%s"] * len(metrics))
     out: dict[str, Any] = {}
-    for part, model in ((0, DayTotal), (1, Tally)):
-        where, params = _where(ctx, model, days)
-        table = quote(model._meta.db_table)
+    for part in (0, 1):
+        where, params = _where(ctx, part, days)
+        table = quote(_source(ctx, part)[0]._meta.db_table)
         out[f"sql{part}"] = (
             f"SELECT {columns}, SUM(n) AS n, {part} AS part FROM {table} "  # noqa: S608
             f"WHERE {where} AND {table}.metric IN ({marks}) GROUP BY {columns}"
@@ -137,9 +156,10 @@ def _parts(ctx: Context, metrics: Sequence[int], by: Sequence[str], days: bool) 
     )
     adapt = connection.ops.adapt_datefield_value
     out["params2"] = [adapt(f.start), adapt(f.end)] if days else []
-    where, params = _where(ctx, DayTotal, days)
-    out["key"] = (connection.settings_dict["NAME"], where, tuple(params), tuple(metrics),
-                  tuple(by), days)  # fmt: skip
+    where, params = _where(ctx, 0, days)
+    table = _source(ctx, 0)[0]._meta.db_table
+    out["key"] = (connection.settings_dict["NAME"], table, where, tuple(params),
+                  _members(ctx), tuple(metrics), tuple(by), days)  # fmt: skip
     return out
 
 
@@ -171,18 +191,35 @@ def _as_dicts(rows: list[tuple[Any, ...]], by: Sequence[str]) -> dict[int, Sums]
     return out
 
 
+# The version each period had when last read (per database, period and whether days count):
+# the first figure of a page read after a compaction knows its day totals are not kept.
+_seen: Lru[int] = Lru(max_weight=1_000)
+
+
 def _totals_and_fresh(
     ctx: Context, metrics: Sequence[int], by: Sequence[str], days: bool
 ) -> dict[int, Sums]:
     """Per metric, the day totals and the deltas not yet compacted, added up.
 
-    First the deltas with the period's version, one statement; the day totals kept under that
-    version if there are any, else read with the deltas and the version once more in one
-    statement (one snapshot, so a compaction in between is no matter) and kept."""
+    Kept day totals (under the version the period last had) are used with the deltas read
+    together with the period's version in one statement, when that version is still theirs.
+    Otherwise the day totals, the deltas and the version are read in one statement (one
+    snapshot, so a compaction in between is no matter) and kept: one statement per figure
+    either way, but for the first of a page after a compaction, which finds the new version."""
     p = _parts(ctx, metrics, by, days)
     union = " UNION ALL "
-    parts, version = _run(p["sql1"] + union + p["sql2"], [*p["params1"], *p["params2"]])
-    totals = _kept.get((*p["key"], version))
+    f = ctx.filters
+    period = (
+        (connection.settings_dict["NAME"], f.start, f.end)
+        if days
+        else (connection.settings_dict["NAME"],)
+    )
+    expected = ctx.memo.get(("version", days), _seen.get(period))
+    totals = _kept.get((*p["key"], expected)) if expected is not None else None
+    if totals is not None:
+        parts, version = _run(p["sql1"] + union + p["sql2"], [*p["params1"], *p["params2"]])
+        if version != expected:
+            totals = None  # compacted since: read them again
     if totals is None:
         parts, version = _run(
             union.join((p["sql0"], p["sql1"], p["sql2"])),
@@ -190,6 +227,8 @@ def _totals_and_fresh(
         )
         totals = _as_dicts(parts[0], by)
         _kept.put((*p["key"], version), totals, weight=sum(len(d) for d in totals.values()))
+    ctx.memo[("version", days)] = version
+    _seen.put(period, version, weight=1)
     fresh = _as_dicts(parts[1], by)
     out: dict[int, Sums] = {}
     for metric in metrics:
@@ -205,14 +244,10 @@ def sums(ctx: Context, metric: int, by: Sequence[str], *, days: bool = True) -> 
     key = (metric, tuple(by), days)
     memo = ctx.memo
     if key not in memo:
-        if by_organisation(ctx.filters):
-            rows = _all_rows(condition(ctx, days=days), metric, by)
-            memo[key] = {tuple(r[:-1]): int(r[-1]) for r in rows if r[-1]}
-        else:
-            group = TOGETHER.get(tuple(by), ())
-            metrics = group if metric in group else (metric,)
-            for other, found in _totals_and_fresh(ctx, metrics, by, days).items():
-                memo[(other, tuple(by), days)] = found
+        group = TOGETHER.get(tuple(by), ())
+        metrics = group if metric in group else (metric,)
+        for other, found in _totals_and_fresh(ctx, metrics, by, days).items():
+            memo[(other, tuple(by), days)] = found
     result: Sums = memo[key]
     return result
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import time_machine
 from django.utils import timezone
 
-from loket.accounts.models import Tier
+from loket.accounts.models import Tier, User
 from loket.tickets import actions
 from loket.tickets.actions import ActionError
 from loket.tickets.models import Channel, Event, EventKind, Message, MessageKind, State, Ticket
@@ -31,11 +31,13 @@ class Plan:
     steps: list[tuple[int, str]]  # (minutes after the previous step, operation)
 
 
-def write(desk: Desk, plan: Plan) -> Ticket:
+def write(desk: Desk, plan: Plan, customer: User | None = None) -> Ticket:
+    """``plan`` as a ticket of ``customer`` (default Alice of Acme)."""
+    customer = customer or desk.acme_alice
     with time_machine.travel(plan.start, tick=False):
         ticket = actions.create_ticket(
-            subject="Banner", body="It is gone.", customer=desk.acme_alice,
-            channel=plan.channel, by=desk.acme_alice,
+            subject="Banner", body="It is gone.", customer=customer,
+            channel=plan.channel, by=customer,
         )  # fmt: skip
         agent = desk.tech if plan.by_tech else desk.agent
         ticket = actions.assign(ticket, agent, by=desk.manager)
@@ -55,8 +57,8 @@ def _apply(desk: Desk, ticket: Ticket, op: str) -> None:
         actions.reply(ticket, body="Fixed?", by=ticket.assignee or desk.agent)
     elif op == "customer":
         actions.add_customer_message(
-            ticket, body="Still gone.", author=desk.acme_alice, channel=ticket.channel,
-            by=desk.acme_alice,
+            ticket, body="Still gone.", author=ticket.customer, channel=ticket.channel,
+            by=ticket.customer,
         )  # fmt: skip
     elif op == "escalate" and ticket.tier < Tier.MANAGEMENT:
         actions.escalate(ticket, Tier(ticket.tier + 1), by=desk.agent, reason="Too hard.")
@@ -91,11 +93,19 @@ def pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def recompute(since: datetime, until: datetime) -> dict[str, object]:
-    """Every figure the tests compare, from the raw rows, by plain Python."""
+def recompute(
+    since: datetime, until: datetime, organisations: set[int | None] | None = None
+) -> dict[str, object]:
+    """Every figure the tests compare, from the raw rows, by plain Python; only of the tickets
+    of ``organisations`` when given."""
     tickets = list(Ticket.objects.all())
-    messages = list(Message.objects.all())
-    events = sorted(Event.objects.all(), key=lambda e: (e.created_at, e.pk))
+    if organisations is not None:
+        tickets = [t for t in tickets if t.organisation_id in organisations]
+    ids = {t.pk for t in tickets}
+    messages = [m for m in Message.objects.all() if m.ticket_id in ids]
+    events = sorted(
+        (e for e in Event.objects.all() if e.ticket_id in ids), key=lambda e: (e.created_at, e.pk)
+    )
 
     def inside(moment: datetime | None) -> bool:
         return moment is not None and since <= moment < until

@@ -222,3 +222,40 @@ def test_sla_attainment_per_target(desk: Desk) -> None:
     assert rows["next response"]["attainment_percent"] == 0.0
     assert rows["resolution"]["attainment_percent"] == 100.0
     assert rows["resolution"]["running"] == 1
+
+
+def test_latest_comments_narrowed_by_organisation(desk: Desk) -> None:
+    from datetime import timedelta
+
+    from loket.reports.filters import parse
+    from loket.reports.people import latest_comments
+    from loket.reports.views import context_for
+
+    def ticket_of(customer) -> Ticket:
+        t = actions.create_ticket(
+            subject="Banner", body="Gone.", customer=customer, channel=Channel.WEB, by=customer
+        )
+        actions.change_state(t, State.RESOLVED, by=desk.agent)
+        t.refresh_from_db()
+        return t
+
+    # given Acme's three comments, then 22 newer ones of Globex (more than a step of 100
+    # would not matter; more than the 20 shown does)
+    start = timezone.now() - timedelta(hours=2)
+    made: dict[str, list[int]] = {"acme": [], "globex": []}
+    for i, (org, customer) in enumerate(
+        [("acme", desk.acme_alice)] * 3 + [("globex", desk.globex_carol)] * 22
+    ):
+        survey = _survey(ticket_of(customer), 1 + i % 5, f"Comment {i}")
+        Survey.objects.filter(pk=survey.pk).update(commented_at=start + timedelta(minutes=i))
+        made[org].append(survey.pk)
+
+    def shown(params: dict[str, str]) -> list[int]:
+        return [s.pk for s in latest_comments(context_for(desk.admin, parse(params)))]
+
+    # then each organisation's newest comments, newest first, and only theirs
+    assert shown({"organisation": str(desk.acme.pk)}) == made["acme"][::-1]
+    assert shown({"organisation": str(desk.globex.pk)}) == made["globex"][::-1][:20]
+    assert shown({"organisation_kind": desk.acme.tier}) == made["acme"][::-1]
+    # and the whole desk's are the newest of all (stepping through them)
+    assert shown({}) == (made["acme"] + made["globex"])[::-1][:20]

@@ -179,10 +179,14 @@ def drain(items: list[Work], fired: set[tuple[int, int]] | None = None) -> None:
         while items and steps < MAX_STEPS:
             work = items.pop(0)
             steps += 1
-            try:
-                run(work)
-            except Exception:  # never break the ticket change the rules react to
-                log.exception("automation rules failed on ticket %s", work.ticket_id)
+            # The events of the firings are written together when the work is done: the
+            # receivers (roll-ups, SLA clocks, webhooks) take them as one batch, and those
+            # that trigger rules queue their work here (``submit``), in this loop.
+            with eventlog.deferred():
+                try:
+                    run(work)
+                except Exception:  # never break the ticket change the rules react to
+                    log.exception("automation rules failed on ticket %s", work.ticket_id)
         if items:
             log.warning("automation rules: too much work on one change, %s left", len(items))
             items.clear()
