@@ -19,6 +19,7 @@ from typing import Any
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from loket.lib import sealed
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
-def required_for(user: Any) -> bool:
+def required_for(user: Any, request: HttpRequest | None = None) -> bool:
     """Whether this person's role must sign in with a second factor."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
@@ -40,7 +41,7 @@ def required_for(user: Any) -> bool:
     # server's LOKET_MFA_REQUIRED_ROLES).
     from loket.accounts.models import STAFF_ROLES, DeskSettings
 
-    return role in STAFF_ROLES and DeskSettings.current().staff_two_factor
+    return role in STAFF_ROLES and DeskSettings.current(request).staff_two_factor
 
 
 def has_second_factor(user: Any) -> bool:

@@ -73,7 +73,7 @@ class MfaEnrolmentMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is None or not mfa.required_for(user):
+        if user is None or not mfa.required_for(user, request):
             return self.get_response(request)
         if mfa.has_second_factor(user):
             return self.get_response(request)

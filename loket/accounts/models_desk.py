@@ -14,11 +14,13 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 CACHE_KEY = "loket:desk-settings:v1"
+_REQUEST_ATTR = "_loket_desk_settings"
 
 
 def validate_colour(value: str) -> None:
@@ -94,11 +96,18 @@ class DeskSettings(models.Model):
         return self.name or settings.SITE_NAME
 
     @classmethod
-    def current(cls) -> DeskSettings:
-        """The one row (cached; a save forgets the cache). Unsaved defaults when none."""
+    def current(cls, request: HttpRequest | None = None) -> DeskSettings:
+        """The one row (cached; a save forgets the cache). Unsaved defaults when none. With
+        ``request``, read once per request (the two-factor middleware and the page header
+        both ask on every page; the views that save redirect)."""
+        if request is not None:
+            kept = getattr(request, _REQUEST_ATTR, None)
+            if isinstance(kept, DeskSettings):
+                return kept
         found = cache.get(CACHE_KEY)
-        if isinstance(found, DeskSettings):
-            return found
-        found = cls.objects.order_by("pk").first() or cls()
-        cache.set(CACHE_KEY, found, 300)
+        if not isinstance(found, DeskSettings):
+            found = cls.objects.order_by("pk").first() or cls()
+            cache.set(CACHE_KEY, found, 300)
+        if request is not None:
+            setattr(request, _REQUEST_ATTR, found)
         return found

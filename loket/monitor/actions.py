@@ -266,11 +266,12 @@ def post_update(
 
 
 def open_public_incidents() -> list[Incident]:
-    return list(
-        Incident.objects.filter(resolved_at__isnull=True, public=True)
-        .select_related("monitor")
-        .order_by("-started_at")
-    )
+    """The banner's incidents (every page asks). Nearly always there are none: a one-column
+    existence check first costs a third of building and reading the full join."""
+    open_ = Incident.objects.filter(resolved_at__isnull=True, public=True)
+    if not open_.values_list("pk").exists():
+        return []
+    return list(open_.select_related("monitor").order_by("-started_at"))
 
 
 @transaction.atomic

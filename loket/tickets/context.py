@@ -79,7 +79,7 @@ def desk(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     from loket.accounts.models import DeskSettings
 
-    brand = DeskSettings.current()
+    brand = DeskSettings.current(request)
     context: dict[str, Any] = {
         "site_name": brand.desk_name,
         "brand_logo": bool(brand.logo),

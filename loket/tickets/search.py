@@ -176,11 +176,15 @@ def _candidate_ids(user: User, text: str, visible: QuerySet[Ticket]) -> list[int
         return [row[0] for row in cursor.fetchall()]
 
 
-def search_tickets(user: User, text: str, limit: int = 50) -> list[Ticket]:
-    """Tickets the user may see whose subject or visible messages match, newest first."""
+def search_tickets(
+    user: User, text: str, limit: int = 50, *, visible: QuerySet[Ticket] | None = None
+) -> list[Ticket]:
+    """Tickets the user may see whose subject or visible messages match, newest first.
+    ``visible``: ``tickets_visible_to(user)`` when the caller has it (the inbox does)."""
     if not (user.is_authenticated and user.is_active):
         return []
-    visible = tickets_visible_to(user)  # the agent's teams are read once, here
+    if visible is None:
+        visible = tickets_visible_to(user)  # the agent's teams are read once, here
     ids = _candidate_ids(user, text, visible)
     for source in list(_sources.values()):
         ids = [*ids, *source(user, text, visible)]

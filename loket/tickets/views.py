@@ -76,7 +76,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # The agent's teams read once for the page, the badges and the header's count.
     visible = tickets_visible_to(user, team_ids=team_ids_for(user, request))
     if query:
-        tickets = search_tickets(user, query)
+        tickets = search_tickets(user, query, visible=visible)
     else:
         params = asked.params
         try:
