@@ -8,6 +8,7 @@ origins may call it (``Origin`` header; see ``loket.chat.cors``); floods get 429
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.handlers.asgi import ASGIRequest
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import translation
@@ -77,14 +78,17 @@ def _throttled(scope: str, key: str, rate: str) -> None:
         raise ApiError(429, "throttled", _("Too many requests. Wait a minute and try again."))
 
 
-def _channel(request: HttpRequest, channel_key: str) -> ChatChannel:
+def _channel(request: HttpRequest, channel_key: str, *, count: bool = True) -> ChatChannel:
+    """The channel, for a page on one of its origins; counted against its rate unless the
+    caller counts it with its own write (``count=False``)."""
     channel = channel_for_request(request, channel_key)
     if channel is None:
         raise ApiError(404, "unknown_channel", _("There is no chat channel with this key."))
     origin = request.headers.get("Origin", "").rstrip("/").lower()
     if origin not in channel.origins():
         raise ApiError(403, "origin_refused", _("This website may not use this chat channel."))
-    _throttled("chat-channel", channel.key, settings.CHAT_CHANNEL_RATE)
+    if count:
+        _throttled("chat-channel", channel.key, settings.CHAT_CHANNEL_RATE)
     return channel
 
 
@@ -307,12 +311,16 @@ def send(
 ) -> Status[MessageOut]:
     """A visitor's message: a customer message on the conversation's ticket. HTML is not
     interpreted anywhere; it is kept and shown as text."""
-    channel = _channel(request, channel_key)
+    channel = _channel(request, channel_key, count=False)
     session = _session(request, channel, session_id)  # (a wrong token is counted for good)
-    # One write transaction for these counts and the message: on SQLite every transaction
-    # queues for the one write lock, and one each (the counts, then the message) made a busy
-    # chat wait for it again and again.
-    with transaction.atomic():
+    # On SQLite one write transaction for these counts and the message: every transaction
+    # queues for the one write lock, and one each made a busy chat wait for it again and
+    # again. On PostgreSQL the counts commit first, on their own: inside the message's
+    # transaction the row of this address's count stayed locked until the message was
+    # written, and every other visitor behind the same address waited for it.
+    one_writer = connection.vendor == "sqlite"
+    with transaction.atomic() if one_writer else contextlib.nullcontext():
+        _throttled("chat-channel", channel.key, settings.CHAT_CHANNEL_RATE)
         _throttled("chat-ip", client_ip(request), settings.CHAT_IP_RATE)
         _throttled("chat-visitor", str(session.pk), settings.CHAT_VISITOR_RATE)
         try:
