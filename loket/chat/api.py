@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import random
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -37,7 +38,7 @@ from loket.chat.live import VisitorAudience, still_valid
 from loket.chat.models import ChatChannel, ChatSession
 from loket.chat.texts import widget_texts
 from loket.lib.clientip import client_ip
-from loket.lib.ratelimit import hit
+from loket.lib.ratelimit import hit, parse_rate
 from loket.live.cursor import BadCursor, Cursor
 from loket.live.hub import Hub, HubClosed, get_hub
 from loket.live.presence import present
@@ -78,6 +79,21 @@ def _throttled(scope: str, key: str, rate: str) -> None:
         raise ApiError(429, "throttled", _("Too many requests. Wait a minute and try again."))
 
 
+CHANNEL_SHARDS = 8
+
+
+def _count_channel(channel: ChatChannel) -> None:
+    """Counts a call against the channel's rate. Every visitor's every call counts here, so
+    the count is spread over ``CHANNEL_SHARDS`` rows (each allowing its share of the rate):
+    one row, locked by each count until it commits, made every visitor of a busy channel
+    wait for the others on PostgreSQL."""
+    limit, _window = parse_rate(settings.CHAT_CHANNEL_RATE)
+    unit = settings.CHAT_CHANNEL_RATE.partition("/")[2]
+    shard = random.randrange(CHANNEL_SHARDS)  # noqa: S311 - spreading, not security
+    share = f"{max(1, -(-limit // CHANNEL_SHARDS))}/{unit}"
+    _throttled("chat-channel", f"{channel.key}:{shard}", share)
+
+
 def _channel(request: HttpRequest, channel_key: str, *, count: bool = True) -> ChatChannel:
     """The channel, for a page on one of its origins; counted against its rate unless the
     caller counts it with its own write (``count=False``)."""
@@ -88,7 +104,7 @@ def _channel(request: HttpRequest, channel_key: str, *, count: bool = True) -> C
     if origin not in channel.origins():
         raise ApiError(403, "origin_refused", _("This website may not use this chat channel."))
     if count:
-        _throttled("chat-channel", channel.key, settings.CHAT_CHANNEL_RATE)
+        _count_channel(channel)
     return channel
 
 
@@ -320,7 +336,7 @@ def send(
     # written, and every other visitor behind the same address waited for it.
     one_writer = connection.vendor == "sqlite"
     with transaction.atomic() if one_writer else contextlib.nullcontext():
-        _throttled("chat-channel", channel.key, settings.CHAT_CHANNEL_RATE)
+        _count_channel(channel)
         _throttled("chat-ip", client_ip(request), settings.CHAT_IP_RATE)
         _throttled("chat-visitor", str(session.pk), settings.CHAT_VISITOR_RATE)
         try:

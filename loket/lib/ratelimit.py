@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 TABLE = "loket_ratelimit"
@@ -35,19 +35,6 @@ def _in_database() -> bool:
 
 
 def _count_in_database(key: str, window: int) -> int:
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        # A count of its own: committed without waiting for the WAL to reach the disk (a
-        # count lost in a crash costs nothing). Every request of a chat channel (or of one
-        # office's address) counts on the same row, and the row stays locked until the
-        # commit returns: waiting for the disk there queued them all behind each other.
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            return _upsert(key, window)
-    return _upsert(key, window)
-
-
-def _upsert(key: str, window: int) -> int:
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
