@@ -316,7 +316,15 @@ async def _measure(
 
         reader = asyncio.create_task(read_replies())
         to_agent: list[float] = []
+        posts: list[float] = []
         watcher = agent_streams[0]
+        # CPU of the measured part: the server's, this client's, the agent process's
+        cpu_at = (
+            sum(_cpu_seconds(pid) for pid in agent_proc.server_pids),
+            time.process_time(),
+            _cpu_seconds(agent_proc.pid),
+            time.monotonic(),
+        )
         rng = random.Random(5)
         start_at = time.monotonic()
         n = 0
@@ -327,6 +335,7 @@ async def _measure(
             auth = {"Authorization": f"Bearer {visitor['token']}"}
             url = f"{visitor['post_base']}/sessions/{visitor['session']}/messages"
             sent = time.time()
+            began = time.monotonic()
             ticket_seen = watcher.wait_for(
                 lambda d, sid=visitor["session"]: (
                     d.get("message") == "customer" and d.get("ticket") == tickets.get(sid)
@@ -339,6 +348,7 @@ async def _measure(
                 ticket_seen.cancel()
                 busy.discard(visitor["session"])
                 return
+            posts.append((time.monotonic() - began) * 1000)
             if r.status_code != 201:
                 errors.append(f"message {r.status_code}")
                 ticket_seen.cancel()
@@ -366,6 +376,13 @@ async def _measure(
         await reader
         await asyncio.gather(*pending)
         await asyncio.sleep(0)
+        cpu_end = (
+            sum(_cpu_seconds(pid) for pid in agent_proc.server_pids),
+            time.process_time(),
+            _cpu_seconds(agent_proc.pid),
+            time.monotonic(),
+        )
+        span = max(0.001, cpu_end[3] - cpu_at[3])
         # the replies' deliveries: the n-th reply to a conversation is the n-th reply event on
         # its visitor's stream (waiting up to 5 s for the last ones)
         deadline = time.monotonic() + 5
@@ -399,6 +416,11 @@ async def _measure(
         "visitor_messages": len(to_agent),
         "agent_replies": len(replies),
         "to_agent": to_agent,
+        "posts": posts,
+        "server_cpu_s": cpu_end[0] - cpu_at[0],
+        "client_cpu_share": (cpu_end[1] - cpu_at[1]) / span,
+        "agent_cpu_share": (cpu_end[2] - cpu_at[2]) / span,
+        "measured_s": span,
         "to_visitor": to_visitor,
         "rss_kb": rss_kb,
         "rss_before": rss_before,
@@ -494,6 +516,7 @@ def main() -> None:
             "open_streams": result["open_streams"],
             "visitor_messages": result["visitor_messages"],
             "agent_replies": result["agent_replies"],
+            "message_post_p95_ms": round(_percentile(result["posts"], 0.95), 1),
             "visitor_to_agent_p50_ms": round(_percentile(result["to_agent"], 0.5), 1),
             "visitor_to_agent_p95_ms": round(_percentile(result["to_agent"], 0.95), 1),
             "visitor_to_agent_max_ms": round(max(result["to_agent"], default=0.0), 1),
@@ -505,7 +528,18 @@ def main() -> None:
             "server_cpu_share": round(
                 (sum(_cpu_seconds(pid) for pid in pids) - cpu_start) / wall, 3
             ),
+            # the steady part only (visitors and agents writing, every stream open)
+            "server_cpu_ms_per_message": round(
+                result["server_cpu_s"]
+                * 1000
+                / max(1, result["visitor_messages"] + result["agent_replies"]),
+                2,
+            ),
+            "server_cpu_share_measured": round(result["server_cpu_s"] / result["measured_s"], 3),
+            "client_cpu_share": round(result["client_cpu_share"], 3),
+            "agent_process_cpu_share": round(result["agent_cpu_share"], 3),
             "load_average": round(os.getloadavg()[0], 1),
+            "loadavg": Path("/proc/loadavg").read_text().strip(),
             "errors": result["errors"],
             "error_kinds": result["error_kinds"],
         }

@@ -17,6 +17,7 @@ from loket.monitor import api as monitor_api
 from loket.reports import api as reports_api
 from loket.rules import api_approvals as rules_approvals_api
 from loket.rules import api_types as rules_types_api
+from loket.webhooks import api as webhooks_api
 
 api = NinjaAPI(
     title="Loket API",
@@ -56,3 +57,4 @@ api.add_router("", rules_types_api.router)  # request types (owned by loket/rule
 api.add_router("", rules_approvals_api.router)  # approvals (owned by loket/rules)
 api.add_router("", api_secrets.router)  # masked secrets (owned by loket/assist)
 api.add_router("", assist_api.router)  # the assistant (owned by loket/assist)
+api.add_router("", webhooks_api.router)  # outgoing webhooks (owned by loket/webhooks)

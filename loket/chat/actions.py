@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from loket.accounts.actions import register_customer
 from loket.accounts.models import User
 from loket.chat import identity
-from loket.chat.models import ChatChannel, ChatSession, hash_token, new_secret
+from loket.chat.models import AgentChatSettings, ChatChannel, ChatSession, hash_token, new_secret
 from loket.live.publish import publish
 from loket.tickets import actions as ticket_actions
 from loket.tickets.actions import NewAttachment
@@ -260,3 +260,14 @@ def end_by_visitor(session: ChatSession) -> bool:
     ticket_actions.change_state(session.ticket, State.RESOLVED, by=None, reason=reason, system=True)
     session.ticket.refresh_from_db()
     return True
+
+
+def set_sound(agent: User, on: bool) -> None:
+    """The agent's chat view plays a sound on a new chat or message (or no longer does)."""
+    if not agent.is_agent:
+        raise PermissionDenied
+    AgentChatSettings.objects.update_or_create(agent=agent, defaults={"sound": on})
+
+
+def sound_on(agent: User) -> bool:
+    return AgentChatSettings.objects.filter(agent=agent, sound=True).exists()

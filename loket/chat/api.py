@@ -8,7 +8,9 @@ origins may call it (``Origin`` header; see ``loket.chat.cors``); floods get 429
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import random
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -17,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.handlers.asgi import ASGIRequest
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import translation
@@ -36,7 +38,7 @@ from loket.chat.live import VisitorAudience, still_valid
 from loket.chat.models import ChatChannel, ChatSession
 from loket.chat.texts import widget_texts
 from loket.lib.clientip import client_ip
-from loket.lib.ratelimit import hit
+from loket.lib.ratelimit import hit, parse_rate
 from loket.live.cursor import BadCursor, Cursor
 from loket.live.hub import Hub, HubClosed, get_hub
 from loket.live.presence import present
@@ -77,14 +79,32 @@ def _throttled(scope: str, key: str, rate: str) -> None:
         raise ApiError(429, "throttled", _("Too many requests. Wait a minute and try again."))
 
 
-def _channel(request: HttpRequest, channel_key: str) -> ChatChannel:
+CHANNEL_SHARDS = 8
+
+
+def _count_channel(channel: ChatChannel) -> None:
+    """Counts a call against the channel's rate. Every visitor's every call counts here, so
+    the count is spread over ``CHANNEL_SHARDS`` rows (each allowing its share of the rate):
+    one row, locked by each count until it commits, made every visitor of a busy channel
+    wait for the others on PostgreSQL."""
+    limit, _window = parse_rate(settings.CHAT_CHANNEL_RATE)
+    unit = settings.CHAT_CHANNEL_RATE.partition("/")[2]
+    shard = random.randrange(CHANNEL_SHARDS)  # noqa: S311 - spreading, not security
+    share = f"{max(1, -(-limit // CHANNEL_SHARDS))}/{unit}"
+    _throttled("chat-channel", f"{channel.key}:{shard}", share)
+
+
+def _channel(request: HttpRequest, channel_key: str, *, count: bool = True) -> ChatChannel:
+    """The channel, for a page on one of its origins; counted against its rate unless the
+    caller counts it with its own write (``count=False``)."""
     channel = channel_for_request(request, channel_key)
     if channel is None:
         raise ApiError(404, "unknown_channel", _("There is no chat channel with this key."))
     origin = request.headers.get("Origin", "").rstrip("/").lower()
     if origin not in channel.origins():
         raise ApiError(403, "origin_refused", _("This website may not use this chat channel."))
-    _throttled("chat-channel", channel.key, settings.CHAT_CHANNEL_RATE)
+    if count:
+        _count_channel(channel)
     return channel
 
 
@@ -307,12 +327,16 @@ def send(
 ) -> Status[MessageOut]:
     """A visitor's message: a customer message on the conversation's ticket. HTML is not
     interpreted anywhere; it is kept and shown as text."""
-    channel = _channel(request, channel_key)
+    channel = _channel(request, channel_key, count=False)
     session = _session(request, channel, session_id)  # (a wrong token is counted for good)
-    # One write transaction for these counts and the message: on SQLite every transaction
-    # queues for the one write lock, and one each (the counts, then the message) made a busy
-    # chat wait for it again and again.
-    with transaction.atomic():
+    # On SQLite one write transaction for these counts and the message: every transaction
+    # queues for the one write lock, and one each made a busy chat wait for it again and
+    # again. On PostgreSQL the counts commit first, on their own: inside the message's
+    # transaction the row of this address's count stayed locked until the message was
+    # written, and every other visitor behind the same address waited for it.
+    one_writer = connection.vendor == "sqlite"
+    with transaction.atomic() if one_writer else contextlib.nullcontext():
+        _count_channel(channel)
         _throttled("chat-ip", client_ip(request), settings.CHAT_IP_RATE)
         _throttled("chat-visitor", str(session.pk), settings.CHAT_VISITOR_RATE)
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -151,3 +152,20 @@ class ChatSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id}/{self.pk}"
+
+
+class AgentChatSettings(models.Model):
+    """An agent's own settings of the desk's chat view: a sound on a new chat or message
+    (off until they switch it on)."""
+
+    agent = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    sound = models.BooleanField(_("sound on new chats and messages"), default=False)
+
+    class Meta:
+        verbose_name = _("agent's chat settings")
+        verbose_name_plural = _("agents' chat settings")
+
+    def __str__(self) -> str:
+        return str(self.agent_id)

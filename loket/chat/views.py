@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from loket.accounts.decorators import agent_required, signed_in_agent
 from loket.accounts.models import User
-from loket.chat import actions
+from loket.chat import actions, pane
 from loket.chat.forms import ChannelForm
 from loket.chat.models import ChatChannel, ChatSession
 from loket.rota.presence import heartbeat
@@ -85,11 +85,16 @@ def _conversations(user: User) -> list[dict[str, object]]:
 @agent_required
 @require_GET
 def conversations(request: HttpRequest) -> HttpResponse:
-    """The agent's chat view: open conversations with unread counts, updated live. Opening
-    it counts as being at the desk (online for the chat widget)."""
+    """The agent's chat view: open conversations with unread counts, updated live, and the
+    one chosen (``?open=<ticket>``) beside them. Opening it counts as being at the desk
+    (online for the chat widget)."""
     user = signed_in_agent(request)
     heartbeat(user)
-    return render(request, "chat/conversations.html", {"rows": _conversations(user)})
+    context: dict[str, object] = {"rows": _conversations(user), "sound": actions.sound_on(user)}
+    chosen = request.GET.get("open", "")
+    if chosen.isdigit() and len(chosen) < 19:
+        context.update(pane.context(user, get_ticket_for(user, int(chosen))))
+    return render(request, "chat/conversations.html", context)
 
 
 @agent_required

@@ -6,3 +6,8 @@ class LiveConfig(AppConfig):
     name = "loket.live"
     label = "live"
     verbose_name = _("Live updates")
+
+    def ready(self) -> None:
+        from loket.live import nudge
+
+        nudge.connect()

@@ -43,15 +43,38 @@ async def _backoff(failures: int) -> None:
 class SqlitePoller:
     """Looks for new rows a few times a second. ``PRAGMA data_version`` (which changes when
     another connection commits) makes a look that finds nothing nearly free. SQLite commits
-    one writer at a time, in id order, so "id > newest seen" misses nothing."""
+    one writer at a time, in id order, so "id > newest seen" misses nothing.
+
+    A commit in this very process that wrote a live row (a visitor's message, an agent's
+    reply from the desk: on one ``loket run`` nearly all of them) wakes the poller at once
+    (``nudge``) instead of leaving it to the next tick; other processes' commits wait for
+    the tick."""
 
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self.version: int | None = None
         self.tops: dict[str, int] = {}
+        self.wake: asyncio.Event | None = None
+        self.nudged = False  # a wake-up is on its way (``loket.live.nudge``)
+
+    def nudge(self) -> None:
+        """Look now (called in the event loop's thread)."""
+        if self.wake is not None:
+            self.wake.set()
+
+    async def _pause(self) -> None:
+        assert self.wake is not None
+        try:
+            async with asyncio.timeout(self.interval):
+                await self.wake.wait()
+        except TimeoutError:
+            pass
+        self.wake.clear()
+        self.nudged = False
 
     async def run(self, hub: Hub) -> None:
         failures = 0
+        self.wake = asyncio.Event()
         while not hub.closing:
             try:
                 if not hub.ready.is_set():
@@ -70,7 +93,7 @@ class SqlitePoller:
                 self.version = None
                 await _backoff(failures)
                 continue
-            await asyncio.sleep(self.interval)
+            await self._pause()
 
     def poll(self) -> Frame | None:
         with connection.cursor() as cursor:

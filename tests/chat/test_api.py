@@ -216,3 +216,18 @@ def test_openapi_documents_the_visitor_api(client: Client, db: None) -> None:
     assert "post" in paths["/api/chat/{channel_key}/sessions"]
     assert "post" in paths["/api/chat/{channel_key}/sessions/{session_id}/messages"]
     assert "get" in paths["/api/chat/{channel_key}/sessions/{session_id}/events"]
+
+
+@override_settings(CHAT_CHANNEL_RATE="16/m", CHAT_IP_RATE="1000/m")
+def test_a_channel_flood_is_refused_with_the_count_spread_over_rows(
+    client: Client, channel: ChatChannel
+) -> None:
+    # the channel's calls are counted on eight rows, each allowing its share (here 2): never
+    # more than the rate gets through, and the first calls always do
+    answers = [
+        client.get(f"/api/chat/{channel.key}/config", headers={"Origin": ORIGIN}).status_code
+        for _ in range(40)
+    ]
+    assert answers[:2] == [200, 200]
+    assert answers.count(200) <= 16 and 429 in answers
+    assert set(answers) == {200, 429}

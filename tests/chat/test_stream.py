@@ -3,6 +3,7 @@ own conversation only, and ``Last-Event-ID`` resumes it with nothing missed or d
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -100,3 +101,33 @@ def test_the_stream_refuses_a_bad_token_and_a_foreign_origin(
         timeout=10,
     )
     assert stolen.status_code == 401
+
+
+def test_a_message_written_by_the_same_process_is_sent_at_once_not_at_the_next_poll(
+    make_site: Callable[..., Site],
+) -> None:
+    # given a server whose poller looks for other processes' changes only every ten minutes
+    site = make_site(LOKET_LIVE_POLL_MS="600000")
+    key = make_channel(site, ORIGIN)
+    chat = _start(site, key)
+    headers = {"Origin": ORIGIN, "Authorization": f"Bearer {chat['token']}"}
+    with visitor_stream(site, key, chat) as events:
+        events.until_event("ready")
+        # when the visitor writes through that same server
+        sent = httpx.post(
+            f"{site.url}/api/chat/{key}/sessions/{chat['session']}/messages",
+            json={"body": "Are you there?"},
+            headers=headers,
+            timeout=30,
+        )
+        assert sent.status_code == 201
+        # then its commit wakes the poller: the event comes within seconds (the stream's
+        # keepalives, every second, let the wait look at its deadline), not ten minutes later
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            message = events.next()
+            if message.event == "ticket" and message.data["kind"] == "message":
+                break
+        else:
+            pytest.fail("the visitor's message did not come before the next poll")
+    assert message.data["ticket"] == chat["ticket"] and message.data["message"] == "customer"

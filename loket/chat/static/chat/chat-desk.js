@@ -1,5 +1,6 @@
 // The desk's chat view: when the live stream (live.js) says a chat ticket changed, fetch the
-// list's rows again; a "chat" event marks the visitor as typing for a few seconds, in the list
+// list's rows again (and the chosen conversation beside it, #chat-pane, answered there; a
+// sound on a new chat or message when the agent switched it on); a "chat" event marks the visitor as typing for a few seconds, in the list
 // and on the chat's ticket page (#chat-visitor-typing). On that page it also says when the
 // agent has seen the visitor's messages (the page open and visible: POST data-read-url), and
 // shows "Read by the visitor" on the replies the widget showed (a "read" event). Loaded once
@@ -13,6 +14,14 @@
 
   function table() { return document.getElementById("chat-list"); }
 
+  function unreadCounts(list) {
+    var counts = {};
+    list.querySelectorAll("tr[data-ticket]").forEach(function (tr) {
+      counts[tr.getAttribute("data-ticket")] = Number(tr.getAttribute("data-unread-count")) || 0;
+    });
+    return counts;
+  }
+
   function refresh() {
     timer = null;
     var list = table();
@@ -23,10 +32,106 @@
         var box = document.createElement("template");
         box.innerHTML = "<table>" + text + "</table>";
         var body = box.content.querySelector("tbody");
+        var before = unreadCounts(list);
         if (body && list.tBodies[0]) list.tBodies[0].replaceWith(body);
+        var after = unreadCounts(list);
+        // a new chat, or more unread in one: the sound, when the agent switched it on
+        if (Object.keys(after).some(function (id) { return after[id] > (before[id] || 0); })) ding();
         Object.keys(typing).forEach(showTyping);
+        markSelected();
       }).catch(function () { /* the next change tries again */ });
   }
+
+  // --- the chosen conversation beside the list (#chat-pane) ---------------------------
+  var paneTimer = null;
+  var audio = null;
+
+  function pane() { return document.getElementById("chat-pane"); }
+
+  function markSelected() {
+    var list = table(), box = pane();
+    if (!list) return;
+    var open = box && box.getAttribute("data-ticket");
+    list.querySelectorAll("tr[data-ticket]").forEach(function (tr) {
+      var chosen = tr.getAttribute("data-ticket") === open;
+      tr.classList.toggle("selected", chosen);
+      if (chosen) tr.setAttribute("aria-current", "true"); else tr.removeAttribute("aria-current");
+    });
+  }
+
+  function swapPane(text, keepDraft) {
+    var box = document.createElement("template");
+    box.innerHTML = text;
+    var fresh = box.content.querySelector("#chat-pane"), old = pane();
+    if (!fresh || !old) return;
+    var draft = old.querySelector("#chat-pane-body"), input = fresh.querySelector("#chat-pane-body");
+    var focused = draft && document.activeElement === draft;
+    if (keepDraft && draft && input && old.getAttribute("data-ticket") === fresh.getAttribute("data-ticket")) {
+      input.value = draft.value; // a live update does not take away what the agent is typing
+    }
+    old.replaceWith(fresh);
+    if (focused && input) input.focus();
+    var log = fresh.querySelector(".chat-log");
+    if (log) log.scrollTop = log.scrollHeight;
+    Object.keys(typing).forEach(showTyping);
+    markSelected();
+    markSeen();
+  }
+
+  function loadPane(url, keepDraft) {
+    paneTimer = null;
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
+      .then(function (text) { swapPane(text, keepDraft); })
+      .catch(function () { /* the next change tries again */ });
+  }
+
+  function ding() {
+    var box = document.getElementById("chat-sound");
+    if (!box || !box.checked) return; // (once per refresh of the list: a burst is one sound)
+    audio = audio || new Audio(box.getAttribute("data-sound-file"));
+    audio.currentTime = 0;
+    var played = audio.play();
+    if (played && played.catch) played.catch(function () { /* no sound device, or not yet allowed */ });
+    document.dispatchEvent(new CustomEvent("loket:chat-sound"));
+  }
+
+  document.addEventListener("click", function (ev) {
+    var link = ev.target.closest && ev.target.closest("a[data-open]");
+    if (!link || !pane() || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
+    ev.preventDefault();
+    history.replaceState(null, "", "?open=" + link.getAttribute("data-open"));
+    loadPane(link.getAttribute("data-pane-url"), false).then(function () {
+      var box = pane(), input = box && box.querySelector("#chat-pane-body");
+      if (box && window.innerWidth < 1000) box.scrollIntoView();
+      if (input) input.focus();
+    });
+  });
+
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form || form.id !== "chat-pane-form") return;
+    ev.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    fetch(form.action, {
+      method: "POST", credentials: "same-origin", body: new FormData(form),
+      headers: { "X-CSRFToken": csrf(), "X-Requested-With": "fetch" }
+    }).then(function (r) { return r.text(); })
+      .then(function (text) { swapPane(text, false); })
+      .catch(function () { if (button) button.disabled = false; });
+  });
+
+  document.addEventListener("change", function (ev) {
+    var box = ev.target;
+    if (!box || box.id !== "chat-sound") return;
+    var body = new FormData();
+    body.append("on", box.checked ? "1" : "0");
+    fetch(box.getAttribute("data-sound-url"), {
+      method: "POST", credentials: "same-origin", body: body, headers: { "X-CSRFToken": csrf() }
+    }).catch(function () { /* kept for this page; saved with the next change */ });
+    if (box.checked) { audio = audio || new Audio(box.getAttribute("data-sound-file")); audio.load(); }
+  });
 
   function showTyping(id) {
     var list = table();
@@ -80,6 +185,12 @@
       clearTimeout(typing[sent]);
       delete typing[sent];
       showTyping(sent);
+    }
+    var open = pane() && pane().getAttribute("data-pane-url");
+    if (open && (m.type === "reset" || (m.type === "ticket" && m.data &&
+        pane().getAttribute("data-ticket") === String(m.data.ticket)))) {
+      clearTimeout(paneTimer);
+      paneTimer = setTimeout(function () { loadPane(open, true); }, 80);
     }
     if ((m.type === "ticket" || m.type === "reset") && table()) {
       if (!timer) timer = setTimeout(refresh, 80);

@@ -39,6 +39,7 @@
     ".msg{max-width:85%;padding:8px 10px;border-radius:10px;background:#eef0f3;white-space:pre-wrap;overflow-wrap:anywhere}",
     ".msg.visitor{align-self:flex-end;background:var(--lk-accent,#1f5fbf);color:var(--lk-on,#fff)}",
     ".who{display:block;font-size:12px;font-weight:600;opacity:.8}",
+    ".body a{color:inherit;text-decoration:underline}",
     ".typing,.error{padding:0 12px 6px;font-size:13px;color:#555;min-height:1em}",
     ".error{color:#b00020}",
     "form{display:flex;flex-direction:column;gap:6px;padding:10px 12px;border-top:1px solid #e3e5e8}",
@@ -298,7 +299,7 @@
     if (m.kind === "agent" && typeof m.id === "number" && m.id > newestAgent) newestAgent = m.id;
     var who = m.kind === "visitor" ? T.you : m.author;
     var li = h("li", { "class": "msg " + m.kind, "data-kind": m.kind, "data-id": String(m.id) }, [
-      h("span", { "class": "who", text: who || T.title }), h("span", { "class": "body", text: m.body })
+      h("span", { "class": "who", text: who || T.title }), linked(m.body || "")
     ]);
     if (m.attachments && m.attachments.length) {
       li.appendChild(h("ul", { "class": "files" }, m.attachments.map(function (a) {
@@ -310,6 +311,27 @@
     el.log.appendChild(li);
     el.log.scrollTop = el.log.scrollHeight;
     if (m.kind === "visitor") showRead(0);
+  }
+
+  // http(s) and mailto addresses in a message become links, made node by node (never
+  // innerHTML); any other scheme (javascript:, data:) stays text.
+  var LINK = /\b(?:https?:\/\/|mailto:)[^\s<>"]+/gi;
+  function linked(text) {
+    var span = h("span", { "class": "body" }), at = 0, m, raw, url;
+    LINK.lastIndex = 0;
+    while ((m = LINK.exec(text))) {
+      raw = m[0];
+      // trailing punctuation is the sentence's, and a ")" only the link's when it opened one
+      while (/[.,;:!?'\]}>]$/.test(raw) || (/\)$/.test(raw) && raw.split(")").length > raw.split("(").length)) raw = raw.slice(0, -1);
+      LINK.lastIndex = m.index + raw.length;
+      try { url = new URL(raw); } catch (e) { url = null; }
+      if (!url || !/^(https?|mailto):$/.test(url.protocol)) continue;
+      span.appendChild(document.createTextNode(text.slice(at, m.index)));
+      span.appendChild(h("a", { href: url.href, target: "_blank", rel: "noopener noreferrer nofollow", text: raw }));
+      at = m.index + raw.length;
+    }
+    span.appendChild(document.createTextNode(text.slice(at)));
+    return span;
   }
 
   function showError(text) { el.error.textContent = text || ""; }
