@@ -299,13 +299,14 @@ def seed_demo(count: int = 36, seed: int = 7) -> DemoResult:
         _backdate(
             ticket, days_ago=rng.random() * 0.1 if recent else (count - i) * 0.6 + rng.random()
         )
+    made = Ticket.objects.count()  # the live chats below come on top
     _seed_optional_apps(agents["eva@demo.loket"])
-    return DemoResult(True, Ticket.objects.count())
+    return DemoResult(True, made)
 
 
 def _seed_optional_apps(admin: User) -> None:
-    """Calendars, SLA policies, a rota, help articles, canned replies and satisfaction
-    ratings, when installed."""
+    """Calendars, SLA policies, a rota, help articles, canned replies, satisfaction
+    ratings, request types and live chats, when installed."""
     from importlib import import_module
 
     from django.apps import apps
@@ -318,3 +319,6 @@ def _seed_optional_apps(admin: User) -> None:
         import_module("loket.csat.demo").seed()
     if apps.is_installed("loket.rules"):
         import_module("loket.rules.demo_types").seed()
+    if apps.is_installed("loket.chat"):
+        agent = User.objects.filter(email="anna@demo.loket").first() or admin
+        import_module("loket.chat.demo").seed(agent)

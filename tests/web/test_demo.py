@@ -10,7 +10,7 @@ from django.test import Client
 
 from loket.accounts.models import Role, User
 from loket.tickets.demo import DEMO_PASSWORD
-from loket.tickets.models import Ticket
+from loket.tickets.models import Channel, Ticket
 
 
 @pytest.mark.django_db
@@ -26,11 +26,15 @@ def test_demo_desk_is_seeded_once_and_signs_in() -> None:
     assert {"nl", "en"} <= set(Ticket.objects.values_list("language", flat=True))
     # a second run changes nothing
     call_command("demo", tickets=12, stdout=StringIO())
-    assert Ticket.objects.count() == 12
+    assert Ticket.objects.exclude(channel=Channel.CHAT).count() == 12
+    # two live chats on top, one answered, once
+    assert Ticket.objects.filter(channel=Channel.CHAT).count() == 2
     # and the printed login works
     client = Client()
     client.force_login(User.objects.get(email="anna@demo.loket"))
     assert client.get("/desk/").status_code == 200
+    chats = client.get("/desk/chat/").content.decode()
+    assert "Femke de Boer" in chats and "Tom Harris" in chats
     assert client.get("/help/", follow=True).status_code == 200
 
 
