@@ -295,6 +295,7 @@ class EventKind(models.TextChoices):
     APPROVAL_STEP = "approval_step", _("decided an approval step")
     APPROVAL_DONE = "approval_done", _("finished an approval")
     SPAM = "spam", _("closed the ticket as spam")
+    NOT_SPAM = "not_spam", _("opened the ticket again: not spam")
     SPLIT = "split", _("split a message into a new ticket")
     REPLY_HELD = "reply_held", _("sent a reply (it can be undone for a few seconds)")
     REPLY_UNDONE = "reply_undone", _("undid a reply before it went out")

@@ -30,6 +30,7 @@ urlpatterns = [
     path("tickets/<int:pk>/no-reply/", views.ticket_no_reply, name="no_reply"),
     path("tickets/<int:pk>/merge/", views.ticket_merge, name="merge"),
     path("tickets/<int:pk>/link/", views.ticket_link, name="link"),
+    path("tickets/<int:pk>/not-spam/", views_split.not_spam, name="not_spam"),
     path(
         "tickets/<int:pk>/messages/<int:message_pk>/split/",
         views_split.split_message,

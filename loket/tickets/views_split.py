@@ -1,4 +1,5 @@
-"""Splitting one customer message off into a new ticket, from the ticket page."""
+"""Splitting one customer message off into a new ticket, and taking a ticket back out of
+spam, from the ticket page."""
 
 from __future__ import annotations
 
@@ -45,3 +46,19 @@ def split_message(request: HttpRequest, pk: int, message_pk: int) -> HttpRespons
         % {"n": new.pk, "old": ticket.pk},
     )
     return redirect("desk:ticket", pk=new.pk)
+
+
+@agent_required
+@require_POST
+def not_spam(request: HttpRequest, pk: int) -> HttpResponse:
+    user = signed_in_agent(request)
+    ticket = get_ticket_for(user, pk, write=True)
+    try:
+        actions.not_spam(ticket, by=user)
+    except actions.ActionError as exc:
+        messages.error(request, str(exc))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do this."))
+    else:
+        messages.success(request, _("The ticket is open again and its sender is not blocked."))
+    return redirect("desk:ticket", pk=ticket.pk)

@@ -205,6 +205,38 @@ def test_bulk_spam_can_block_the_sender(client: Client, desk: Desk) -> None:
     assert event.after == {"blocked": True, "newly_blocked": True}
 
 
+def test_not_spam_opens_the_ticket_again_and_unblocks_its_sender(
+    client: Client, desk: Desk
+) -> None:
+    t = _ticket(desk, "Looked like spam")
+    actions.set_tags(t, ["billing"], by=desk.agent)
+    client.force_login(desk.agent)
+    client.post("/desk/tickets/bulk/", {"ids": [t.pk], "operation": "spam", "block_sender": "1"})
+    page = client.get(f"/desk/tickets/{t.pk}/").content.decode()
+    assert f"/desk/tickets/{t.pk}/not-spam/" in page
+    response = client.post(f"/desk/tickets/{t.pk}/not-spam/")
+    assert "The ticket is open again and its sender is not blocked." in said(response)
+    t.refresh_from_db()
+    assert not t.is_spam and t.state == State.OPEN
+    assert list(t.tags.values_list("name", flat=True)) == ["billing"]
+    assert not BlockedSender.objects.exists()
+    assert not actions.sender_blocked(desk.acme_alice.pk)
+    event = t.events.get(kind=EventKind.NOT_SPAM)
+    assert (event.actor, event.after) == (desk.agent, {"unblocked": True})
+    assert t.pk in _shown(client.get("/desk/", {"view": "open"}).content.decode())
+    assert "/not-spam/" not in client.get(f"/desk/tickets/{t.pk}/").content.decode()
+    # a ticket that is not spam is refused with a reason, and changes nothing
+    response = client.post(f"/desk/tickets/{t.pk}/not-spam/")
+    assert "This ticket is not marked as spam." in said(response)
+    assert t.events.filter(kind=EventKind.NOT_SPAM).count() == 1
+    # another team's agent cannot reach it
+    actions.mark_spam(t, by=desk.agent)
+    client.force_login(desk.tech)
+    assert client.post(f"/desk/tickets/{t.pk}/not-spam/").status_code == 404
+    t.refresh_from_db()
+    assert t.is_spam
+
+
 def test_spam_is_refused_out_of_reach_and_is_atomic(
     client: Client, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -40,7 +40,7 @@ from loket.tickets.actions.messages import (
     system_reply,
 )
 from loket.tickets.actions.retention import closed_before, purge_closed
-from loket.tickets.actions.sorting import mark_spam, sender_blocked, split_message
+from loket.tickets.actions.sorting import mark_spam, not_spam, sender_blocked, split_message
 from loket.tickets.actions.undo import release, undo_reply, undo_seconds
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "mark_spam",
     "merge",
     "move_to_team",
+    "not_spam",
     "prepare",
     "prepare_body",
     "purge_closed",

@@ -69,6 +69,30 @@ def mark_spam(ticket: Ticket, *, by: User, block_sender: bool = False) -> Ticket
     return ticket
 
 
+@_atomic
+def not_spam(ticket: Ticket, *, by: User) -> Ticket:
+    """Undoes ``mark_spam`` for a ticket that was real after all: it opens again without the
+    ``spam`` tag, back in the inbox views, and its customer is no longer blocked. The messages
+    that were set to need no reply stay so (the agent sees them and answers the ticket)."""
+    agent = _require_agent(by)
+    ticket = _lock(ticket)
+    if not ticket.is_spam:
+        raise ActionError(_("This ticket is not marked as spam."))
+    before = ticket.state
+    ticket.state = State.OPEN
+    ticket.is_spam = False
+    _save(ticket, "is_spam", "state")
+    if before != State.OPEN:
+        _event(ticket, agent, EventKind.STATE, before=before, after=State.OPEN, reason="not spam")
+    names = [n for n in ticket.tags.values_list("name", flat=True) if n != SPAM_TAG]
+    _apply_tags(ticket, names, agent)
+    unblocked = 0
+    if ticket.customer_id is not None:
+        unblocked, _kinds = BlockedSender.objects.filter(customer_id=ticket.customer_id).delete()
+    _event(ticket, agent, EventKind.NOT_SPAM, after={"unblocked": bool(unblocked)})
+    return ticket
+
+
 def sender_blocked(customer_id: int) -> bool:
     """True when mail from this customer is no longer to become tickets."""
     return BlockedSender.objects.filter(customer_id=customer_id).exists()
