@@ -334,6 +334,7 @@ class TicketFilters(Schema):
     organisation: Id | None = None
     customer: Id | None = None
     tag: TagName | None = Field(None, description="Agents only.")
+    channel: Channel | None = Field(None, description="Agents only: the channel it came by.")
     view: InboxView | None = Field(None, description="Agents only.")
     q: ShortText | None = Field(
         None,
@@ -345,7 +346,7 @@ class TicketFilters(Schema):
 
 
 LIST_PARAMS = frozenset(TicketFilters.model_fields)
-AGENT_ONLY_FILTERS = ("team", "assignee", "tag", "view")
+AGENT_ONLY_FILTERS = ("team", "assignee", "tag", "channel", "view")
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -419,6 +420,8 @@ def _filtered(user: User, f: TicketFilters) -> QuerySet[Ticket]:
         qs = qs.filter(customer_id=f.customer)
     if f.tag is not None:
         qs = qs.filter(tags__name=f.tag.strip().lower())
+    if f.channel is not None:
+        qs = qs.filter(channel=f.channel)
     if f.q is not None and f.q.strip():
         found = search_tickets(user, f.q, limit=MAX_CANDIDATES)
         qs = qs.filter(pk__in=[t.pk for t in found])

@@ -79,6 +79,7 @@ def test_filters(desk: Desk, api_as: ApiAs) -> None:
     a = _ticket(desk.acme_alice, "Banner", tags=["ads"], priority=Priority.HIGH)
     b = _ticket(desk.globex_carol, "Payout")
     c = _ticket(desk.acme_bob, "Login")
+    Ticket.objects.filter(pk=b.pk).update(channel=Channel.PHONE)
     actions.assign(b, desk.agent, by=desk.agent)
     actions.change_state(c, State.OPEN, by=desk.agent)
     client = api_as(desk.admin)
@@ -96,6 +97,9 @@ def test_filters(desk: Desk, api_as: ApiAs) -> None:
     assert ids(organisation=desk.acme.pk) == {a.pk, c.pk}
     assert ids(customer=desk.acme_bob.pk) == {c.pk}
     assert ids(tag="ads") == {a.pk}
+    assert ids(channel="phone") == {b.pk}
+    assert ids(channel="email") == {a.pk, c.pk}
+    assert ids(channel="chat") == set()
     assert ids(team=desk.first_line.pk) == {a.pk, b.pk, c.pk}
     assert ids(team=desk.second_line.pk) == set()
     assert ids(view="unassigned") == {a.pk, c.pk}
@@ -125,6 +129,7 @@ def test_search_combines_with_filters_and_pages(desk: Desk, api_as: ApiAs) -> No
         ({"state": "sleeping"}, "state"),
         ({"priority": "9"}, "priority"),
         ({"view": "everything"}, "view"),
+        ({"channel": "pigeon"}, "channel"),
         ({"limit": "0"}, "limit"),
         ({"limit": "101"}, "limit"),
         ({"limit": "ten"}, "limit"),
@@ -157,7 +162,8 @@ def test_customers_may_not_use_agent_filters(
 ) -> None:
     # given a customer
     # when filtering by team or tag (internal details)
-    for params in ({"team": desk.first_line.pk}, {"tag": "vip"}, {"view": "mine"}):
+    for params in ({"team": desk.first_line.pk}, {"tag": "vip"}, {"view": "mine"},
+                   {"channel": "email"}):  # fmt: skip
         response = api_as(desk.acme_alice).get("/tickets", params)
         # then it is refused
         assert response.status_code == 403
