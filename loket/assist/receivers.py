@@ -33,7 +33,12 @@ def _customer_message(event: Event) -> Message | None:
 
 
 def handle(event: Event, *, in_batch: bool = False) -> None:
-    message = _customer_message(event)
+    # The action that wrote the event hands over the message it made, its ticket and author
+    # with it: no need to read it back.
+    handed = Event.message.is_cached(event) and _carries_customer_message(event)
+    message = event.message if handed else _customer_message(event)
+    if message is not None and message.kind != MessageKind.CUSTOMER:
+        message = None
     if message is not None:
         read_message(message, learn_after_commit=in_batch)
 

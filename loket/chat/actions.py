@@ -137,7 +137,7 @@ def session_for(channel: ChatChannel, session_id: int, raw_token: str) -> ChatSe
     if not raw_token.startswith(TOKEN_PREFIX) or len(raw_token) > 100:
         return None
     session = (
-        ChatSession.objects.select_related("ticket", "channel")
+        ChatSession.objects.select_related("ticket__customer", "channel")
         .filter(pk=session_id, channel=channel, token_hash=hash_token(raw_token))
         .first()
     )
