@@ -123,7 +123,12 @@ def test_chats_side_by_side_answered_live_with_a_sound_and_one_column_on_a_phone
     listed, below = _box(phone, "#chat-list"), _box(phone, "#chat-pane")
     assert below["y"] >= listed["y"] + listed["height"] and below["width"] <= 390
     assert not phone.evaluate(OVERFLOW)
+    posted: list[str] = []
+    phone.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
     phone.fill("#chat-pane-body", "Hi Piet, how can I help?")
-    phone.click("#chat-pane-form button[type=submit]")
+    with phone.expect_response(lambda r: "/pane/reply/" in r.url):
+        phone.click("#chat-pane-form button[type=submit]")
     phone.locator("#chat-pane .chat-line.agent", has_text="how can I help").wait_for()
+    # sent once: the page's own script posts the form, nothing else does as well
+    assert sum("/pane/reply/" in u for u in posted) == 1, posted
     assert not phone.errors, phone.errors
