@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -69,9 +70,12 @@ def test_triage_bench_measures_an_intent_benchmark_folder_when_given_one(tmp_pat
     _write(folder / "test.csv", _rows(2, 5))
     bench = Path(__file__).resolve().parents[2] / "bench" / "triage.py"
     small = ["--quick", "--tickets", "40", "--samples", "2"]
+    # a bench run is not a test: without PYTEST_VERSION it keeps to its own SQLite file instead
+    # of the test run's database server
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
     done = subprocess.run(
         [sys.executable, str(bench), *small, "--intent-data", str(folder)],
-        capture_output=True, text=True, timeout=300, check=True,
+        capture_output=True, text=True, timeout=300, check=True, env=env,
     )  # fmt: skip
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     print({k: v for k, v in figures.items() if k.startswith("intent_")})
@@ -80,7 +84,7 @@ def test_triage_bench_measures_an_intent_benchmark_folder_when_given_one(tmp_pat
     assert figures["intent_train_cpu_s"] > 0 and figures["intent_predict_p95_ms"] > 0
     plain = subprocess.run(
         [sys.executable, str(bench), *small], capture_output=True, text=True, timeout=300,
-        check=True,
+        check=True, env=env,
     )  # fmt: skip
     assert not [k for k in json.loads(plain.stdout.strip().splitlines()[-1]) if "intent" in k]
 
