@@ -159,11 +159,21 @@
     }).catch(function () { /* the next message or visit tries again */ });
   }
 
+  // How far the visitor has read, per ticket, as the live stream last said: a read that
+  // arrives while the page is being drawn again (after a reply) is applied to the new page too.
+  var readUpto = {};
+
   function showRead(upto) {
     document.querySelectorAll("[data-chat-read]").forEach(function (mark) {
       if (Number(mark.getAttribute("data-chat-read")) <= upto) mark.hidden = false;
     });
   }
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var page = chatPage();
+    var upto = page && readUpto[page.getAttribute("data-ticket")];
+    if (upto) showRead(upto);
+  });
 
   document.addEventListener("visibilitychange", markSeen);
   document.addEventListener("htmx:afterSettle", markSeen);
@@ -174,7 +184,9 @@
     var m = ev.detail || {};
     var page = chatPage();
     if (m.type === "read" && m.data && page && page.getAttribute("data-ticket") === String(m.data.ticket)) {
-      showRead(Number(m.data.visitor) || 0);
+      var ticket = String(m.data.ticket), upto = Number(m.data.visitor) || 0;
+      readUpto[ticket] = Math.max(readUpto[ticket] || 0, upto);
+      showRead(readUpto[ticket]);
     }
     if (m.type === "ticket" && m.data && m.data.message === "customer" && page &&
         page.getAttribute("data-ticket") === String(m.data.ticket)) {
