@@ -185,13 +185,11 @@ def _update_statement(
     return f"UPDATE {table} SET {columns} WHERE {where} = %s", fields  # noqa: S608 (as above)
 
 
-def update_many(objs: Sequence[Model], *names: str) -> None:
-    """``save(update_fields=names)`` of every one of ``objs`` (all of one model, all stored)
-    in one ``executemany`` of the UPDATE ``save_fields`` compiles; like ``bulk_update`` it
-    sends no signals."""
-    if not objs:
-        return
-    model = type(objs[0])
+def _compiled_update(
+    model: type[Model], names: tuple[str, ...]
+) -> tuple[str, BaseDatabaseWrapper, str, list[Field[Any, Any]]]:
+    """The database alias and connection for writing ``model``, and its UPDATE of ``names``
+    (compiled once per database vendor, model and fields)."""
     alias = router.db_for_write(model)
     connection = connections[alias]
     key = (connection.vendor, model, names)
@@ -199,6 +197,17 @@ def update_many(objs: Sequence[Model], *names: str) -> None:
     if compiled is None:
         compiled = _updates[key] = _update_statement(connection, model, names)
     sql, fields = compiled
+    return alias, connection, sql, fields
+
+
+def update_many(objs: Sequence[Model], *names: str) -> None:
+    """``save(update_fields=names)`` of every one of ``objs`` (all of one model, all stored)
+    in one ``executemany`` of the UPDATE ``save_fields`` compiles; like ``bulk_update`` it
+    sends no signals."""
+    if not objs:
+        return
+    model = type(objs[0])
+    alias, connection, sql, fields = _compiled_update(model, names)
     pk = model._meta.pk
     assert pk is not None
     rows = [
@@ -216,13 +225,7 @@ def save_fields(obj: Model, *names: str) -> None:
     """``obj.save(update_fields=names)``, with its UPDATE compiled once per model and fields;
     ``pre_save`` and ``post_save`` are sent as ``save`` sends them."""
     model = type(obj)
-    alias = router.db_for_write(model)
-    connection = connections[alias]
-    key = (connection.vendor, model, names)
-    compiled = _updates.get(key)
-    if compiled is None:
-        compiled = _updates[key] = _update_statement(connection, model, names)
-    sql, fields = compiled
+    alias, connection, sql, fields = _compiled_update(model, names)
     frozen = frozenset(names)
     pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=frozen)
     params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in fields]
