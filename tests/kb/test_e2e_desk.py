@@ -143,7 +143,12 @@ def test_agent_uses_a_suggested_answer(
 
     # and "insert link" and "use this answer" put them into the reply box
     page.click("#kb-suggestions button:has-text('Insert link')")
-    page.click(f"#kb-suggestions li:has-text('#{old.pk}') button:has-text('Use this answer')")
+    # (the reply box keeps a draft: the test waits for it to be saved, so that no save is still
+    # on its way, from the page closing, while the test's database is emptied)
+    with page.expect_response(
+        lambda r: r.url.endswith("/draft/") and "ad cache" in (r.request.post_data or "")
+    ):
+        page.click(f"#kb-suggestions li:has-text('#{old.pk}') button:has-text('Use this answer')")
     body = page.input_value("#reply-body")
     assert f"/help/en/{article.slug}/" in body and "We cleared the ad cache." in body
     assert errors == []
